@@ -1,0 +1,436 @@
+"""`tether get|add|resume|list|remove`: the engine without Qt, for scripts and terminals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from app.engine.engine import Engine, check_dest_dir, check_sha256
+from app.engine.errors import BadInput
+from app.engine.events import EngineEvent, EventKind
+from app.engine.settings import MAX_CONNECTIONS
+from app.engine.urls import redact, validate_url
+from app.options import load_options
+from app.paths import database_path
+from app.store.jobstore import JobStore, StoreError
+from app.store.lock import DataDirLock
+from app.store.models import Job, JobState
+from app.units import human_duration, human_size, parse_rate
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CliError(Exception):
+    """One line for stderr, and the exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def connections_arg(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 1 <= n <= MAX_CONNECTIONS:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_CONNECTIONS}")
+    return n
+
+
+def rate_arg(text: str) -> int:
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    get = sub.add_parser("get", help="download URLs now, in the foreground")
+    get.add_argument("urls", nargs="+", metavar="URL")
+    get.add_argument("-o", "--output-dir", metavar="DIR", help="folder to save into (default: .)")
+    get.add_argument("-c", "--connections", type=connections_arg, metavar="N",
+                     help="connections per file, 1-32 (default 8)")
+    get.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
+    get.add_argument("--limit", type=rate_arg, metavar="RATE",
+                     help="total speed limit, e.g. 500K or 2M (bytes/s)")
+    get.add_argument("-j", "--jobs", type=int, metavar="N",
+                     help="files downloaded at the same time (default 3)")
+
+    add = sub.add_parser("add", help="queue URLs without downloading")
+    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("-o", "--output-dir", metavar="DIR",
+                     help="folder to save into (default: the configured download folder)")
+    add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
+    add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
+
+    resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
+    resume.add_argument("ids", nargs="*", type=int, metavar="ID")
+    resume.add_argument("--limit", type=rate_arg, metavar="RATE")
+    resume.add_argument("-j", "--jobs", type=int, metavar="N")
+
+    lst = sub.add_parser("list", help="print the queue")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+
+    rm = sub.add_parser("remove", help="remove jobs from the queue (partial data is deleted)")
+    rm.add_argument("ids", nargs="+", type=int, metavar="ID")
+    rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
+
+
+# ---------------------------------------------------------------------------- helpers
+def _open_store(data_dir: Path) -> JobStore:
+    try:
+        return JobStore.open(database_path(data_dir))
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _lock(data_dir: Path) -> DataDirLock:
+    lock = DataDirLock(data_dir)
+    try:
+        ok = lock.acquire()
+    except OSError as exc:
+        raise CliError(f"cannot use data directory {data_dir}: {exc.strerror}") from exc
+    if not ok:
+        raise CliError(
+            f"Tether is already running with data directory {data_dir} "
+            "(close it, or pass URLs to it with `tether URL`, or use --data-dir)"
+        )
+    return lock
+
+
+def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
+    return {
+        "id": job.id,
+        "url": redact(job.url),
+        "state": job.state.value,
+        "path": job.path,
+        "size": job.size,
+        "done": job.done if done is None else done,
+        "error": job.error,
+        "sha256": job.sha256,
+        "added_at": job.added_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def _check_urls(urls: Sequence[str]) -> list[str]:
+    clean: list[str] = []
+    for url in urls:
+        try:
+            clean.append(validate_url(url))
+        except BadInput as exc:
+            raise CliError(str(exc)) from exc
+    return clean
+
+
+# ---------------------------------------------------------------------------- progress
+class ProgressPrinter:
+    """Live lines on a terminal (one per running file); silence when output isn't a tty."""
+
+    def __init__(self, engine: Engine, ids: set[int], out: TextIO, err: TextIO) -> None:
+        self.engine = engine
+        self.ids = ids
+        self.out = out
+        self.err = err
+        self.tty = out.isatty()
+        self._lines = 0
+        self._started = {jid: time.monotonic() for jid in ids}
+
+    def _clear(self) -> None:
+        if self._lines:
+            self.out.write(f"\x1b[{self._lines}F\x1b[J")
+            self._lines = 0
+
+    def on_event(self, event: EngineEvent) -> None:
+        if event.job_id not in self.ids or event.kind != EventKind.CHANGED or event.job is None:
+            return
+        job = event.job
+        if job.state == JobState.COMPLETED and self.tty:
+            self._clear()
+            took = time.monotonic() - self._started.get(job.id, time.monotonic())
+            self.out.write(f"done  {job.file_name}  {human_size(job.size or 0)} in {took:.1f} s\n")
+            self.out.flush()
+        elif job.state == JobState.FAILED:
+            if self.tty:
+                self._clear()
+                self.out.flush()
+            self.err.write(f"tether: {redact(job.url)}: {job.error}\n")
+            self.err.flush()
+
+    def refresh(self) -> None:
+        if not self.tty:
+            return
+        width = max(40, min(120, _terminal_width()))
+        lines = []
+        for jid, p in sorted(self.engine.progress().items()):
+            if jid not in self.ids:
+                continue
+            job = self.engine.job(jid)
+            name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+            if p.size:
+                pct = 100.0 * p.done / p.size
+                bar_w = 20
+                fill = int(bar_w * p.done / p.size)
+                bar = "#" * fill + "-" * (bar_w - fill)
+                text = (f"{name}  [{bar}] {pct:5.1f}%  {human_size(p.done)}/{human_size(p.size)}"
+                        f"  {human_size(p.speed)}/s  eta {human_duration(p.eta)}  x{p.connections}")
+            else:
+                text = f"{name}  {human_size(p.done)}  {human_size(p.speed)}/s"
+            lines.append(text[:width])
+        self._clear()
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+            self._lines = len(lines)
+        self.out.flush()
+
+    def finish(self) -> None:
+        if self.tty:
+            self._clear()
+            self.out.flush()
+
+
+def _terminal_width() -> int:
+    try:
+        return os.get_terminal_size().columns
+    except OSError:
+        return 80
+
+
+# ---------------------------------------------------------------------------- run
+async def _run_engine(
+    engine: Engine, targets: list[tuple[str, int | None]], args: argparse.Namespace,
+    dest_dir: str | None, out: TextIO, err: TextIO,
+) -> int:
+    """Start/resume the targets: (url, None) adds or resumes by URL, ("", id) resumes a job."""
+    await engine.start()
+    ids: set[int] = set()
+    for url, job_id in targets:
+        if job_id is not None:
+            ids.add(job_id)
+            engine.resume(job_id)
+            continue
+        assert dest_dir is not None
+        existing = engine.find_unfinished(url, dest_dir)
+        if existing is not None:
+            if args.sha256 and existing.sha256 != check_sha256(args.sha256):
+                existing = None  # another expected file: not the same job
+        if existing is not None:
+            ids.add(existing.id)
+            engine.resume(existing.id)
+        else:
+            job = engine.add(url, dest_dir, connections=getattr(args, "connections", None),
+                             sha256=getattr(args, "sha256", None))
+            ids.add(job.id)
+    printer = ProgressPrinter(engine, ids, out, err)
+    engine.add_listener(printer.on_event)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    idle = asyncio.ensure_future(engine.wait_idle(ids))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        while not idle.done():
+            await asyncio.wait({idle, stopper}, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+            if stopper.done():
+                break
+            printer.refresh()
+    finally:
+        stopper.cancel()
+        idle.cancel()
+        await engine.shutdown()
+        printer.finish()
+    if stop.is_set():
+        err.write("tether: interrupted; run the same command again to resume\n")
+        return EXIT_INTERRUPTED
+    failed = [engine.job(j) for j in ids if engine.job(j).state != JobState.COMPLETED]
+    for job in failed:
+        if job.state != JobState.FAILED:  # should not happen: say something rather than nothing
+            err.write(f"tether: {redact(job.url)}: not finished ({job.state.value})\n")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
+    options = load_options(store)
+    settings = options.engine_settings()
+    import dataclasses
+
+    changes: dict[str, object] = {}
+    if getattr(args, "limit", None):
+        changes["speed_limit"] = args.limit
+    if getattr(args, "jobs", None):
+        if not 1 <= args.jobs <= 64:
+            raise CliError("--jobs must be between 1 and 64")
+        changes["max_concurrent"] = args.jobs
+    if changes:
+        settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    return Engine(store, settings, autostart=False)
+
+
+def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    urls = _check_urls(args.urls)
+    if args.sha256 and len(urls) > 1:
+        raise CliError("--sha256 applies to one URL; give one URL per `tether get --sha256`")
+    try:
+        check_sha256(args.sha256)
+        dest = check_dest_dir(args.output_dir or os.getcwd())
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    lock = _lock(data_dir)
+    store = _open_store(data_dir)
+    try:
+        engine = _engine_settings(store, args)
+        _report_problems(store, err)
+        return asyncio.run(_run_engine(engine, [(u, None) for u in urls], args, dest, out, err))
+    finally:
+        store.close()
+        lock.release()
+
+
+def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    urls = _check_urls(args.urls)
+    if args.sha256 and len(urls) > 1:
+        raise CliError("--sha256 applies to one URL")
+    lock = _lock(data_dir)
+    store = _open_store(data_dir)
+    try:
+        options = load_options(store)
+        try:
+            digest = check_sha256(args.sha256)
+            dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
+        except BadInput as exc:
+            raise CliError(str(exc)) from exc
+        n = args.connections or options.connections
+        for url in urls:
+            job = store.add_job(url, dest, state=JobState.QUEUED, connections=n, sha256=digest)
+            store.add_log(job.id, f"added {redact(url)}")
+            if out.isatty():
+                out.write(f"queued {job.id}: {redact(url)}\n")
+        return EXIT_OK
+    finally:
+        store.close()
+        lock.release()
+
+
+def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    lock = _lock(data_dir)
+    store = _open_store(data_dir)
+    try:
+        jobs, _problems = store.load_jobs()
+        _report_problems(store, err)
+        by_id = {j.id: j for j in jobs}
+        if args.ids:
+            for jid in args.ids:
+                if jid not in by_id:
+                    raise CliError(f"no job with id {jid}")
+            targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
+        else:
+            targets = [j for j in jobs if j.state != JobState.COMPLETED]
+        if not targets:
+            if out.isatty():
+                out.write("nothing to resume\n")
+            return EXIT_OK
+        engine = _engine_settings(store, args)
+        args.sha256 = None
+        return asyncio.run(
+            _run_engine(engine, [("", j.id) for j in targets], args, None, out, err)
+        )
+    finally:
+        store.close()
+        lock.release()
+
+
+def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    store = _open_store(data_dir)
+    try:
+        jobs, problems = store.load_jobs()
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        store.close()
+    for problem in problems:
+        err.write(f"tether: warning: {problem}\n")
+    if args.json:
+        json.dump([job_to_dict(j) for j in jobs], out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    if not jobs:
+        out.write("the queue is empty\n")
+        return EXIT_OK
+    for job in jobs:
+        size = human_size(job.size) if job.size is not None else "?"
+        pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
+        name = job.file_name or redact(job.url)
+        line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
+        if job.error:
+            line += f"  ({job.error})"
+        out.write(line + "\n")
+    return EXIT_OK
+
+
+def cmd_remove(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    lock = _lock(data_dir)
+    store = _open_store(data_dir)
+    try:
+        jobs, _ = store.load_jobs()
+        by_id = {j.id: j for j in jobs}
+        for jid in args.ids:
+            if jid not in by_id:
+                raise CliError(f"no job with id {jid}")
+        for jid in args.ids:
+            job = by_id[jid]
+            for path, wanted in ((job.part_path, True),
+                                 (job.path, args.delete_file and job.state == JobState.COMPLETED)):
+                if path and wanted:
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(path)
+            store.delete_job(jid)
+        return EXIT_OK
+    finally:
+        store.close()
+        lock.release()
+
+
+def _report_problems(store: JobStore, err: TextIO) -> None:
+    try:
+        _, problems = store.load_jobs()
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    for problem in problems:
+        err.write(f"tether: warning: {problem}\n")
+
+
+COMMANDS = {
+    "get": cmd_get,
+    "add": cmd_add,
+    "resume": cmd_resume,
+    "list": cmd_list,
+    "remove": cmd_remove,
+}
+
+
+def run(args: argparse.Namespace, data_dir: Path, out: TextIO = sys.stdout,
+        err: TextIO = sys.stderr) -> int:
+    try:
+        return COMMANDS[args.command](args, data_dir, out, err)
+    except CliError as exc:
+        err.write(f"tether: {exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        err.write("tether: interrupted\n")
+        return EXIT_INTERRUPTED

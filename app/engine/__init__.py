@@ -1,0 +1,1 @@
+"""The download engine: probe, plan, transfer, checkpoint, finish. Never imports Qt."""

@@ -1,0 +1,937 @@
+"""Download: runs one job on its own threads — probe, plan, transfer with work stealing,
+checkpoint, finish — until it completes, pauses or fails."""
+
+from __future__ import annotations
+
+import copy
+import enum
+import errno
+import hashlib
+import logging
+import os
+import random
+import shutil
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+import requests
+
+from app.engine import http, naming
+from app.engine.errors import (
+    DownloadError,
+    PermanentError,
+    RestartNeeded,
+    TransientError,
+    from_os_error,
+    from_request_exception,
+)
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.headers import if_range_validator
+from app.engine.partfile import PartFile
+from app.engine.ratelimit import TokenBucket
+from app.engine.retry import RetryBudget
+from app.engine.segments import plan, steal_point
+from app.engine.settings import EngineSettings
+from app.engine.urls import redact
+from app.store.jobstore import JobStore
+from app.store.models import Job, JobState, SegmentRecord
+
+log = logging.getLogger("tether.engine")
+
+
+class StopReason(enum.StrEnum):
+    PAUSE = "pause"
+    SHUTDOWN = "shutdown"  # like pause, but the job stays 'downloading' so it resumes next start
+    CANCEL = "cancel"
+    REMOVE = "remove"
+
+
+class Outcome(enum.StrEnum):
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+
+
+class _Segment:
+    """A live range [start, end). `pos` is reserved up to, `done` is written up to.
+
+    Only the owning worker advances pos/done; a thief may lower `end` (under the job lock)
+    but never below `pos`, so bytes in flight are never claimed twice.
+    """
+
+    __slots__ = ("done", "end", "owned", "start")
+
+    def __init__(self, start: int, end: int, done: int = 0) -> None:
+        self.start = start
+        self.end = end
+        self.done = done
+        self.owned = False
+
+
+class Download:
+    """One job's run. Thread-safe controls: stop(); progress(). Everything else is internal."""
+
+    def __init__(
+        self,
+        job: Job,
+        store: JobStore,
+        settings: EngineSettings,
+        bucket: TokenBucket,
+        emit: Callable[[EngineEvent], None],
+        on_finished: Callable[[Download], None],
+        reserve_name: Callable[[str, str, int], str],
+    ) -> None:
+        self.job = copy.deepcopy(job)
+        self._store = store
+        self._settings = settings
+        self._global_bucket = bucket
+        self._job_bucket = TokenBucket(job.speed_limit) if job.speed_limit else None
+        self._emit = emit
+        self._on_finished = on_finished
+        self._reserve_name = reserve_name
+        self._connections = settings.clamp_connections(job.connections)
+
+        self._lock = threading.Lock()  # guards _segments' bounds and ownership
+        self._stop = threading.Event()
+        self.stop_reason: StopReason | None = None
+        self._fatal: DownloadError | None = None
+        self._segments: list[_Segment] = []
+        self._stream_done = 0  # single-stream mode progress
+        self._streaming = False
+        self._sockets: dict[int, socket.socket] = {}
+        self._sockets_lock = threading.Lock()
+        self._part: PartFile | None = None
+        self._probe: http.ProbeResult | None = None
+        self._budget = RetryBudget(settings.retry)
+        self._rng = random.Random()
+        self._speed_samples: deque[tuple[float, int]] = deque(maxlen=16)
+        self._active_workers = 0
+        self._wake = threading.Event()  # a worker ended or stop() ran: the supervisor looks now
+        self._probe_session: requests.Session | None = None
+        self.outcome: Outcome | None = None
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._main, name=f"tether-job-{job.id}", daemon=True)
+
+    # ------------------------------------------------------------------ controls
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, reason: StopReason) -> None:
+        """Ask the run to end soon (well within a second); safe from any thread."""
+        if self.stop_reason is None or reason in (StopReason.CANCEL, StopReason.REMOVE):
+            self.stop_reason = reason
+        self._stop.set()
+        self._wake.set()
+        with self._sockets_lock:
+            socks = list(self._sockets.values())
+        for sock in socks:
+            # Wakes a worker blocked in recv(); its read fails and it sees the stop flag.
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def join(self, timeout: float | None = None) -> bool:
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    @property
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def done_bytes(self) -> int:
+        if self._streaming:
+            return self._stream_done
+        segs = self._segments
+        return sum(s.done for s in segs)
+
+    def progress(self) -> Progress:
+        done = self.done_bytes()
+        samples = self._speed_samples
+        speed = 0.0
+        if len(samples) >= 2:
+            (t0, d0), (t1, d1) = samples[0], samples[-1]
+            if t1 > t0:
+                speed = max(0.0, (d1 - d0) / (t1 - t0))
+        if self._streaming:
+            segs: tuple[tuple[int, int, int], ...] = (
+                ((0, self.job.size, done),) if self.job.size else ()
+            )
+        else:
+            segs = tuple((s.start, s.end, s.done) for s in list(self._segments))
+        return Progress(
+            job_id=self.job.id,
+            done=done,
+            size=self.job.size,
+            speed=speed,
+            connections=self._active_workers,
+            segments=segs,
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _log(self, message: str) -> None:
+        log.info("job %d: %s", self.job.id, message)
+        try:
+            self._store.add_log(self.job.id, message)
+        except Exception:  # history is nice to have; never fail a job for it
+            log.exception("job %d: could not record history", self.job.id)
+        self._emit(EngineEvent(EventKind.LOG, self.job.id, None, message))
+
+    def _changed(self, *fields: str) -> None:
+        self._store.update_job(self.job, fields or None)
+        self._emit(EngineEvent(EventKind.CHANGED, self.job.id, copy.deepcopy(self.job)))
+
+    def _timeout(self) -> tuple[float, float]:
+        return (self._settings.connect_timeout, self._settings.stall_timeout)
+
+    def _register(self, key: int, resp: requests.Response) -> None:
+        sock = http.response_socket(resp)
+        if sock is not None:
+            with self._sockets_lock:
+                self._sockets[key] = sock
+            if self._stop.is_set():  # stop() ran before we registered: honour it now
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def _unregister(self, key: int) -> None:
+        with self._sockets_lock:
+            self._sockets.pop(key, None)
+
+    def _set_fatal(self, err: DownloadError) -> None:
+        with self._lock:
+            if self._fatal is None:
+                self._fatal = err
+        self._stop.set()
+        self._wake.set()
+        with self._sockets_lock:
+            socks = list(self._sockets.values())
+        for sock in socks:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # ------------------------------------------------------------------ the run
+    def _main(self) -> None:
+        try:
+            self._run()
+            if self.outcome is None:
+                self.outcome = Outcome.STOPPED
+        except DownloadError as err:
+            self._fail(err.reason)
+        except Exception as exc:  # a bug must still end as a clear, failed job
+            log.exception("job %d: internal error", self.job.id)
+            self._fail(f"internal error: {exc.__class__.__name__}: {exc}")
+        finally:
+            if self._probe is not None:
+                self._probe.close()
+            if self._probe_session is not None:
+                self._probe_session.close()
+                self._probe_session = None
+            if self._part is not None:
+                self._part.release()
+                self._part = None
+            self._active_workers = 0
+            self._on_finished(self)
+
+    def _fail(self, reason: str) -> None:
+        self.outcome = Outcome.FAILED
+        self.error = reason
+        self.job.state = JobState.FAILED
+        self.job.error = reason
+        try:
+            self._checkpoint()
+        except DownloadError:
+            pass
+        try:
+            self._changed("state", "error", "done")
+        except Exception:
+            log.exception("job %d: could not record failure", self.job.id)
+        self._log(f"failed: {reason}")
+
+    def _run(self) -> None:
+        restarts = 0
+        force_stream = False
+        while True:
+            if self._stop.is_set():
+                return
+            try:
+                self._probe_and_prepare(force_stream)
+                if self._stop.is_set():
+                    return
+                if self._streaming:
+                    self._transfer_stream()
+                else:
+                    self._transfer_ranged()
+                if self._stop.is_set():
+                    with self._lock:
+                        fatal = self._fatal
+                    if fatal is not None:
+                        raise fatal
+                    self._checkpoint()
+                    return
+                self._finish()
+                return
+            except _Incomplete:
+                # Every worker ended but bytes are missing: go round again from the checkpoint.
+                restarts += 1
+                if restarts > self._settings.max_restarts:
+                    raise PermanentError("the download could not be completed") from None
+                self._reset_run_state()
+            except (RestartNeeded, http.RangesBroken) as err:
+                if self.stop_reason is not None:
+                    return
+                restarts += 1
+                if isinstance(err, http.RangesBroken):
+                    force_stream = True
+                if restarts > self._settings.max_restarts:
+                    raise PermanentError(
+                        f"the file keeps changing on the server ({err.reason}); gave up after "
+                        f"{self._settings.max_restarts} restarts"
+                    ) from err
+                self._log(f"starting over from 0: {err.reason}")
+                self._discard_partial()
+                self._reset_run_state()
+                self._budget = RetryBudget(self._settings.retry)
+
+    def _reset_run_state(self) -> None:
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
+        if self._probe_session is not None:
+            self._probe_session.close()
+            self._probe_session = None
+        if self._part is not None:
+            self._part.release()
+            self._part = None
+        self._stop.clear()
+        self._wake.clear()
+        with self._lock:
+            self._fatal = None
+
+    # ------------------------------------------------------------------ probe + plan
+    def _probe_with_retry(self, force_stream: bool) -> http.ProbeResult:
+        session = http.new_session(self._settings.verify_tls)
+        url = self.job.url
+        try:
+            while True:
+                try:
+                    result = http.probe(session, url, self._timeout())
+                    self._probe_session = session
+                    return result
+                except http.RangesBroken:
+                    if force_stream:
+                        raise PermanentError("the server's answers are malformed") from None
+                    raise
+                except TransientError as err:
+                    delay = self._budget.on_failure(self.done_bytes(), err.retry_after)
+                    if delay is None:
+                        raise PermanentError(
+                            f"{err.reason} (gave up after {self._budget.used} retries)"
+                        ) from err
+                    self._log(f"{err.reason}; retrying in {delay:.0f} s")
+                    if self._stop.wait(delay):
+                        raise _Stopped() from None
+        except BaseException:
+            session.close()
+            raise
+
+    def _probe_and_prepare(self, force_stream: bool) -> None:
+        job = self.job
+        if job.state != JobState.DOWNLOADING or job.error:
+            job.state = JobState.DOWNLOADING
+            job.error = None
+            self._changed("state", "error")
+        try:
+            probe = self._probe_with_retry(force_stream)
+        except _Stopped:
+            return
+        self._probe = probe
+
+        # The name is chosen once and kept: a resumed job must find its own .part again.
+        if job.file_name is None:
+            base = naming.choose_name(probe.content_disposition, probe.final_url, job.url)
+            job.file_name = self._reserve_name(job.dest_dir, base, job.id)
+        if not naming.is_inside(job.dest_dir, job.file_name):
+            raise PermanentError("refusing a file name that leaves the destination folder")
+
+        resumable = probe.resumable and not force_stream and probe.size is not None
+        had_progress = job.done > 0 or any(s.done for s in job.segments)
+        part_path = job.part_path
+        assert part_path is not None
+        fresh = not had_progress
+        if had_progress:
+            reason = self._stale_reason(probe, resumable, part_path)
+            if reason:
+                self._log(f"starting over from 0: {reason}")
+                job.segments = []
+                job.done = 0
+                fresh = True
+
+        job.final_url = probe.final_url
+        job.size = probe.size
+        job.resumable = resumable
+        job.etag = probe.etag
+        job.last_modified = probe.last_modified
+        self._changed("final_url", "size", "resumable", "etag", "last_modified", "file_name", "done")
+
+        try:
+            os.makedirs(job.dest_dir, exist_ok=True)
+        except OSError as exc:
+            raise from_os_error(exc, job.dest_dir) from exc
+        self._part = PartFile(part_path)
+        if resumable and probe.size is not None:
+            self._streaming = False
+            segs = plan(probe.size, job.segments, self._connections, self._settings.min_split)
+            self._check_space(probe.size - sum(s.done for s in segs))
+            if fresh:
+                self._part.truncate(0)  # no stale bytes may survive under the new plan
+            if self._part.size() != probe.size:
+                self._part.truncate(probe.size)
+            self._segments = [_Segment(s.start, s.end, s.done) for s in segs]
+            self._checkpoint()
+        else:
+            self._streaming = True
+            self._stream_done = 0
+            if probe.size is not None:
+                self._check_space(probe.size)
+            self._part.truncate(0)
+            self._segments = []
+            self._checkpoint()
+
+    def _stale_reason(self, probe: http.ProbeResult, resumable: bool, part_path: str) -> str | None:
+        """Why the bytes we have can't be continued, or None if they can."""
+        job = self.job
+        if not resumable:
+            return "the server does not support resuming"
+        if job.size is not None and probe.size != job.size:
+            return f"the file's size changed on the server ({job.size} → {probe.size} bytes)"
+        old = if_range_validator(job.etag, job.last_modified)
+        if old is None:
+            return "the server gives no way to tell whether the file changed"
+        new = probe.validator
+        if new != old:
+            return "the file changed on the server"
+        try:
+            on_disk = os.path.getsize(part_path)
+        except OSError:
+            return "the partial file is missing"
+        furthest = max((s.start + s.done for s in job.segments if s.done), default=job.done)
+        if on_disk < furthest:
+            return "the partial file is shorter than recorded"
+        return None
+
+    def _check_space(self, needed: int) -> None:
+        try:
+            free = shutil.disk_usage(self.job.dest_dir).free
+        except OSError:
+            return
+        if needed > free:
+            raise PermanentError(
+                f"not enough disk space in {self.job.dest_dir}: need {needed} more bytes, "
+                f"{free} free"
+            )
+
+    def _discard_partial(self) -> None:
+        self._segments = []
+        self._stream_done = 0
+        self.job.segments = []
+        self.job.done = 0
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
+        if self._part is not None:
+            try:
+                self._part.truncate(0)
+            except DownloadError:
+                pass
+            self._part.release()
+            self._part = None
+        self._store.save_progress(self.job.id, [], 0)
+
+    # ------------------------------------------------------------------ checkpoint
+    def _checkpoint(self) -> None:
+        """Snapshot offsets → fsync the data → persist. A persisted offset is never ahead of disk."""
+        part = self._part
+        if part is None:
+            return
+        if self._streaming:
+            done = self._stream_done
+            records: list[SegmentRecord] = []
+        else:
+            with self._lock:
+                records = [SegmentRecord(s.start, s.end, s.done) for s in self._segments]
+            done = sum(r.done for r in records)
+        part.sync()
+        self._store.save_progress(self.job.id, records, done)
+        self.job.segments = records
+        self.job.done = done
+
+    def _sample_speed(self) -> None:
+        self._speed_samples.append((time.monotonic(), self.done_bytes()))
+
+    def _supervise(self, threads: list[threading.Thread]) -> None:
+        """The job thread's loop while workers run: checkpoints and speed samples."""
+        interval = self._settings.checkpoint_interval
+        last = time.monotonic()
+        while any(t.is_alive() for t in threads):
+            self._wake.wait(0.25)
+            self._wake.clear()
+            self._sample_speed()
+            if self._stop.is_set():
+                break
+            now = time.monotonic()
+            if now - last >= interval:
+                try:
+                    self._checkpoint()
+                except DownloadError as err:
+                    self._set_fatal(err)
+                last = now
+        deadline = time.monotonic() + 0.8
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        self._sample_speed()
+
+    # ------------------------------------------------------------------ ranged transfer
+    def _transfer_ranged(self) -> None:
+        remaining = sum(s.end - s.start - s.done for s in self._segments)
+        if remaining <= 0:
+            return
+        workers = max(1, min(self._connections, sum(1 for s in self._segments if s.end - s.start > s.done)))
+        # More connections than segments only help if the segments can be split by stealing.
+        workers = max(workers, min(self._connections, remaining // self._settings.min_split or 1))
+        assert self._part is not None
+        threads = []
+        for i in range(workers):
+            self._part.acquire()
+            t = threading.Thread(
+                target=self._worker, args=(i,), name=f"tether-job-{self.job.id}-w{i}", daemon=True
+            )
+            threads.append(t)
+        self._active_workers = workers
+        for t in threads:
+            t.start()
+        self._supervise(threads)
+        with self._lock:
+            fatal = self._fatal
+        if fatal is not None:
+            raise fatal
+
+    def _claim(self) -> _Segment | None:
+        """An unowned segment with bytes left, else the far half of the fullest one."""
+        with self._lock:
+            if self._stop.is_set():
+                return None
+            free = [s for s in self._segments if not s.owned and s.end > s.start + s.done]
+            if free:
+                seg = max(free, key=lambda s: s.end - s.start - s.done)
+                seg.owned = True
+                return seg
+            victim = None
+            best = 0
+            for s in self._segments:
+                left = s.end - (s.start + s.done)
+                if left > best:
+                    victim, best = s, left
+            if victim is None:
+                return None
+            # Cut beyond every byte the victim may have in flight (one buffer's worth).
+            pos = victim.start + victim.done + self._settings.buffer_size
+            cut = steal_point(pos, victim.end, self._settings.min_split)
+            if cut is None:
+                return None
+            new = _Segment(cut, victim.end)
+            new.owned = True
+            victim.end = cut
+            self._segments.append(new)
+            self._segments.sort(key=lambda s: s.start)
+            return new
+
+    def _worker(self, wid: int) -> None:
+        assert self._part is not None
+        part = self._part
+        session = http.new_session(self._settings.verify_tls)
+        buf = bytearray(self._settings.buffer_size)
+        try:
+            while not self._stop.is_set():
+                seg = self._claim()
+                if seg is None:
+                    break
+                try:
+                    self._fetch_segment(wid, session, seg, part, buf)
+                finally:
+                    with self._lock:
+                        seg.owned = False
+        except DownloadError as err:
+            self._set_fatal(err)
+        except Exception as exc:
+            log.exception("job %d: worker %d crashed", self.job.id, wid)
+            self._set_fatal(PermanentError(f"internal error: {exc.__class__.__name__}: {exc}"))
+        finally:
+            session.close()
+            part.release()
+            self._unregister(wid)
+            with self._lock:
+                self._active_workers = max(0, self._active_workers - 1)
+            self._wake.set()
+
+    def _take_probe_response(self, pos: int) -> requests.Response | None:
+        """The probe's still-open body serves the first segment: one request fewer per file."""
+        with self._lock:
+            probe = self._probe
+            if probe is None or probe.response is None or pos != 0:
+                return None
+            resp = probe.response
+            probe.response = None
+        return resp
+
+    def _open_range(self, session: requests.Session, pos: int, end: int) -> tuple[requests.Response, int]:
+        """GET the range [pos, end) and check the answer; returns (response, last byte + 1)."""
+        job = self.job
+        size = job.size
+        assert size is not None
+        resp = self._take_probe_response(pos)
+        if resp is not None:
+            if resp.status_code == 206:
+                return resp, size
+            return resp, size  # a 200 with the whole file (Accept-Ranges: bytes servers)
+        headers = {"Range": f"bytes={pos}-{end - 1}", "Accept-Encoding": "identity"}
+        validator = if_range_validator(job.etag, job.last_modified)
+        if validator is not None:
+            headers["If-Range"] = validator
+        try:
+            resp = session.get(
+                job.final_url or job.url, headers=headers, stream=True, timeout=self._timeout()
+            )
+        except Exception as exc:
+            raise from_request_exception(exc) from exc
+        try:
+            last = http.check_ranged_answer(
+                resp.status_code, resp.headers, pos, size, job.etag, job.last_modified
+            )
+        except BaseException:
+            resp.close()
+            raise
+        return resp, min(last + 1, size)
+
+    def _fetch_segment(
+        self, wid: int, session: requests.Session, seg: _Segment, part: PartFile, buf: bytearray
+    ) -> None:
+        while not self._stop.is_set():
+            pos = seg.start + seg.done
+            if pos >= seg.end:
+                return
+            resp: requests.Response | None = None
+            complete = False
+            try:
+                resp, body_end = self._open_range(session, pos, seg.end)
+                self._register(wid, resp)
+                complete = self._read_body(resp, seg, pos, body_end, part, buf)
+            except TransientError as err:
+                if self._stop.is_set():
+                    return
+                self._retry_wait(err)
+            except (OSError, requests.RequestException) as exc:
+                if self._stop.is_set():
+                    return
+                self._retry_wait(from_request_exception(exc))
+            finally:
+                self._unregister(wid)
+                if resp is not None:
+                    _finish_response(resp, complete)
+
+    def _retry_wait(self, err: DownloadError) -> None:
+        retry_after = err.retry_after if isinstance(err, TransientError) else None
+        if not isinstance(err, TransientError):
+            raise err
+        delay = self._budget.on_failure(self.done_bytes(), retry_after)
+        if delay is None:
+            raise PermanentError(f"{err.reason} (gave up after {self._budget.used} retries)")
+        self._log(f"{err.reason}; retrying in {delay:.1f} s")
+        self._stop.wait(delay)
+
+    def _read_body(
+        self,
+        resp: requests.Response,
+        seg: _Segment,
+        pos: int,
+        body_end: int,
+        part: PartFile,
+        buf: bytearray,
+    ) -> bool:
+        """Copy the body into the file at `pos` until the segment ends. The hot path.
+
+        Returns True when the body was read to its end (the connection can be reused).
+        """
+        reader = http.fast_body_reader(resp)
+        raw = resp.raw
+        view = memoryview(buf)
+        size = len(buf)
+        lock = self._lock
+        stop = self._stop
+        write_at = part.write_at
+        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        left = body_end - pos  # bytes the body still holds for us
+        while left > 0:
+            want = size if left >= size else left
+            try:
+                if reader is not None:
+                    n = reader.readinto1(view[:want] if want < size else view)
+                else:
+                    data = raw.read(want, decode_content=False)
+                    n = len(data)
+                    view[:n] = data
+            except TimeoutError as exc:
+                if stop.is_set():
+                    return False
+                raise TransientError(
+                    f"no data for {self._settings.stall_timeout:g} s (stalled)"
+                ) from exc
+            except (OSError, ValueError) as exc:
+                if stop.is_set():
+                    return False
+                raise TransientError("connection lost mid-transfer") from exc
+            except Exception as exc:
+                if stop.is_set():
+                    return False
+                raise from_request_exception(exc) from exc
+            if not n:
+                if stop.is_set():
+                    return False
+                raise TransientError("connection closed before the range was complete")
+            left -= n
+            for bucket in buckets:
+                bucket.consume(n, stop)
+            with lock:
+                if stop.is_set():
+                    return False
+                limit = seg.end - pos  # a thief may have moved `end` down
+                take = n if n <= limit else limit
+            if take > 0:
+                try:
+                    write_at(view[:take], pos)
+                except OSError as exc:
+                    if exc.errno in (errno.EBADF,) and stop.is_set():
+                        return False
+                    raise from_os_error(exc, part.path) from exc
+                pos += take
+                seg.done += take
+            if take < n or pos >= seg.end:
+                return left == 0
+        return True
+
+    # ------------------------------------------------------------------ single stream
+    def _transfer_stream(self) -> None:
+        """One plain GET from 0 (no ranges); after a break it starts again from 0."""
+        assert self._part is not None
+        part = self._part
+        session = self._probe_session_or_new()
+        self._active_workers = 1
+        result: list[BaseException] = []
+
+        def run() -> None:
+            try:
+                self._stream_loop(session, part)
+            except BaseException as exc:  # handed to the job thread
+                result.append(exc)
+
+        t = threading.Thread(target=run, name=f"tether-job-{self.job.id}-stream", daemon=True)
+        t.start()
+        self._supervise([t])
+        t.join(0.5)
+        session.close()
+        self._active_workers = 0
+        if result:
+            raise result[0]
+        with self._lock:
+            fatal = self._fatal
+        if fatal is not None:
+            raise fatal
+
+    def _probe_session_or_new(self) -> requests.Session:
+        session = getattr(self, "_probe_session", None)
+        self._probe_session = None
+        return session if isinstance(session, requests.Session) else http.new_session(
+            self._settings.verify_tls
+        )
+
+    def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
+        job = self.job
+        first = True
+        while not self._stop.is_set():
+            resp: requests.Response | None = None
+            if first:
+                probe = self._probe
+                resp = probe.response if probe is not None else None
+                if probe is not None:
+                    probe.response = None
+            first = False
+            try:
+                if resp is None:
+                    try:
+                        resp = session.get(
+                            job.final_url or job.url, stream=True, timeout=self._timeout()
+                        )
+                    except Exception as exc:
+                        raise from_request_exception(exc) from exc
+                    if resp.status_code >= 400:
+                        from app.engine.errors import status_error
+                        from app.engine.headers import parse_retry_after
+
+                        raise status_error(
+                            resp.status_code, parse_retry_after(resp.headers.get("Retry-After"))
+                        )
+                    if resp.status_code != 200:
+                        raise TransientError(f"unexpected answer {resp.status_code}")
+                self._register(0, resp)
+                self._stream_body(resp, part)
+                if self._stop.is_set():
+                    return
+                if job.size is not None and self._stream_done != job.size:
+                    raise TransientError("the server sent fewer bytes than it announced")
+                return
+            except TransientError as err:
+                if self._stop.is_set():
+                    return
+                progress = self._stream_done
+                delay = self._budget.on_failure(progress, err.retry_after)
+                if delay is None:
+                    raise PermanentError(
+                        f"{err.reason} (gave up after {self._budget.used} retries)"
+                    ) from err
+                self._log(f"{err.reason}; this server cannot resume, starting again from 0 in "
+                          f"{delay:.1f} s")
+                self._stream_done = 0
+                part.truncate(0)
+                if self._stop.wait(delay):
+                    return
+            finally:
+                self._unregister(0)
+                if resp is not None:
+                    resp.close()
+
+    def _stream_body(self, resp: requests.Response, part: PartFile) -> None:
+        stop = self._stop
+        raw = resp.raw
+        size = self._settings.buffer_size
+        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        pos = 0
+        while not stop.is_set():
+            try:
+                # decode_content: a gzip-encoded plain answer is saved as the file it stands for
+                data = raw.read(size, decode_content=True)
+            except Exception as exc:
+                if stop.is_set():
+                    return
+                raise from_request_exception(exc) from exc
+            if not data:
+                return
+            for bucket in buckets:
+                bucket.consume(len(data), stop)
+            if stop.is_set():
+                return
+            try:
+                part.write_at(data, pos)
+            except OSError as exc:
+                raise from_os_error(exc, part.path) from exc
+            pos += len(data)
+            self._stream_done = pos
+
+    # ------------------------------------------------------------------ finish
+    def _finish(self) -> None:
+        job = self.job
+        part = self._part
+        assert part is not None
+        self._checkpoint()
+        done = self.done_bytes()
+        if job.size is None:
+            job.size = done
+        elif done != job.size or part.size() != job.size:
+            raise _Incomplete()
+        if job.sha256:
+            digest = _sha256_of(part.path)
+            if digest.lower() != job.sha256.lower():
+                self._discard_partial()
+                raise PermanentError(
+                    f"SHA-256 mismatch: expected {job.sha256.lower()}, got {digest}; "
+                    "the data was discarded"
+                )
+        part.sync()
+        part_path = part.path
+        final = job.path
+        assert final is not None
+        if os.path.lexists(final):
+            # Someone created the name while we downloaded: never overwrite their file.
+            job.file_name = self._reserve_name(job.dest_dir, job.file_name or "download", job.id)
+            final = job.path
+            assert final is not None
+        try:
+            os.rename(part_path, final)
+        except OSError as exc:
+            raise from_os_error(exc, final) from exc
+        _fsync_dir(job.dest_dir)
+        self._part = None
+        part.release()
+        job.state = JobState.COMPLETED
+        job.error = None
+        job.done = job.size
+        job.finished_at = time.time()
+        job.segments = []
+        self._store.save_progress(job.id, [], job.done)
+        self._changed("state", "error", "done", "size", "finished_at", "file_name")
+        self.outcome = Outcome.COMPLETED
+        self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
+
+
+class _Stopped(Exception):
+    """Internal: a wait was cut short by stop()."""
+
+
+class _Incomplete(Exception):
+    """Internal: the workers ended with bytes missing; resume from the last checkpoint."""
+
+
+def _finish_response(resp: requests.Response, complete: bool) -> None:
+    """Give a fully read connection back for keep-alive; drop one cut short."""
+    if complete:
+        fp = getattr(resp.raw, "_fp", None)
+        try:
+            if fp is not None and getattr(fp, "length", None) not in (None, 0):
+                # we read the body ourselves: tell http.client it's over so the socket is reusable
+                fp.length = 0
+                fp.close()
+            resp.raw.release_conn()
+            return
+        except Exception:  # fall back to dropping the connection
+            pass
+    resp.close()
+
+
+def _sha256_of(path: str) -> str:
+    h = hashlib.sha256()
+    buf = bytearray(1024 * 1024)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
+    return h.hexdigest()
+
+
+def _fsync_dir(path: str) -> None:
+    """Make the rename durable (POSIX); a no-op where directories can't be opened."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

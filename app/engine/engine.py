@@ -1,0 +1,430 @@
+"""Engine: the asyncio-side scheduler that owns the queue and starts/stops Downloads.
+
+Every public method runs on the event loop's thread (asyncio.run in the CLI, qasync in the
+GUI). Download threads talk back only through loop.call_soon_threadsafe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Iterable
+
+from app.engine import naming
+from app.engine.download import Download, Outcome, StopReason
+from app.engine.errors import BadInput
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.ratelimit import TokenBucket
+from app.engine.settings import EngineSettings
+from app.engine.urls import redact, validate_url
+from app.store.jobstore import JobStore
+from app.store.models import Job, JobState
+
+log = logging.getLogger("tether.engine")
+
+Listener = Callable[[EngineEvent], None]
+_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
+
+
+def check_sha256(value: str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    if not _SHA256.match(text):
+        raise BadInput(f"not a SHA-256 (64 hex digits): {value!r}")
+    return text.lower()
+
+
+def check_dest_dir(path: str) -> str:
+    """An absolute directory we can write to, created if needed; BadInput otherwise."""
+    directory = os.path.abspath(os.path.expanduser(path))
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise BadInput(f"cannot create folder {directory}: {exc.strerror}") from exc
+    if not os.path.isdir(directory):
+        raise BadInput(f"not a folder: {directory}")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise BadInput(f"cannot write to folder {directory}")
+    return directory
+
+
+class Engine:
+    """The queue: at most `max_concurrent` Downloads at a time, in the order jobs were added."""
+
+    def __init__(
+        self,
+        store: JobStore,
+        settings: EngineSettings | None = None,
+        on_event: Listener | None = None,
+        *,
+        autostart: bool = True,
+    ) -> None:
+        self._store = store
+        self._settings = settings or EngineSettings()
+        self._listeners: list[Listener] = [on_event] if on_event else []
+        self._jobs: dict[int, Job] = {}
+        self._running: dict[int, Download] = {}
+        self._resume_after_stop: set[int] = set()
+        self._delete_file_on_remove: set[int] = set()
+        # None: every queued job may run (GUI). A set: only these (a CLI `get` must not start
+        # jobs queued earlier by `tether add`).
+        self._eligible: set[int] | None = None if autostart else set()
+        self._bucket = TokenBucket(self._settings.speed_limit)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._names_lock = threading.Lock()
+        self._names: dict[int, tuple[str, str]] = {}
+        self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
+        self._closing = False
+        self.problems: list[str] = []
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Load the queue, reconcile what a crash left behind, and start what should run."""
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        jobs, self.problems = self._store.load_jobs()
+        for problem in self.problems:
+            log.warning("%s", problem)
+        for job in jobs:
+            if job.state == JobState.DOWNLOADING:
+                # It was running when the last process stopped (cleanly or not): run it again.
+                job.state = JobState.QUEUED
+                self._store.update_job(job, ["state"])
+            self._jobs[job.id] = job
+            if job.file_name:
+                self._names[job.id] = (job.dest_dir, job.file_name)
+        self._schedule()
+
+    async def shutdown(self, timeout: float = 1.5) -> None:
+        """Stop every download with a final checkpoint. Running jobs stay 'downloading' in the
+        store so the next start resumes them."""
+        self._closing = True
+        downloads = list(self._running.values())
+        for d in downloads:
+            d.stop(StopReason.SHUTDOWN)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._running and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        for d in list(self._running.values()):  # stragglers: their last checkpoint stands
+            log.warning("job %d did not stop in time", d.job.id)
+
+    async def wait_idle(self, job_ids: Iterable[int] | None = None) -> None:
+        """Until nothing (or none of `job_ids`) is queued or downloading."""
+        ids = set(job_ids) if job_ids is not None else None
+        while True:
+            pending = [
+                j for j in self._jobs.values()
+                if (ids is None or j.id in ids)
+                and (j.state in (JobState.QUEUED, JobState.DOWNLOADING) or j.id in self._running)
+            ]
+            if not pending:
+                return
+            if self._wakeup is None:
+                await asyncio.sleep(0.1)
+                continue
+            self._wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), 0.5)
+
+    # ------------------------------------------------------------------ queries
+    def jobs(self) -> list[Job]:
+        return list(self._jobs.values())
+
+    def job(self, job_id: int) -> Job:
+        try:
+            return self._jobs[job_id]
+        except KeyError:
+            raise BadInput(f"no job with id {job_id}") from None
+
+    def progress(self) -> dict[int, Progress]:
+        return {jid: d.progress() for jid, d in self._running.items()}
+
+    def is_running(self, job_id: int) -> bool:
+        return job_id in self._running
+
+    def job_log(self, job_id: int) -> list[tuple[float, str]]:
+        return self._store.job_log(job_id)
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self._settings
+
+    @property
+    def store(self) -> JobStore:
+        return self._store
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    # ------------------------------------------------------------------ commands
+    def add(
+        self,
+        url: str,
+        dest_dir: str,
+        *,
+        connections: int | None = None,
+        sha256: str | None = None,
+        start: bool = True,
+        speed_limit: int | None = None,
+    ) -> Job:
+        """Queue a new download (BadInput for a bad URL, folder or checksum)."""
+        clean = validate_url(url)
+        directory = check_dest_dir(dest_dir)
+        digest = check_sha256(sha256)
+        n = self._settings.clamp_connections(connections)
+        job = self._store.add_job(
+            clean, directory, state=JobState.QUEUED if start else JobState.PAUSED,
+            connections=n, sha256=digest, speed_limit=speed_limit,
+        )
+        self._jobs[job.id] = job
+        if self._eligible is not None and start:
+            self._eligible.add(job.id)
+        self._store.add_log(job.id, f"added {redact(clean)}")
+        self._dispatch(EngineEvent(EventKind.ADDED, job.id, copy.deepcopy(job)))
+        self._schedule()
+        return job
+
+    def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
+        directory = os.path.abspath(os.path.expanduser(dest_dir))
+        for job in sorted(self._jobs.values(), key=lambda j: -j.id):
+            if job.url == url.strip() and job.dest_dir == directory and job.state != JobState.COMPLETED:
+                return job
+        return None
+
+    def pause(self, job_id: int) -> None:
+        job = self.job(job_id)
+        self._resume_after_stop.discard(job_id)
+        d = self._running.get(job_id)
+        if d is not None:
+            d.stop(StopReason.PAUSE)
+            return
+        if job.state == JobState.QUEUED:
+            self._set_state(job, JobState.PAUSED)
+
+    def resume(self, job_id: int) -> None:
+        job = self.job(job_id)
+        if self._eligible is not None:
+            self._eligible.add(job_id)
+        if job_id in self._running:
+            d = self._running[job_id]
+            if d.stop_reason is not None:  # still winding down from a pause: go again after
+                self._resume_after_stop.add(job_id)
+            return
+        if job.state in (JobState.PAUSED, JobState.FAILED, JobState.QUEUED):
+            job.error = None
+            self._set_state(job, JobState.QUEUED, "error")
+            self._schedule()
+
+    retry = resume
+
+    def pause_all(self) -> None:
+        for job in list(self._jobs.values()):
+            if job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job.id in self._running:
+                self.pause(job.id)
+
+    def resume_all(self) -> None:
+        for job in sorted(self._jobs.values(), key=lambda j: j.id):
+            if job.state == JobState.PAUSED or job.id in self._running:
+                self.resume(job.id)
+
+    def cancel(self, job_id: int) -> None:
+        """Stop and discard the partial data; the row stays, marked cancelled, retryable."""
+        job = self.job(job_id)
+        self._resume_after_stop.discard(job_id)
+        d = self._running.get(job_id)
+        if d is not None:
+            d.stop(StopReason.CANCEL)
+            return
+        if job.state == JobState.COMPLETED:
+            return
+        self._discard(job)
+        job.error = "cancelled"
+        self._set_state(job, JobState.FAILED, "error", "done")
+
+    def remove(self, job_id: int, delete_file: bool = False) -> None:
+        """Forget the job. Its partial data always goes; the finished file only if asked."""
+        job = self.job(job_id)
+        self._resume_after_stop.discard(job_id)
+        d = self._running.get(job_id)
+        if d is not None:
+            if delete_file:
+                self._delete_file_on_remove.add(job_id)
+            d.stop(StopReason.REMOVE)
+            return
+        self._forget(job, delete_file)
+
+    def set_url(self, job_id: int, url: str) -> None:
+        """A new link for a paused or failed job (e.g. an expired one). The next probe checks by
+        size and validator that it is the same file before continuing."""
+        job = self.job(job_id)
+        if job_id in self._running or job.state == JobState.COMPLETED:
+            raise BadInput("pause the download before changing its URL")
+        job.url = validate_url(url)
+        job.final_url = None
+        self._store.update_job(job, ["url", "final_url"])
+        self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+
+    def apply_settings(self, settings: EngineSettings) -> None:
+        """Live: speed limit now; connections and concurrency for what starts next."""
+        self._settings = settings
+        self._bucket.set_rate(settings.speed_limit)
+        self._schedule()
+
+    # ------------------------------------------------------------------ internals
+    def _set_state(self, job: Job, state: JobState, *fields: str) -> None:
+        job.state = state
+        self._store.update_job(job, ["state", *fields])
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+
+    def _dispatch(self, event: EngineEvent) -> None:
+        if event.kind == EventKind.CHANGED and event.job is not None:
+            if event.job_id not in self._jobs:
+                return  # a late event from a job already removed
+            self._jobs[event.job_id] = event.job
+        if event.kind == EventKind.LOG and event.job_id not in self._jobs:
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception:
+                log.exception("event listener failed")
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def _from_thread(self, event: EngineEvent) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the app is exiting
+            loop.call_soon_threadsafe(self._dispatch, event)
+
+    def _finished_from_thread(self, download: Download) -> None:
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(self._on_finished, download)
+
+    def _reserve_name(self, dest_dir: str, base: str, job_id: int) -> str:
+        """A name no other job and no file in dest_dir has; called from download threads."""
+        with self._names_lock:
+            taken = {n for jid, (d, n) in self._names.items() if d == dest_dir and jid != job_id}
+            taken |= {n for n in self._store.reserved_names(dest_dir)}
+            own = self._names.get(job_id)
+            if own is not None:
+                taken.discard(own[1])
+            name = naming.unique_name(dest_dir, base, taken)
+            self._names[job_id] = (dest_dir, name)
+            return name
+
+    def _schedule(self) -> None:
+        if self._closing or self._loop is None:
+            return
+        slots = self._settings.max_concurrent - len(self._running)
+        if slots <= 0:
+            return
+        for job in sorted(self._jobs.values(), key=lambda j: j.id):
+            if slots <= 0:
+                break
+            if job.state != JobState.QUEUED or job.id in self._running:
+                continue
+            if self._eligible is not None and job.id not in self._eligible:
+                continue
+            self._start(job)
+            slots -= 1
+
+    def _start(self, job: Job) -> None:
+        job.state = JobState.DOWNLOADING
+        job.error = None
+        self._store.update_job(job, ["state", "error"])
+        download = Download(
+            job, self._store, self._settings, self._bucket,
+            emit=self._from_thread,
+            on_finished=self._finished_from_thread,
+            reserve_name=self._reserve_name,
+        )
+        self._running[job.id] = download
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+        download.start()
+
+    def _on_finished(self, download: Download) -> None:
+        jid = download.job.id
+        if self._running.get(jid) is download:
+            del self._running[jid]
+        job = download.job
+        reason = download.stop_reason
+        if jid not in self._jobs:
+            return
+        if download.outcome == Outcome.STOPPED or (
+            download.outcome != Outcome.COMPLETED and reason in (StopReason.CANCEL, StopReason.REMOVE)
+        ):
+            if reason == StopReason.REMOVE:
+                self._forget(job, jid in self._delete_file_on_remove)
+                self._delete_file_on_remove.discard(jid)
+                self._schedule()
+                return
+            if reason == StopReason.CANCEL:
+                self._jobs[jid] = job
+                self._discard(job)
+                job.error = "cancelled"
+                self._set_state(job, JobState.FAILED, "error", "done")
+            elif reason == StopReason.SHUTDOWN:
+                job.state = JobState.DOWNLOADING  # resumes on the next start
+                self._jobs[jid] = job
+                self._store.update_job(job, ["state"])
+            else:
+                self._jobs[jid] = job
+                if jid in self._resume_after_stop:
+                    self._resume_after_stop.discard(jid)
+                    self._set_state(job, JobState.QUEUED)
+                else:
+                    self._set_state(job, JobState.PAUSED)
+        else:
+            self._jobs[jid] = job
+            if reason == StopReason.REMOVE:
+                self._forget(job, jid in self._delete_file_on_remove)
+                self._delete_file_on_remove.discard(jid)
+            else:
+                self._dispatch(EngineEvent(EventKind.CHANGED, jid, copy.deepcopy(job)))
+        self._resume_after_stop.discard(jid)
+        self._schedule()
+        if self._wakeup is not None:
+            self._wakeup.set()
+
+    def _discard(self, job: Job) -> None:
+        """Delete the .part and forget the progress (the job itself stays)."""
+        part = job.part_path
+        if part is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(part)
+        job.done = 0
+        job.segments = []
+        self._store.save_progress(job.id, [], 0)
+        self._store.add_log(job.id, "cancelled; partial data deleted")
+
+    def _forget(self, job: Job, delete_file: bool) -> None:
+        part = job.part_path
+        if part is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(part)
+        if delete_file and job.state == JobState.COMPLETED and job.path is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(job.path)
+        self._store.delete_job(job.id)
+        self._jobs.pop(job.id, None)
+        self._names.pop(job.id, None)
+        if self._eligible is not None:
+            self._eligible.discard(job.id)
+        self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))

@@ -1,0 +1,126 @@
+"""The engine's exception tree and the one place where lower-level errors are classified.
+
+    TetherError
+     ├── BadInput            the user asked for something impossible (bad URL, unwritable dir)
+     └── DownloadError       a transfer went wrong; `reason` is one human line
+          ├── TransientError   retry with backoff: timeout, reset, stall, 5xx, 408, 429
+          ├── RestartNeeded    the partial data is stale (file changed): start again from 0
+          └── PermanentError   ask the user: 404/410, 401/403, disk full, permission, TLS
+
+Every `requests`/`OSError` is mapped here with `raise ... from exc`, so the rest of the engine
+only ever sees these types.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import ssl
+
+import http.client
+
+import requests
+import urllib3.exceptions
+
+
+class TetherError(Exception):
+    """Base of everything Tether raises on purpose."""
+
+
+class BadInput(TetherError):
+    """Input that can never work: say so in one line, change nothing."""
+
+
+class DownloadError(TetherError):
+    """A transfer failed; str(err) is a one-line reason fit for a user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientError(DownloadError):
+    """Worth retrying. `retry_after` is the server's wish in seconds, if it said one."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class RestartNeeded(DownloadError):
+    """The bytes already on disk belong to another version of the file."""
+
+
+class PermanentError(DownloadError):
+    """Retrying will not help; the user has to act (new link, free space, permissions)."""
+
+
+_STATUS_REASONS = {
+    401: "the server wants a login (401 Unauthorized)",
+    403: "access denied (403 Forbidden) — the link may have expired",
+    404: "not found on the server (404)",
+    410: "gone from the server (410)",
+    416: "the server cannot serve that range (416)",
+}
+
+
+def status_error(status: int, retry_after: float | None = None) -> DownloadError:
+    """Classify an HTTP error status (pure)."""
+    if status in (408, 425, 429) or 500 <= status <= 599:
+        return TransientError(f"server answered {status}", retry_after)
+    reason = _STATUS_REASONS.get(status, f"server answered {status}")
+    return PermanentError(reason)
+
+
+def from_os_error(exc: OSError, what: str) -> DownloadError:
+    """Map a local file-system error; `what` names the file or action."""
+    if exc.errno == errno.ENOSPC or exc.errno == errno.EDQUOT:
+        return PermanentError(f"disk full while writing {what}")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return PermanentError(f"no permission to write {what}")
+    return PermanentError(f"cannot write {what}: {exc.strerror or exc}")
+
+
+def from_request_exception(exc: BaseException) -> DownloadError:
+    """Map an exception raised while talking to the server (pure)."""
+    if isinstance(exc, DownloadError):
+        return exc
+    if isinstance(exc, requests.exceptions.SSLError) or isinstance(exc, ssl.SSLError):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
+            return PermanentError("the server's TLS certificate is not trusted")
+        return PermanentError("TLS handshake failed")
+    if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
+        return PermanentError("invalid URL")
+    if isinstance(exc, requests.exceptions.InvalidSchema):
+        return PermanentError("unsupported URL scheme")
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        return PermanentError("too many redirects")
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return TransientError("connection timed out")
+    if isinstance(exc, requests.exceptions.ReadTimeout | socket.timeout | TimeoutError):
+        return TransientError("no data from the server (stalled)")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = str(exc)
+        if "Name or service not known" in text or "getaddrinfo failed" in text or (
+            "nodename nor servname" in text
+        ):
+            return TransientError("cannot resolve the server's name")
+        if "Connection refused" in text:
+            return TransientError("connection refused by the server")
+        return TransientError("connection lost")
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return TransientError("no data from the server (stalled)")
+    if isinstance(exc, urllib3.exceptions.SSLError):
+        return PermanentError("TLS error talking to the server")
+    if isinstance(exc, urllib3.exceptions.HTTPError | http.client.HTTPException):
+        return TransientError("connection lost mid-transfer")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return TransientError("connection lost mid-transfer")
+    if isinstance(exc, ConnectionError | EOFError):
+        return TransientError("connection lost")
+    if isinstance(exc, OSError):
+        return TransientError(f"network error: {exc.strerror or exc.__class__.__name__}")
+    if isinstance(exc, requests.exceptions.RequestException):
+        return TransientError(f"request failed: {exc.__class__.__name__}")
+    return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")

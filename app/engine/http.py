@@ -1,0 +1,219 @@
+"""Talking HTTP for a download: sessions, the probe, and checking answers before writing."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+import requests.adapters
+
+from app import __version__
+from app.engine.errors import (
+    DownloadError,
+    PermanentError,
+    RestartNeeded,
+    TransientError,
+    from_request_exception,
+    status_error,
+)
+from app.engine.headers import (
+    ContentRange,
+    UnsatisfiedRange,
+    if_range_validator,
+    is_identity_encoding,
+    parse_content_length,
+    parse_content_range,
+    parse_retry_after,
+)
+
+USER_AGENT = f"Tether/{__version__} (+resumable download manager)"
+MAX_REDIRECTS = 10
+
+
+class RangesBroken(DownloadError):
+    """The server mangles range requests (ignores them, multipart, wrong start, encodings).
+
+    The data on disk may still be good, but the only safe way on is one plain stream from 0.
+    """
+
+
+def new_session(verify: bool | str = True) -> requests.Session:
+    """One session per worker: its own connection pool, so headers are never shared."""
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.headers["Accept-Encoding"] = "identity"
+    session.max_redirects = MAX_REDIRECTS
+    session.verify = verify
+    # requests would read proxies and .netrc from the environment on every call; keep that,
+    # but no automatic retries underneath ours: one policy, in retry.py.
+    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@dataclass(slots=True)
+class ProbeResult:
+    """What one `GET Range: bytes=0-` told us about the file."""
+
+    final_url: str
+    status: int
+    size: int | None
+    resumable: bool
+    etag: str | None
+    last_modified: str | None
+    content_disposition: str | None
+    content_type: str | None
+    encoded: bool  # Content-Encoding other than identity: the body is not the file's bytes
+    response: requests.Response | None  # still open: its body can be the first segment
+
+    @property
+    def validator(self) -> str | None:
+        return if_range_validator(self.etag, self.last_modified)
+
+    def close(self) -> None:
+        if self.response is not None:
+            self.response.close()
+            self.response = None
+
+
+def probe(
+    session: requests.Session, url: str, timeout: tuple[float, float]
+) -> ProbeResult:
+    """One ranged GET (not HEAD: many servers lie on HEAD); classify errors at this boundary."""
+    try:
+        resp = session.get(
+            url, headers={"Range": "bytes=0-"}, stream=True, timeout=timeout, allow_redirects=True
+        )
+    except Exception as exc:
+        raise from_request_exception(exc) from exc
+    status = resp.status_code
+    headers = resp.headers
+    if status >= 400:
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        resp.close()
+        if status == 416:
+            # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
+            total = parse_content_range(headers.get("Content-Range"))
+            if isinstance(total, UnsatisfiedRange) and total.total == 0:
+                return ProbeResult(resp.url, status, 0, False, None, None, None, None, False, None)
+        raise status_error(status, retry_after)
+    if status not in (200, 206):
+        resp.close()
+        raise PermanentError(f"unexpected answer {status} from the server")
+    encoded = not is_identity_encoding(headers.get("Content-Encoding"))
+    etag = headers.get("ETag")
+    last_modified = headers.get("Last-Modified")
+    size: int | None = None
+    resumable = False
+    if status == 206:
+        cr = parse_content_range(headers.get("Content-Range"))
+        ctype = headers.get("Content-Type", "")
+        if isinstance(cr, ContentRange) and cr.first == 0 and cr.total is not None and not encoded \
+                and not ctype.lower().startswith("multipart/"):
+            size = cr.total
+            resumable = True
+        else:
+            # A 206 we can't trust for ranges: stream it plainly instead.
+            resp.close()
+            raise RangesBroken("the server's range answers are malformed")
+    else:
+        chunked = "chunked" in headers.get("Transfer-Encoding", "").lower()
+        if not encoded and not chunked:
+            size = parse_content_length(headers.get("Content-Length"))
+        resumable = (
+            size is not None
+            and headers.get("Accept-Ranges", "").strip().lower() == "bytes"
+        )
+    return ProbeResult(
+        final_url=resp.url,
+        status=status,
+        size=size,
+        resumable=resumable,
+        etag=etag,
+        last_modified=last_modified,
+        content_disposition=headers.get("Content-Disposition"),
+        content_type=headers.get("Content-Type"),
+        encoded=encoded,
+        response=resp,
+    )
+
+
+def check_ranged_answer(
+    status: int,
+    headers: Any,
+    first: int,
+    total: int,
+    etag: str | None,
+    last_modified: str | None,
+) -> int:
+    """Decide whether the answer to `Range: bytes=first-…` may be written (pure).
+
+    Returns the inclusive last byte the body covers. Raises: status errors (never write an error
+    page), RestartNeeded (the file changed), RangesBroken (the server can't do ranges properly).
+    """
+    if status == 206:
+        ctype = str(headers.get("Content-Type", "")).lower()
+        if ctype.startswith("multipart/"):
+            raise RangesBroken("the server answered a single range with multipart data")
+        if not is_identity_encoding(headers.get("Content-Encoding")):
+            raise RangesBroken("the server compressed a range answer")
+        cr = parse_content_range(headers.get("Content-Range"))
+        if not isinstance(cr, ContentRange):
+            raise RangesBroken("the server sent a 206 without a valid Content-Range")
+        if cr.total is not None and cr.total != total:
+            raise RestartNeeded(f"the file's size changed on the server ({total} → {cr.total} bytes)")
+        if cr.first != first:
+            raise RangesBroken(f"the server sent bytes from {cr.first} when asked for {first}")
+        length = parse_content_length(headers.get("Content-Length"))
+        if length is not None and length != cr.length:
+            raise RangesBroken("Content-Length disagrees with Content-Range")
+        return cr.last
+    if status == 200:
+        new_etag = headers.get("ETag")
+        new_lm = headers.get("Last-Modified")
+        new_size = parse_content_length(headers.get("Content-Length"))
+        same = (new_size is None or new_size == total) and (
+            (etag is not None and new_etag == etag)
+            or (etag is None and last_modified is not None and new_lm == last_modified)
+        )
+        if same:
+            raise RangesBroken("the server ignored the range request")
+        raise RestartNeeded("the file changed on the server")
+    if status == 416:
+        cr = parse_content_range(headers.get("Content-Range"))
+        if isinstance(cr, UnsatisfiedRange) and cr.total != total:
+            raise RestartNeeded(f"the file's size changed on the server ({total} → {cr.total} bytes)")
+        raise TransientError("the server refused a range inside the file (416)")
+    if status >= 400:
+        raise status_error(status, parse_retry_after(headers.get("Retry-After")))
+    raise TransientError(f"unexpected answer {status} to a range request")
+
+
+def response_socket(resp: requests.Response) -> socket.socket | None:
+    """The socket under a streamed response, so another thread can abort a blocked read."""
+    raw = resp.raw
+    conn = getattr(raw, "_connection", None)
+    sock = getattr(conn, "sock", None)
+    if isinstance(sock, socket.socket):
+        return sock
+    fp = getattr(getattr(raw, "_fp", None), "fp", None)
+    sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
+
+
+def fast_body_reader(resp: requests.Response) -> Any | None:
+    """The buffered socket reader under an identity, non-chunked body — for `readinto1`.
+
+    Reading straight from it into one reused buffer skips urllib3's per-chunk bytes objects.
+    None when the body is chunked or encoded: then the caller uses resp.raw.read().
+    """
+    fp = getattr(resp.raw, "_fp", None)  # http.client.HTTPResponse
+    if fp is None or getattr(fp, "chunked", True):
+        return None
+    reader = getattr(fp, "fp", None)  # io.BufferedReader over the socket
+    if reader is None or not hasattr(reader, "readinto1"):
+        return None
+    return reader

@@ -1,0 +1,85 @@
+"""Splitting a file into ranges for the connections, and where to steal work (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.store.models import SegmentRecord
+
+MIB = 1024 * 1024
+MIN_SPLIT = 1 * MIB  # no piece smaller than this is worth a request of its own
+ALIGN = 64 * 1024  # boundaries on 64 KiB keep writes page- and extent-aligned
+
+
+def _align_up(value: int, align: int) -> int:
+    return -(-value // align) * align
+
+
+def durable_ranges(segments: Sequence[SegmentRecord]) -> list[tuple[int, int]]:
+    """The merged [start, end) ranges whose bytes are known durable."""
+    spans = sorted((s.start, s.start + s.done) for s in segments if s.done > 0)
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def gaps(size: int, segments: Sequence[SegmentRecord]) -> list[tuple[int, int]]:
+    """The [start, end) ranges of [0, size) not yet durable."""
+    result: list[tuple[int, int]] = []
+    pos = 0
+    for a, b in durable_ranges(segments):
+        a, b = min(a, size), min(b, size)
+        if a > pos:
+            result.append((pos, a))
+        pos = max(pos, b)
+    if pos < size:
+        result.append((pos, size))
+    return result
+
+
+def split_gaps(
+    ranges: Sequence[tuple[int, int]], pieces: int, min_size: int = MIN_SPLIT
+) -> list[tuple[int, int]]:
+    """Halve the largest range until there are `pieces` of them or none is ≥ 2×min_size."""
+    work = [r for r in ranges if r[1] > r[0]]
+    while len(work) < pieces:
+        i = max(range(len(work)), key=lambda k: work[k][1] - work[k][0], default=-1)
+        if i < 0:
+            break
+        a, b = work[i]
+        cut = steal_point(a, b, min_size)
+        if cut is None:
+            break
+        work[i : i + 1] = [(a, cut), (cut, b)]
+    return sorted(work)
+
+
+def plan(
+    size: int, existing: Sequence[SegmentRecord], connections: int, min_size: int = MIN_SPLIT
+) -> list[SegmentRecord]:
+    """Segments for a (re)start: durable bytes kept as finished records, the gaps re-split.
+
+    Works whatever the previous plan was, so a job can resume with more or fewer connections.
+    """
+    done = [SegmentRecord(a, b, b - a) for a, b in durable_ranges(existing) if a < size]
+    done = [SegmentRecord(s.start, min(s.end, size), min(s.end, size) - s.start) for s in done]
+    todo = [SegmentRecord(a, b, 0) for a, b in split_gaps(gaps(size, existing), connections, min_size)]
+    return sorted(done + todo, key=lambda s: s.start)
+
+
+def steal_point(pos: int, end: int, min_size: int = MIN_SPLIT, align: int = ALIGN) -> int | None:
+    """Where to cut [pos, end) so a thief takes the far half; None if it's too small to share.
+
+    Both halves stay ≥ min_size, so no connection is idle while ≥ 2×min_size is left anywhere.
+    """
+    remaining = end - pos
+    if remaining < 2 * min_size:
+        return None
+    cut = _align_up(pos + remaining // 2, align)
+    if end - cut < min_size or cut - pos < min_size:
+        cut = pos + remaining // 2
+    return cut

@@ -1,0 +1,29 @@
+"""The knobs the engine runs with; the UI and CLI build these from stored options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.engine.retry import RetryPolicy
+from app.engine.segments import MIN_SPLIT
+
+MAX_CONNECTIONS = 32
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    max_concurrent: int = 3
+    connections: int = 8
+    speed_limit: int | None = None  # bytes/s for all downloads together
+    stall_timeout: float = 30.0  # no byte for this long = a transient failure
+    connect_timeout: float = 15.0
+    checkpoint_interval: float = 1.0
+    min_split: int = MIN_SPLIT
+    buffer_size: int = 1024 * 1024  # one reused buffer per connection
+    max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
+    verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    def clamp_connections(self, n: int | None) -> int:
+        value = self.connections if n is None else n
+        return max(1, min(MAX_CONNECTIONS, int(value)))

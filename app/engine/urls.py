@@ -1,0 +1,63 @@
+"""Checking URLs the user gives us, and keeping credentials out of anything printed."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit, urlunsplit
+
+from app.engine.errors import BadInput
+
+SUPPORTED_SCHEMES = frozenset({"http", "https"})
+_URL_IN_TEXT = re.compile(r"""(?i)\bhttps?://[^\s<>"'`]+""")
+_TRAILING_PUNCT = ".,;:!?)]}>'\""
+
+
+def validate_url(text: str) -> str:
+    """Return the URL stripped, or raise BadInput with a one-line reason (pure)."""
+    url = text.strip()
+    if not url:
+        raise BadInput("empty URL")
+    if any(c in url for c in "\r\n\t ") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+        raise BadInput(f"not a URL (contains whitespace or control characters): {redact(url)!r}")
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError for a bad port
+    except ValueError as exc:
+        raise BadInput(f"not a valid URL: {redact(url)!r}") from exc
+    scheme = parts.scheme.lower()
+    if not scheme or "://" not in url:
+        raise BadInput(f"not a URL: {redact(url)!r} (expected http:// or https://)")
+    if scheme not in SUPPORTED_SCHEMES:
+        raise BadInput(f"unsupported scheme {scheme!r} in {redact(url)!r} (use http or https)")
+    if not parts.hostname:
+        raise BadInput(f"no host in URL {redact(url)!r}")
+    if port == 0:
+        raise BadInput(f"bad port in URL {redact(url)!r}")
+    return url
+
+
+def redact(url: str) -> str:
+    """The URL without user:password, fit for logs, errors and the UI (pure)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@\s]*@", "//***@", url)
+    if parts.username is None and parts.password is None and "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+
+
+def extract_urls(text: str) -> list[str]:
+    """Every http(s) URL in free text, in order, without duplicates (pure)."""
+    seen: dict[str, None] = {}
+    for match in _URL_IN_TEXT.finditer(text):
+        url = match.group(0).rstrip(_TRAILING_PUNCT)
+        # a ')' belongs to the URL when it closes a '(' inside it (Wikipedia links)
+        while match.group(0)[len(url) : len(url) + 1] == ")" and url.count("(") > url.count(")"):
+            url += ")"
+        try:
+            seen.setdefault(validate_url(url), None)
+        except BadInput:
+            continue
+    return list(seen)

@@ -1,0 +1,53 @@
+"""Where Tether keeps its data, logs and downloads (platformdirs, or one --data-dir for all)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "tether"
+ENV_DATA_DIR = "TETHER_DATA_DIR"
+
+
+def resolve_data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """--data-dir wins, then $TETHER_DATA_DIR, then the platform's user data dir."""
+    chosen = override or os.environ.get(ENV_DATA_DIR)
+    path = Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP_NAME))
+    return path.resolve()
+
+
+def database_path(data_dir: Path) -> Path:
+    return data_dir / "tether.sqlite3"
+
+
+def log_dir(data_dir: Path) -> Path:
+    """Logs live under the data dir so --data-dir isolates everything."""
+    return data_dir / "logs"
+
+
+def default_download_dir() -> Path:
+    downloads = platformdirs.user_downloads_dir()
+    return Path(downloads) if downloads else Path.home() / "Downloads"
+
+
+def runtime_dir() -> Path:
+    """A per-user directory only this user can read, for the single-instance socket."""
+    base = platformdirs.user_runtime_dir(APP_NAME)
+    try:
+        path = Path(base)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(path, 0o700)
+        return path
+    except OSError:
+        path = Path(tempfile.gettempdir()) / f"{APP_NAME}-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return path
+
+
+def instance_key(data_dir: Path) -> str:
+    """A short stable name for everything that must be unique per data dir."""
+    return hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]

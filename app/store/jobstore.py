@@ -1,0 +1,324 @@
+"""JobStore: the one writer of Tether's SQLite database (jobs, segments, log, settings)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from app.store.models import Job, JobState, SegmentRecord, UNFINISHED_STATES
+from app.store.schema import SchemaTooNew, migrate
+
+_JOB_COLUMNS = (
+    "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
+    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at"
+)
+_UPDATABLE = (
+    "url",
+    "final_url",
+    "dest_dir",
+    "file_name",
+    "size",
+    "done",
+    "state",
+    "resumable",
+    "etag",
+    "last_modified",
+    "error",
+    "connections",
+    "sha256",
+    "speed_limit",
+    "finished_at",
+)
+_MAX_LOG_PER_JOB = 200
+
+
+class StoreError(Exception):
+    """The database can't be used; str() is one line telling the user what and where."""
+
+
+class CorruptRow(ValueError):
+    """A row whose values make no sense; it is skipped, never silently 'fixed'."""
+
+
+def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
+    (jid, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, lm, error,
+     connections, sha256, speed_limit, added_at, finished_at) = tuple(row)
+    try:
+        job_state = JobState(state)
+    except ValueError as exc:
+        raise CorruptRow(f"unknown state {state!r}") from exc
+    if not isinstance(url, str) or not url or not isinstance(dest_dir, str) or not dest_dir:
+        raise CorruptRow("missing URL or destination")
+    if size is not None and (not isinstance(size, int) or size < 0):
+        raise CorruptRow(f"bad size {size!r}")
+    if not isinstance(done, int) or done < 0 or (size is not None and done > size):
+        raise CorruptRow(f"bad progress {done!r}")
+    if file_name is not None and (not isinstance(file_name, str) or "/" in file_name or "\\" in file_name
+                                  or file_name in ("", ".", "..")):
+        raise CorruptRow(f"bad file name {file_name!r}")
+    if not isinstance(connections, int) or not 1 <= connections <= 32:
+        raise CorruptRow(f"bad connection count {connections!r}")
+    if not isinstance(added_at, int | float):
+        raise CorruptRow("bad timestamp")
+    return Job(
+        id=int(jid), url=url, final_url=final_url, dest_dir=dest_dir, file_name=file_name,
+        size=size, done=done, state=job_state, resumable=bool(resumable), etag=etag,
+        last_modified=lm, error=error, connections=connections, sha256=sha256,
+        speed_limit=speed_limit, added_at=float(added_at), finished_at=finished_at,
+    )
+
+
+class JobStore:
+    """Thread-safe access to the database through one connection and one lock.
+
+    Engine threads checkpoint through here; the lock makes this process the single writer,
+    and the data-dir lock (store.lock) makes it the single process.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def open(cls, path: Path | str) -> JobStore:
+        """Open (creating and migrating) the database file; StoreError with one line if we can't."""
+        db = Path(path)
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create data directory {db.parent}: {exc.strerror}") from exc
+        try:
+            conn = sqlite3.connect(
+                db, isolation_level=None, check_same_thread=False, timeout=10.0
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open database {db}: {exc}") from exc
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a commit survives an app crash; fsync at checkpoints. The data
+            # file is fsynced before offsets are written, which is what the invariant needs.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn)
+        except SchemaTooNew as exc:
+            conn.close()
+            raise StoreError(f"{db}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(
+                f"the database {db} is damaged ({exc}); move it aside to start with an empty queue"
+            ) from exc
+        return cls(conn, db)
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass
+            self._conn.close()
+
+    def integrity_check(self) -> str:
+        with self._lock:
+            return str(self._conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # ------------------------------------------------------------------ jobs
+    def add_job(
+        self,
+        url: str,
+        dest_dir: str,
+        *,
+        state: JobState = JobState.QUEUED,
+        connections: int = 8,
+        sha256: str | None = None,
+        speed_limit: int | None = None,
+    ) -> Job:
+        now = time.time()
+        with self._lock:
+            cur = self._conn.execute(
+                "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (url, dest_dir, state.value, connections, sha256, speed_limit, now),
+            )
+            jid = cur.lastrowid
+        assert jid is not None
+        return Job(id=jid, url=url, dest_dir=dest_dir, state=state, added_at=now,
+                   connections=connections, sha256=sha256, speed_limit=speed_limit)
+
+    def load_jobs(self) -> tuple[list[Job], list[str]]:
+        """All jobs with their segments, and a one-line note per row that had to be skipped."""
+        problems: list[str] = []
+        jobs: list[Job] = []
+        with self._lock:
+            try:
+                rows = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id").fetchall()
+                seg_rows = self._conn.execute(
+                    'SELECT job_id, start, "end", done FROM segments ORDER BY job_id, start'
+                ).fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"the database {self.path} is damaged ({exc})") from exc
+        segs: dict[int, list[SegmentRecord]] = {}
+        bad_segs: set[int] = set()
+        for job_id, start, end, done in seg_rows:
+            if not all(isinstance(v, int) for v in (start, end, done)) or not (
+                0 <= start <= end and 0 <= done <= end - start
+            ):
+                bad_segs.add(job_id)
+                continue
+            segs.setdefault(job_id, []).append(SegmentRecord(start, end, done))
+        for row in rows:
+            try:
+                job = _row_to_job(row)
+            except (CorruptRow, TypeError, ValueError) as exc:
+                problems.append(f"job {row[0]}: corrupt record ({exc}); skipped")
+                continue
+            if job.id in bad_segs:
+                problems.append(f"job {job.id}: corrupt progress record; it will start over")
+                job.segments = []
+                job.done = 0
+            else:
+                job.segments = segs.get(job.id, [])
+            jobs.append(job)
+        return jobs, problems
+
+    def get_job(self, job_id: int) -> Job | None:
+        with self._lock:
+            row = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            seg_rows = self._conn.execute(
+                'SELECT start, "end", done FROM segments WHERE job_id = ? ORDER BY start', (job_id,)
+            ).fetchall()
+        try:
+            job = _row_to_job(row)
+        except (CorruptRow, TypeError, ValueError) as exc:
+            raise StoreError(f"job {job_id}: corrupt record ({exc})") from exc
+        job.segments = [SegmentRecord(*r) for r in seg_rows]
+        return job
+
+    def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
+        """The newest unfinished job for this URL and directory (so `get` resumes, not duplicates)."""
+        states = tuple(s.value for s in UNFINISHED_STATES)
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT id FROM jobs WHERE url = ? AND dest_dir = ? AND state IN ({','.join('?' * len(states))})"
+                " ORDER BY id DESC LIMIT 1",
+                (url, dest_dir, *states),
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            return self.get_job(int(row[0]))
+        except StoreError:
+            return None
+
+    def update_job(self, job: Job, fields: Iterable[str] | None = None) -> None:
+        """Write the given columns (default all) of `job` to its row."""
+        names = tuple(fields) if fields is not None else _UPDATABLE
+        for name in names:
+            if name not in _UPDATABLE:
+                raise ValueError(f"not an updatable column: {name}")
+        values: list[Any] = []
+        for name in names:
+            value = getattr(job, name)
+            if isinstance(value, JobState):
+                value = value.value
+            elif isinstance(value, bool):
+                value = int(value)
+            values.append(value)
+        assignments = ", ".join(f"{name} = ?" for name in names)
+        with self._lock:
+            self._conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job.id))
+
+    def save_progress(self, job_id: int, segments: Sequence[SegmentRecord], done: int) -> None:
+        """Replace the job's segments and its byte count in one transaction.
+
+        Callers must have made these bytes durable first (fsync): see DESIGN.md, Checkpoint.
+        """
+        rows = [(job_id, s.start, s.end, s.done) for s in segments]
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
+                self._conn.executemany(
+                    'INSERT INTO segments (job_id, start, "end", done) VALUES (?, ?, ?, ?)', rows
+                )
+                self._conn.execute("UPDATE jobs SET done = ? WHERE id = ?", (done, job_id))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def delete_job(self, job_id: int) -> None:
+        with self._lock:
+            self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    def reserved_names(self, dest_dir: str) -> set[str]:
+        """File names that unfinished jobs in `dest_dir` already own."""
+        states = tuple(s.value for s in UNFINISHED_STATES)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT file_name FROM jobs WHERE dest_dir = ? AND file_name IS NOT NULL"
+                f" AND state IN ({','.join('?' * len(states))})",
+                (dest_dir, *states),
+            ).fetchall()
+        return {str(r[0]) for r in rows}
+
+    # ------------------------------------------------------------------ history
+    def add_log(self, job_id: int, message: str, at: float | None = None) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO job_log (job_id, at, message) VALUES (?, ?, ?)",
+                (job_id, time.time() if at is None else at, message),
+            )
+            # keep the history bounded: a flapping link must not grow the database forever
+            self._conn.execute(
+                "DELETE FROM job_log WHERE job_id = ? AND rowid NOT IN "
+                "(SELECT rowid FROM job_log WHERE job_id = ? ORDER BY at DESC LIMIT ?)",
+                (job_id, job_id, _MAX_LOG_PER_JOB),
+            )
+
+    def job_log(self, job_id: int) -> list[tuple[float, str]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT at, message FROM job_log WHERE job_id = ? ORDER BY at, rowid", (job_id,)
+            ).fetchall()
+        return [(float(a), str(m)) for a, m in rows]
+
+    # ------------------------------------------------------------------ settings
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return default
+        try:
+            return json.loads(row[0])
+        except (TypeError, ValueError):
+            return default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        text = json.dumps(value)
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, text),
+            )
+
+    def all_settings(self) -> dict[str, Any]:
+        with self._lock:
+            rows = self._conn.execute("SELECT key, value FROM settings").fetchall()
+        result: dict[str, Any] = {}
+        for key, text in rows:
+            try:
+                result[str(key)] = json.loads(text)
+            except (TypeError, ValueError):
+                continue
+        return result

@@ -1,0 +1,73 @@
+"""Plain records the store hands out: jobs, their segments, their states."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class JobState(enum.StrEnum):
+    """Where a job is in its life. Values are what the database and `tether list` show."""
+
+    QUEUED = "queued"
+    DOWNLOADING = "downloading"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.DOWNLOADING})
+UNFINISHED_STATES = frozenset(
+    {JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED, JobState.FAILED}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRecord:
+    """A byte range [start, end) of the file of which the first `done` bytes are durable."""
+
+    start: int
+    end: int
+    done: int
+
+    @property
+    def remaining(self) -> int:
+        return self.end - self.start - self.done
+
+
+@dataclass(slots=True)
+class Job:
+    """One download as persisted. `file_name` is set once the probe has chosen it."""
+
+    id: int
+    url: str
+    dest_dir: str
+    state: JobState
+    added_at: float
+    final_url: str | None = None
+    file_name: str | None = None
+    size: int | None = None
+    done: int = 0
+    resumable: bool = False
+    etag: str | None = None
+    last_modified: str | None = None
+    error: str | None = None
+    connections: int = 8
+    sha256: str | None = None
+    speed_limit: int | None = None  # bytes/s for this job only; None = unlimited
+    finished_at: float | None = None
+    segments: list[SegmentRecord] = field(default_factory=list)
+
+    @property
+    def path(self) -> str | None:
+        """The final path of the file (not the .part), once a name is chosen."""
+        if self.file_name is None:
+            return None
+        import os.path
+
+        return os.path.join(self.dest_dir, self.file_name)
+
+    @property
+    def part_path(self) -> str | None:
+        p = self.path
+        return None if p is None else p + ".part"

@@ -1,0 +1,74 @@
+"""The database schema and its migrations, numbered by PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry upgrades from version i to i+1. Never edit a shipped entry: append a new one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE jobs (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        url           TEXT    NOT NULL,
+        final_url     TEXT,
+        dest_dir      TEXT    NOT NULL,
+        file_name     TEXT,
+        size          INTEGER,
+        done          INTEGER NOT NULL DEFAULT 0,
+        state         TEXT    NOT NULL,
+        resumable     INTEGER NOT NULL DEFAULT 0,
+        etag          TEXT,
+        last_modified TEXT,
+        error         TEXT,
+        connections   INTEGER NOT NULL DEFAULT 8,
+        sha256        TEXT,
+        speed_limit   INTEGER,
+        added_at      REAL    NOT NULL,
+        finished_at   REAL
+    );
+    CREATE INDEX jobs_state ON jobs(state);
+    CREATE INDEX jobs_url_dir ON jobs(url, dest_dir);
+    CREATE TABLE segments (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        start  INTEGER NOT NULL,
+        "end"  INTEGER NOT NULL,
+        done   INTEGER NOT NULL,
+        PRIMARY KEY (job_id, start)
+    ) WITHOUT ROWID;
+    CREATE TABLE job_log (
+        job_id  INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        at      REAL    NOT NULL,
+        message TEXT    NOT NULL
+    );
+    CREATE INDEX job_log_job ON job_log(job_id);
+    CREATE TABLE settings (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer Tether."""
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the schema to SCHEMA_VERSION; each step in its own transaction."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise SchemaTooNew(f"database schema {version} is newer than this Tether ({SCHEMA_VERSION})")
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in MIGRATIONS[target - 1].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {target:d}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION

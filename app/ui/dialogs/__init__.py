@@ -1,0 +1,1 @@
+"""Dialogs of the main window: add URLs, properties of a download, settings."""

@@ -1,0 +1,128 @@
+"""The Settings dialog: edits an Options value; the window saves it and applies it live."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.options import OPTIONS, Options
+from app.ui.widgets import FolderPicker
+
+_LIMITS = {o.key: o for o in OPTIONS}
+KB = 1000  # the UI shows SI units, like QLocale's formattedDataSize
+
+
+class SettingsDialog(QDialog):
+    """Emits `submitted(Options)` on OK; it never touches the store or the engine itself."""
+
+    submitted = Signal(object)  # Options
+
+    def __init__(self, parent: QWidget | None, options: Options, *, tray_available: bool) -> None:
+        super().__init__(parent)
+        self.setObjectName("settings_dialog")
+        self.setWindowTitle(self.tr("Settings"))
+        self.setMinimumWidth(520)
+        self._options = options
+
+        self.folder = FolderPicker(options.resolved_download_dir())
+        self.max_concurrent = self._spin("max_concurrent", options.max_concurrent)
+        self.connections = self._spin("connections", options.connections)
+        self.limit_enabled = QCheckBox(self.tr("Limit to"))
+        self.limit_enabled.setObjectName("limit_enabled")
+        self.limit = QSpinBox()
+        self.limit.setObjectName("limit_spin")
+        self.limit.setRange(1, 10_000_000)
+        self.limit.setSuffix(" " + self.tr("kB/s"))
+        self.limit.setSingleStep(100)
+        self.limit.setAccelerated(True)
+        limited = options.speed_limit is not None
+        self.limit_enabled.setChecked(limited)
+        self.limit.setValue(max(1, (options.speed_limit or 1_000_000) // KB))
+        self.limit.setEnabled(limited)
+        self.limit_enabled.toggled.connect(self.limit.setEnabled)
+        limit_row = QHBoxLayout()
+        limit_row.addWidget(self.limit_enabled)
+        limit_row.addWidget(self.limit, 1)
+
+        self.start_on_add = QCheckBox(self.tr("Start downloads as soon as they are added"))
+        self.start_on_add.setChecked(options.start_on_add)
+        self.minimize_to_tray = QCheckBox(self.tr("Closing the window keeps Tether running in the tray"))
+        self.minimize_to_tray.setChecked(options.minimize_to_tray and tray_available)
+        self.minimize_to_tray.setEnabled(tray_available)
+        if not tray_available:
+            self.minimize_to_tray.setToolTip(self.tr("This desktop has no system tray"))
+        self.notify = QCheckBox(self.tr("Notify when a download completes or fails"))
+        self.notify.setChecked(options.notify)
+
+        downloads = QGroupBox(self.tr("Downloads"))
+        form = QFormLayout(downloads)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow(self.tr("Download folder:"), self.folder)
+        form.addRow(self.tr("Downloads at the same time:"), self.max_concurrent)
+        form.addRow(self.tr("Connections per download:"), self.connections)
+        form.addRow(self.tr("Total speed:"), limit_row)
+        form.addRow("", self.start_on_add)
+
+        behaviour = QGroupBox(self.tr("Desktop"))
+        box = QVBoxLayout(behaviour)
+        box.addWidget(self.minimize_to_tray)
+        box.addWidget(self.notify)
+
+        hint = QLabel(self.tr("Changes apply at once; connections apply to downloads that start next."))
+        hint.setWordWrap(True)
+        hint.setEnabled(False)
+
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.folder.changed.connect(lambda _t: self.ok_button.setEnabled(bool(self.folder.path())))
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(downloads)
+        layout.addWidget(behaviour)
+        layout.addWidget(hint)
+        layout.addStretch(1)
+        layout.addWidget(buttons)
+
+    def _spin(self, key: str, value: int) -> QSpinBox:
+        option = _LIMITS[key]
+        spin = QSpinBox()
+        spin.setObjectName(f"{key}_spin")
+        spin.setRange(option.minimum or 1, option.maximum or 1_000_000)
+        spin.setValue(value)
+        spin.setToolTip(option.title)
+        return spin
+
+    def options(self) -> Options:
+        return dataclasses.replace(
+            self._options,
+            download_dir=self.folder.path(),
+            max_concurrent=self.max_concurrent.value(),
+            connections=self.connections.value(),
+            speed_limit=self.limit.value() * KB if self.limit_enabled.isChecked() else None,
+            start_on_add=self.start_on_add.isChecked(),
+            minimize_to_tray=self.minimize_to_tray.isChecked(),
+            notify=self.notify.isChecked(),
+        )
+
+    def accept(self) -> None:
+        if not self.folder.path():
+            return
+        self.submitted.emit(self.options())
+        super().accept()

@@ -1,0 +1,93 @@
+"""The system tray icon: overall progress in its tooltip, a small menu, and notifications."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from app.store.models import Job, JobState
+from app.ui import formatting, icons
+from app.ui.actions import Actions
+from app.ui.model import JobTableModel, display_name, one_line
+
+
+def tray_available() -> bool:
+    return QSystemTrayIcon.isSystemTrayAvailable()
+
+
+class Tray(QObject):
+    """Exists even without a tray (tests, bare X servers): then it just does nothing."""
+
+    activated = Signal()  # a click on the icon: show or hide the window
+
+    def __init__(self, actions: Actions, model: JobTableModel, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.notify_enabled = True
+        self.icon = QSystemTrayIcon(icons.app_icon(), self)
+        self.menu = QMenu()
+        self.menu.addAction(actions.show_window)
+        self.menu.addSeparator()
+        self.menu.addAction(actions.pause_all)
+        self.menu.addAction(actions.resume_all)
+        self.menu.addSeparator()
+        self.menu.addAction(actions.quit)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        self.last_tooltip = ""
+        self.last_message: tuple[str, str] | None = None
+        if tray_available():
+            self.icon.show()
+        self.update_tooltip()
+
+    def is_visible(self) -> bool:
+        return self.icon.isVisible()
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
+                      QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.activated.emit()
+
+    def tooltip_text(self) -> str:
+        lines = ["Tether"]
+        active = self.model.active_count()
+        if active:
+            done, total = self.model.totals()
+            line = self.tr("%n active download(s)", "", active)
+            if total:
+                line += f" — {formatting.percent(done, total)}"
+            lines.append(line)
+            speed = formatting.speed(self.model.total_speed())
+            if speed:
+                lines.append("↓ " + speed)
+        else:
+            lines.append(self.tr("Nothing downloading"))
+        return "\n".join(lines)
+
+    def update_tooltip(self) -> None:
+        text = self.tooltip_text()
+        if text != self.last_tooltip:
+            self.last_tooltip = text
+            self.icon.setToolTip(text)
+
+    def on_state_changed(self, job: Job, before: JobState) -> None:
+        """Announce completions and failures (one balloon per job, only on the transition)."""
+        if not self.notify_enabled or before is job.state:
+            return
+        name = display_name(job)
+        if job.state is JobState.COMPLETED:
+            title = self.tr("Download complete")
+            body = name
+            kind = QSystemTrayIcon.MessageIcon.Information
+        elif job.state is JobState.FAILED and job.error != "cancelled":
+            title = self.tr("Download failed")
+            body = f"{name}\n{one_line(job.error)}"
+            kind = QSystemTrayIcon.MessageIcon.Warning
+        else:
+            return
+        self.last_message = (title, body)
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(title, body, kind, 5000)
+
+    def hide(self) -> None:
+        self.icon.hide()

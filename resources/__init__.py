@@ -1,0 +1,1 @@
+"""Icons, desktop files and metadata, importable as `app.resources` (see pyproject)."""

@@ -1,0 +1,173 @@
+"""An in-memory engine that follows ENGINE_API.md, for UI tests that need exact control.
+
+Integration tests use the real engine and a real HTTP server; these fakes let the model,
+delegate and action tests set progress and states by hand. (No tests in this module.)
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.store.models import ACTIVE_STATES, Job, JobState, SegmentRecord
+
+
+class FakeBadInput(ValueError):
+    pass
+
+
+def make_job(job_id: int, state: JobState = JobState.QUEUED, **kw: Any) -> Job:
+    defaults: dict[str, Any] = {
+        "url": f"https://example.com/files/file{job_id}.bin",
+        "dest_dir": "/tmp/tether-fake",
+        "added_at": 1_700_000_000.0 + job_id,
+        "file_name": f"file{job_id}.bin",
+    }
+    defaults.update(kw)
+    return Job(id=job_id, state=state, **defaults)
+
+
+class FakeEngine:
+    """Records calls; changes job states the way the real engine would, synchronously."""
+
+    def __init__(
+        self,
+        jobs: list[Job] | None = None,
+        on_event: Callable[[EngineEvent], None] | None = None,
+    ) -> None:
+        self._jobs: dict[int, Job] = {j.id: j for j in jobs or []}
+        self._progress: dict[int, Progress] = {}
+        self.on_event = on_event
+        self.calls: list[tuple[str, Any]] = []
+        self._ids = itertools.count(max(self._jobs, default=0) + 1)
+        self.settings: Any = None
+        self.logs: dict[int, list[tuple[float, str]]] = {}
+        self.started = False
+        self.shut_down = False
+
+    # -- lifecycle
+    async def start(self) -> None:
+        self.started = True
+
+    async def shutdown(self) -> None:
+        self.calls.append(("shutdown", None))
+        self.shut_down = True
+
+    async def wait_idle(self) -> None:
+        return None
+
+    # -- helpers for tests
+    def _emit(self, kind: EventKind, job: Job | None, job_id: int) -> None:
+        if self.on_event is not None:
+            self.on_event(
+                EngineEvent(kind=kind, job_id=job_id, job=replace(job) if job else None)
+            )
+
+    def set_state(self, job_id: int, state: JobState, **kw: Any) -> None:
+        job = self._jobs[job_id]
+        job.state = state
+        for k, v in kw.items():
+            setattr(job, k, v)
+        if state not in ACTIVE_STATES:
+            self._progress.pop(job_id, None)
+        self._emit(EventKind.CHANGED, job, job_id)
+
+    def set_progress(self, job_id: int, done: int, speed: float = 0.0, size: int | None = None,
+                     segments: tuple[tuple[int, int, int], ...] = ()) -> None:
+        job = self._jobs[job_id]
+        self._progress[job_id] = Progress(
+            job_id=job_id, done=done, size=size if size is not None else job.size,
+            speed=speed, connections=len(segments), segments=segments,
+        )
+
+    # -- API
+    def add(self, url: str, dest_dir: str, connections: int | None = None,
+            sha256: str | None = None, start: bool = True) -> Job:
+        self.calls.append(("add", (url, dest_dir, connections, sha256, start)))
+        if not url.startswith(("http://", "https://", "ftp://")):
+            raise FakeBadInput(f"unsupported URL: {url}")
+        job = Job(id=next(self._ids), url=url, dest_dir=dest_dir,
+                  state=JobState.QUEUED if start else JobState.PAUSED, added_at=time.time(),
+                  connections=connections or 8, sha256=sha256)
+        self._jobs[job.id] = job
+        self._emit(EventKind.ADDED, job, job.id)
+        return replace(job)
+
+    def pause(self, job_id: int) -> None:
+        self.calls.append(("pause", job_id))
+        if self._jobs[job_id].state in ACTIVE_STATES:
+            self.set_state(job_id, JobState.PAUSED)
+
+    def resume(self, job_id: int) -> None:
+        self.calls.append(("resume", job_id))
+        if self._jobs[job_id].state in (JobState.PAUSED, JobState.FAILED):
+            self.set_state(job_id, JobState.QUEUED, error=None)
+
+    def cancel(self, job_id: int) -> None:
+        self.calls.append(("cancel", job_id))
+        self.set_state(job_id, JobState.PAUSED)
+
+    def remove(self, job_id: int, delete_file: bool = False) -> None:
+        self.calls.append(("remove", (job_id, delete_file)))
+        self._jobs.pop(job_id)
+        self._progress.pop(job_id, None)
+        self._emit(EventKind.REMOVED, None, job_id)
+
+    def retry(self, job_id: int) -> None:
+        self.calls.append(("retry", job_id))
+        self.set_state(job_id, JobState.QUEUED, error=None)
+
+    def pause_all(self) -> None:
+        self.calls.append(("pause_all", None))
+        for job in list(self._jobs.values()):
+            if job.state in ACTIVE_STATES:
+                self.set_state(job.id, JobState.PAUSED)
+
+    def resume_all(self) -> None:
+        self.calls.append(("resume_all", None))
+        for job in list(self._jobs.values()):
+            if job.state is JobState.PAUSED:
+                self.set_state(job.id, JobState.QUEUED)
+
+    def set_url(self, job_id: int, new_url: str) -> None:
+        self.calls.append(("set_url", (job_id, new_url)))
+        job = self._jobs[job_id]
+        job.url = new_url
+        self._emit(EventKind.CHANGED, job, job_id)
+
+    def apply_settings(self, settings: Any) -> None:
+        self.calls.append(("apply_settings", settings))
+        self.settings = settings
+
+    def jobs(self) -> list[Job]:
+        return [replace(j) for j in self._jobs.values()]
+
+    def job(self, job_id: int) -> Job:
+        return replace(self._jobs[job_id])
+
+    def progress(self) -> dict[int, Progress]:
+        return dict(self._progress)
+
+    def job_log(self, job_id: int) -> list[tuple[float, str]]:
+        return list(self.logs.get(job_id, []))
+
+
+def sample_jobs() -> list[Job]:
+    """A few jobs in every state, with segments, for screenshots and view tests."""
+    mib = 1 << 20
+    segs = [SegmentRecord(i * 64 * mib, (i + 1) * 64 * mib, d)
+            for i, d in enumerate([64 * mib, 40 * mib, 10 * mib, 0])]
+    return [
+        make_job(1, JobState.DOWNLOADING, file_name="ubuntu-24.04-desktop-amd64.iso",
+                 size=256 * mib, done=114 * mib, resumable=True, segments=segs),
+        make_job(2, JobState.PAUSED, file_name="big_buck_bunny_1080p.mp4", size=700 * mib,
+                 done=300 * mib, resumable=True),
+        make_job(3, JobState.COMPLETED, file_name="report-2024.pdf", size=3 * mib, done=3 * mib),
+        make_job(4, JobState.FAILED, file_name="dataset.tar.gz", size=None,
+                 error="404 Not Found: the server no longer has this file"),
+        make_job(5, JobState.QUEUED, file_name="song.flac", size=42 * mib),
+    ]
