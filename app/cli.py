@@ -230,6 +230,8 @@ async def _run_engine(
                 existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
+            if getattr(args, "connections", None):
+                engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
         else:
             job = engine.add(url, dest_dir, connections=getattr(args, "connections", None),

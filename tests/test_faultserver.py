@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.faultserver import ERROR_BODY, FaultServer, parse_range
+from tests.support.faultserver import ERROR_BODY, FaultServer, RequestLog, parse_range
 
 DATA = random.Random(1234).randbytes(300_000)
 SIZE = len(DATA)
@@ -404,9 +404,8 @@ def test_stall_then_continue(server: FaultServer) -> None:
     assert get_h(server).content == DATA
     assert time.monotonic() - t0 >= 0.28
     assert spec.stalls == 1
-    t0 = time.monotonic()
     assert get_h(server).content == DATA
-    assert time.monotonic() - t0 < 0.25
+    assert "stall" not in server.requests[1].faults
 
 
 def test_stall_then_close(server: FaultServer) -> None:
@@ -536,10 +535,9 @@ def test_on_request_swaps_file_between_segments(server: FaultServer) -> None:
     new = DATA[::-1]
     seen: list[int | None] = []
 
-    def hook(log: object) -> None:
-        start = getattr(log, "range_start", None)
-        seen.append(start)
-        if start == 1000:
+    def hook(log: RequestLog) -> None:
+        seen.append(log.range_start)
+        if log.range_start == 1000:
             server.replace_file(PATH, new)
 
     spec.on_request = hook
@@ -551,7 +549,7 @@ def test_on_request_swaps_file_between_segments(server: FaultServer) -> None:
 
 
 def test_server_hook_and_hook_errors(server: FaultServer) -> None:
-    def boom(log: object) -> None:
+    def boom(log: RequestLog) -> None:
         raise RuntimeError("hook failed")
 
     server.add_file(PATH, DATA, on_request=boom)

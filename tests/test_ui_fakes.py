@@ -63,9 +63,7 @@ class FakeEngine:
     # -- helpers for tests
     def _emit(self, kind: EventKind, job: Job | None, job_id: int) -> None:
         if self.on_event is not None:
-            self.on_event(
-                EngineEvent(kind=kind, job_id=job_id, job=replace(job) if job else None)
-            )
+            self.on_event(EngineEvent(kind=kind, job_id=job_id, job=replace(job) if job else None))
 
     def set_state(self, job_id: int, state: JobState, **kw: Any) -> None:
         job = self._jobs[job_id]
@@ -76,23 +74,45 @@ class FakeEngine:
             self._progress.pop(job_id, None)
         self._emit(EventKind.CHANGED, job, job_id)
 
-    def set_progress(self, job_id: int, done: int, speed: float = 0.0, size: int | None = None,
-                     segments: tuple[tuple[int, int, int], ...] = ()) -> None:
+    def set_progress(
+        self,
+        job_id: int,
+        done: int,
+        speed: float = 0.0,
+        size: int | None = None,
+        segments: tuple[tuple[int, int, int], ...] = (),
+    ) -> None:
         job = self._jobs[job_id]
         self._progress[job_id] = Progress(
-            job_id=job_id, done=done, size=size if size is not None else job.size,
-            speed=speed, connections=len(segments), segments=segments,
+            job_id=job_id,
+            done=done,
+            size=size if size is not None else job.size,
+            speed=speed,
+            connections=len(segments),
+            segments=segments,
         )
 
     # -- API
-    def add(self, url: str, dest_dir: str, connections: int | None = None,
-            sha256: str | None = None, start: bool = True) -> Job:
+    def add(
+        self,
+        url: str,
+        dest_dir: str,
+        connections: int | None = None,
+        sha256: str | None = None,
+        start: bool = True,
+    ) -> Job:
         self.calls.append(("add", (url, dest_dir, connections, sha256, start)))
         if not url.startswith(("http://", "https://", "ftp://")):
             raise FakeBadInput(f"unsupported URL: {url}")
-        job = Job(id=next(self._ids), url=url, dest_dir=dest_dir,
-                  state=JobState.QUEUED if start else JobState.PAUSED, added_at=time.time(),
-                  connections=connections or 8, sha256=sha256)
+        job = Job(
+            id=next(self._ids),
+            url=url,
+            dest_dir=dest_dir,
+            state=JobState.QUEUED if start else JobState.PAUSED,
+            added_at=time.time(),
+            connections=connections or 8,
+            sha256=sha256,
+        )
         self._jobs[job.id] = job
         self._emit(EventKind.ADDED, job, job.id)
         return replace(job)
@@ -159,15 +179,35 @@ class FakeEngine:
 def sample_jobs() -> list[Job]:
     """A few jobs in every state, with segments, for screenshots and view tests."""
     mib = 1 << 20
-    segs = [SegmentRecord(i * 64 * mib, (i + 1) * 64 * mib, d)
-            for i, d in enumerate([64 * mib, 40 * mib, 10 * mib, 0])]
+    segs = [
+        SegmentRecord(i * 64 * mib, (i + 1) * 64 * mib, d)
+        for i, d in enumerate([64 * mib, 40 * mib, 10 * mib, 0])
+    ]
     return [
-        make_job(1, JobState.DOWNLOADING, file_name="ubuntu-24.04-desktop-amd64.iso",
-                 size=256 * mib, done=114 * mib, resumable=True, segments=segs),
-        make_job(2, JobState.PAUSED, file_name="big_buck_bunny_1080p.mp4", size=700 * mib,
-                 done=300 * mib, resumable=True),
+        make_job(
+            1,
+            JobState.DOWNLOADING,
+            file_name="ubuntu-24.04-desktop-amd64.iso",
+            size=256 * mib,
+            done=114 * mib,
+            resumable=True,
+            segments=segs,
+        ),
+        make_job(
+            2,
+            JobState.PAUSED,
+            file_name="big_buck_bunny_1080p.mp4",
+            size=700 * mib,
+            done=300 * mib,
+            resumable=True,
+        ),
         make_job(3, JobState.COMPLETED, file_name="report-2024.pdf", size=3 * mib, done=3 * mib),
-        make_job(4, JobState.FAILED, file_name="dataset.tar.gz", size=None,
-                 error="404 Not Found: the server no longer has this file"),
+        make_job(
+            4,
+            JobState.FAILED,
+            file_name="dataset.tar.gz",
+            size=None,
+            error="404 Not Found: the server no longer has this file",
+        ),
         make_job(5, JobState.QUEUED, file_name="song.flac", size=42 * mib),
     ]

@@ -26,8 +26,9 @@ def test_qtmodeltester_on_loaded_model(qtmodeltester: Any, model: JobTableModel)
     qtmodeltester.check(model, force_py=True)
 
 
-def test_qtmodeltester_through_proxy_while_events_arrive(qtmodeltester: Any,
-                                                         model: JobTableModel) -> None:
+def test_qtmodeltester_through_proxy_while_events_arrive(
+    qtmodeltester: Any, model: JobTableModel
+) -> None:
     proxy = JobFilterProxy()
     proxy.setSourceModel(model)
     qtmodeltester.check(proxy, force_py=True)
@@ -103,10 +104,21 @@ def test_active_count_follows_states(model: JobTableModel) -> None:
     assert counts == [0]
 
 
-def _prog(job_id: int, done: int, speed: float = 100.0, size: int = 1000,
-          segments: tuple[tuple[int, int, int], ...] = ()) -> Progress:
-    return Progress(job_id=job_id, done=done, size=size, speed=speed,
-                    connections=len(segments), segments=segments)
+def _prog(
+    job_id: int,
+    done: int,
+    speed: float = 100.0,
+    size: int = 1000,
+    segments: tuple[tuple[int, int, int], ...] = (),
+) -> Progress:
+    return Progress(
+        job_id=job_id,
+        done=done,
+        size=size,
+        speed=speed,
+        connections=len(segments),
+        segments=segments,
+    )
 
 
 def test_progress_emits_only_changed_rows_and_columns(qtbot: Any) -> None:

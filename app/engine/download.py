@@ -32,7 +32,7 @@ from app.engine.headers import if_range_validator
 from app.engine.partfile import PartFile
 from app.engine.ratelimit import TokenBucket
 from app.engine.retry import RetryBudget
-from app.engine.segments import plan, steal_point
+from app.engine.segments import gaps, plan, steal_point
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
 from app.store.jobstore import JobStore
@@ -110,6 +110,7 @@ class Download:
         self._active_workers = 0
         self._wake = threading.Event()  # a worker ended or stop() ran: the supervisor looks now
         self._probe_session: requests.Session | None = None
+        self._ranged_size: int | None = None  # the total a 206 Content-Range once told us
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._main, name=f"tether-job-{job.id}", daemon=True)
@@ -288,6 +289,8 @@ class Download:
                 restarts += 1
                 if isinstance(err, http.RangesBroken):
                     force_stream = True
+                    if err.total is not None and self._ranged_size is None:
+                        self._ranged_size = err.total
                 if restarts > self._settings.max_restarts:
                     raise PermanentError(
                         f"the file keeps changing on the server ({err.reason}); gave up after "
@@ -320,7 +323,10 @@ class Download:
         try:
             while True:
                 try:
-                    result = http.probe(session, url, self._timeout())
+                    result = http.probe(
+                        session, url, self._timeout(), ranged=not force_stream,
+                        start=self._probe_start(),
+                    )
                     self._probe_session = session
                     return result
                 except http.RangesBroken:
@@ -340,6 +346,16 @@ class Download:
             session.close()
             raise
 
+    def _probe_start(self) -> int:
+        """The first byte still missing, so a resumed probe fetches something useful."""
+        job = self.job
+        if job.size is None or not job.resumable or not any(s.done for s in job.segments):
+            return 0
+        missing = gaps(job.size, job.segments)
+        if missing:
+            return missing[0][0]
+        return max(0, job.size - 1)  # all there: one byte is enough to check the validator
+
     def _probe_and_prepare(self, force_stream: bool) -> None:
         job = self.job
         if job.state != JobState.DOWNLOADING or job.error:
@@ -351,6 +367,14 @@ class Download:
         except _Stopped:
             return
         self._probe = probe
+        if probe.status == 206 and probe.size is not None:
+            self._ranged_size = probe.size
+        elif force_stream and probe.size is not None and self._ranged_size is not None \
+                and probe.size != self._ranged_size:
+            raise PermanentError(
+                f"the server contradicts itself about the file's size ({self._ranged_size} vs "
+                f"{probe.size} bytes); not saving an answer that can't be trusted"
+            )
 
         # The name is chosen once and kept: a resumed job must find its own .part again.
         if job.file_name is None:
@@ -505,11 +529,22 @@ class Download:
         # More connections than segments only help if the segments can be split by stealing.
         workers = max(workers, min(self._connections, remaining // self._settings.min_split or 1))
         assert self._part is not None
+        # Worker 0 continues the probe's body on the probe's own connection (keep-alive).
+        first: _Segment | None = None
+        probe = self._probe
+        if probe is not None and probe.response is not None and probe.body_end:
+            for seg in self._segments:
+                pos = seg.start + seg.done
+                if pos == probe.body_start and seg.end > pos:
+                    seg.owned = True
+                    first = seg
+                    break
         threads = []
         for i in range(workers):
             self._part.acquire()
             t = threading.Thread(
-                target=self._worker, args=(i,), name=f"tether-job-{self.job.id}-w{i}", daemon=True
+                target=self._worker, args=(i, first if i == 0 else None),
+                name=f"tether-job-{self.job.id}-w{i}", daemon=True,
             )
             threads.append(t)
         self._active_workers = workers
@@ -551,14 +586,18 @@ class Download:
             self._segments.sort(key=lambda s: s.start)
             return new
 
-    def _worker(self, wid: int) -> None:
+    def _worker(self, wid: int, first: _Segment | None) -> None:
         assert self._part is not None
         part = self._part
-        session = http.new_session(self._settings.verify_tls)
+        session: requests.Session | None = None
+        if first is not None and self._probe_session is not None:
+            session, self._probe_session = self._probe_session, None
+        if session is None:
+            session = http.new_session(self._settings.verify_tls)
         buf = bytearray(self._settings.buffer_size)
         try:
             while not self._stop.is_set():
-                seg = self._claim()
+                seg, first = (first, None) if first is not None else (self._claim(), None)
                 if seg is None:
                     break
                 try:
@@ -579,26 +618,25 @@ class Download:
                 self._active_workers = max(0, self._active_workers - 1)
             self._wake.set()
 
-    def _take_probe_response(self, pos: int) -> requests.Response | None:
+    def _take_probe_response(self, pos: int) -> tuple[requests.Response, int] | None:
         """The probe's still-open body serves the first segment: one request fewer per file."""
         with self._lock:
             probe = self._probe
-            if probe is None or probe.response is None or pos != 0:
+            if probe is None or probe.response is None or pos != probe.body_start \
+                    or not probe.body_end or probe.body_end <= pos:
                 return None
             resp = probe.response
             probe.response = None
-        return resp
+        return resp, probe.body_end
 
     def _open_range(self, session: requests.Session, pos: int, end: int) -> tuple[requests.Response, int]:
         """GET the range [pos, end) and check the answer; returns (response, last byte + 1)."""
         job = self.job
         size = job.size
         assert size is not None
-        resp = self._take_probe_response(pos)
-        if resp is not None:
-            if resp.status_code == 206:
-                return resp, size
-            return resp, size  # a 200 with the whole file (Accept-Ranges: bytes servers)
+        taken = self._take_probe_response(pos)
+        if taken is not None:
+            return taken
         headers = {"Range": f"bytes={pos}-{end - 1}", "Accept-Encoding": "identity"}
         validator = if_range_validator(job.etag, job.last_modified)
         if validator is not None:

@@ -276,6 +276,25 @@ class Engine:
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
 
+    def configure(
+        self, job_id: int, *, connections: int | None = None, speed_limit: int | None = -1
+    ) -> None:
+        """Change a job's connections or own speed limit (None = unlimited; -1 = keep).
+
+        Takes effect the next time it starts: its remaining gaps are simply re-split.
+        """
+        job = self.job(job_id)
+        fields = []
+        if connections is not None:
+            job.connections = self._settings.clamp_connections(connections)
+            fields.append("connections")
+        if speed_limit != -1:
+            job.speed_limit = speed_limit if speed_limit and speed_limit > 0 else None
+            fields.append("speed_limit")
+        if fields:
+            self._store.update_job(job, fields)
+            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+
     def apply_settings(self, settings: EngineSettings) -> None:
         """Live: speed limit now; connections and concurrency for what starts next."""
         self._settings = settings

@@ -30,13 +30,22 @@ from app.engine.headers import (
 
 USER_AGENT = f"Tether/{__version__} (+resumable download manager)"
 MAX_REDIRECTS = 10
+# The probe asks for the first MiB, not `bytes=0-`: its body is then read to the end and the
+# connection reused, instead of an open-ended answer that fills socket buffers with bytes
+# another connection will fetch anyway (several MiB wasted per job on a fast link).
+PROBE_SPAN = 1024 * 1024
 
 
 class RangesBroken(DownloadError):
     """The server mangles range requests (ignores them, multipart, wrong start, encodings).
 
     The data on disk may still be good, but the only safe way on is one plain stream from 0.
+    `total` is the size a Content-Range claimed, if any: a later plain answer must agree with it.
     """
+
+    def __init__(self, reason: str, total: int | None = None) -> None:
+        super().__init__(reason)
+        self.total = total
 
 
 def new_session(verify: bool | str = True) -> requests.Session:
@@ -68,6 +77,8 @@ class ProbeResult:
     content_type: str | None
     encoded: bool  # Content-Encoding other than identity: the body is not the file's bytes
     response: requests.Response | None  # still open: its body can be the first segment
+    body_end: int | None = None  # the body holds bytes [body_start, body_end) of the file
+    body_start: int = 0
 
     @property
     def validator(self) -> str | None:
@@ -80,13 +91,22 @@ class ProbeResult:
 
 
 def probe(
-    session: requests.Session, url: str, timeout: tuple[float, float]
+    session: requests.Session,
+    url: str,
+    timeout: tuple[float, float],
+    *,
+    ranged: bool = True,
+    start: int = 0,
 ) -> ProbeResult:
-    """One ranged GET (not HEAD: many servers lie on HEAD); classify errors at this boundary."""
+    """One GET (not HEAD: many servers lie on HEAD); classify errors at this boundary.
+
+    It asks for PROBE_SPAN bytes from `start` — the first byte a resumed job still lacks — so
+    the answer both describes the file and carries bytes we need. `ranged=False` is for servers
+    whose range answers can't be trusted: a plain GET whose body becomes the single stream.
+    """
+    headers = {"Range": f"bytes={start}-{start + PROBE_SPAN - 1}"} if ranged else {}
     try:
-        resp = session.get(
-            url, headers={"Range": "bytes=0-"}, stream=True, timeout=timeout, allow_redirects=True
-        )
+        resp = session.get(url, headers=headers, stream=True, timeout=timeout, allow_redirects=True)
     except Exception as exc:
         raise from_request_exception(exc) from exc
     status = resp.status_code
@@ -98,7 +118,7 @@ def probe(
             # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
             total = parse_content_range(headers.get("Content-Range"))
             if isinstance(total, UnsatisfiedRange) and total.total == 0:
-                return ProbeResult(resp.url, status, 0, False, None, None, None, None, False, None)
+                return ProbeResult(resp.url, status, 0, False, None, None, None, None, False, None, 0)
         raise status_error(status, retry_after)
     if status not in (200, 206):
         resp.close()
@@ -108,25 +128,36 @@ def probe(
     last_modified = headers.get("Last-Modified")
     size: int | None = None
     resumable = False
+    body_end: int | None = None
     if status == 206:
         cr = parse_content_range(headers.get("Content-Range"))
         ctype = headers.get("Content-Type", "")
-        if isinstance(cr, ContentRange) and cr.first == 0 and cr.total is not None and not encoded \
-                and not ctype.lower().startswith("multipart/"):
+        if isinstance(cr, ContentRange) and cr.first == start and cr.total is not None \
+                and not encoded and not ctype.lower().startswith("multipart/"):
             size = cr.total
             resumable = True
+            body_end = cr.last + 1
+            length = parse_content_length(headers.get("Content-Length"))
+            if length is not None and length != cr.length:
+                resp.close()
+                raise RangesBroken("Content-Length disagrees with Content-Range", cr.total)
         else:
             # A 206 we can't trust for ranges: stream it plainly instead.
             resp.close()
-            raise RangesBroken("the server's range answers are malformed")
+            raise RangesBroken(
+                "the server's range answers are malformed",
+                cr.total if isinstance(cr, ContentRange) else None,
+            )
     else:
         chunked = "chunked" in headers.get("Transfer-Encoding", "").lower()
         if not encoded and not chunked:
             size = parse_content_length(headers.get("Content-Length"))
         resumable = (
-            size is not None
+            ranged
+            and size is not None
             and headers.get("Accept-Ranges", "").strip().lower() == "bytes"
         )
+        body_end = size
     return ProbeResult(
         final_url=resp.url,
         status=status,
@@ -138,6 +169,8 @@ def probe(
         content_type=headers.get("Content-Type"),
         encoded=encoded,
         response=resp,
+        body_end=body_end,
+        body_start=start if status == 206 else 0,
     )
 
 
@@ -166,10 +199,12 @@ def check_ranged_answer(
         if cr.total is not None and cr.total != total:
             raise RestartNeeded(f"the file's size changed on the server ({total} → {cr.total} bytes)")
         if cr.first != first:
-            raise RangesBroken(f"the server sent bytes from {cr.first} when asked for {first}")
+            raise RangesBroken(
+                f"the server sent bytes from {cr.first} when asked for {first}", total
+            )
         length = parse_content_length(headers.get("Content-Length"))
         if length is not None and length != cr.length:
-            raise RangesBroken("Content-Length disagrees with Content-Range")
+            raise RangesBroken("Content-Length disagrees with Content-Range", total)
         return cr.last
     if status == 200:
         new_etag = headers.get("ETag")

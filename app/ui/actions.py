@@ -19,8 +19,9 @@ class Actions(QObject):
     def __init__(self, parent: QObject) -> None:
         super().__init__(parent)
 
-        def make(name: str, text: str, icon: str | None, shortcut: QKeySequence | str | None,
-                 tip: str) -> QAction:
+        def make(
+            name: str, text: str, icon: str | None, shortcut: QKeySequence | str | None, tip: str
+        ) -> QAction:
             action = QAction(text, parent)
             action.setObjectName(f"action_{name}")
             if icon:
@@ -34,53 +35,130 @@ class Actions(QObject):
             return action
 
         Std = QKeySequence.StandardKey
-        self.add = make("add", self.tr("&Add URLs…"), "add", Std.New,
-                        self.tr("Add one or more download links"))
-        self.paste = make("paste", self.tr("&Paste URLs"), "paste", Std.Paste,
-                          self.tr("Add every link in the clipboard"))
-        self.pause = make("pause", self.tr("&Pause"), "pause", "Ctrl+P",
-                          self.tr("Pause the selected downloads"))
-        self.resume = make("resume", self.tr("&Resume"), "resume", "Ctrl+R",
-                           self.tr("Resume the selected downloads"))
-        self.pause_all = make("pause_all", self.tr("Pause A&ll"), "pause-all", "Ctrl+Shift+P",
-                              self.tr("Pause every running download"))
-        self.resume_all = make("resume_all", self.tr("Resume Al&l"), "resume-all",
-                               "Ctrl+Shift+R", self.tr("Resume every paused download"))
-        self.cancel = make("cancel", self.tr("&Cancel"), "cancel", "Ctrl+.",
-                           self.tr("Stop the selected downloads"))
-        self.remove = make("remove", self.tr("Re&move"), "remove", Std.Delete,
-                           self.tr("Remove the selected downloads from the list"))
+        self.add = make(
+            "add", self.tr("&Add URLs…"), "add", Std.New, self.tr("Add one or more download links")
+        )
+        self.paste = make(
+            "paste",
+            self.tr("&Paste URLs"),
+            "paste",
+            Std.Paste,
+            self.tr("Add every link in the clipboard"),
+        )
+        self.pause = make(
+            "pause", self.tr("&Pause"), "pause", "Ctrl+P", self.tr("Pause the selected downloads")
+        )
+        self.resume = make(
+            "resume",
+            self.tr("&Resume"),
+            "resume",
+            "Ctrl+R",
+            self.tr("Resume the selected downloads"),
+        )
+        self.pause_all = make(
+            "pause_all",
+            self.tr("Pause A&ll"),
+            "pause-all",
+            "Ctrl+Shift+P",
+            self.tr("Pause every running download"),
+        )
+        self.resume_all = make(
+            "resume_all",
+            self.tr("Resume Al&l"),
+            "resume-all",
+            "Ctrl+Shift+R",
+            self.tr("Resume every paused download"),
+        )
+        self.cancel = make(
+            "cancel", self.tr("&Cancel"), "cancel", "Ctrl+.", self.tr("Stop the selected downloads")
+        )
+        self.remove = make(
+            "remove",
+            self.tr("Re&move"),
+            "remove",
+            Std.Delete,
+            self.tr("Remove the selected downloads from the list"),
+        )
         self.remove_with_file = make(
-            "remove_with_file", self.tr("Remove with &File…"), "remove-file", "Shift+Del",
-            self.tr("Remove the selected downloads and delete their files"))
-        self.retry = make("retry", self.tr("Re&try Failed"), "retry", "Ctrl+T",
-                          self.tr("Try the failed downloads again"))
-        self.open_file = make("open_file", self.tr("&Open File"), "open-file", "Ctrl+O",
-                              self.tr("Open the downloaded file"))
-        self.open_folder = make("open_folder", self.tr("Open Containing &Folder"), "open-folder",
-                                "Ctrl+Shift+O", self.tr("Show the file in its folder"))
-        self.copy_url = make("copy_url", self.tr("&Copy URL"), "copy", Std.Copy,
-                             self.tr("Copy the download links"))
-        self.properties = make("properties", self.tr("Propert&ies"), "properties", "Alt+Return",
-                               self.tr("Details, segments and history of the download"))
-        self.settings = make("settings", self.tr("&Settings…"), "settings", "Ctrl+,",
-                             self.tr("Download folder, connections, speed limit"))
-        self.quit = make("quit", self.tr("&Quit"), "quit", Std.Quit,
-                         self.tr("Pause downloads and quit"))
-        self.select_all = make("select_all", self.tr("Select &All"), None, Std.SelectAll,
-                               self.tr("Select every download in the list"))
-        self.find = make("find", self.tr("&Find"), None, Std.Find,
-                         self.tr("Search the list"))
-        self.show_window = make("show_window", self.tr("&Show Tether"), None, None,
-                                self.tr("Show the main window"))
+            "remove_with_file",
+            self.tr("Remove with &File…"),
+            "remove-file",
+            "Shift+Del",
+            self.tr("Remove the selected downloads and delete their files"),
+        )
+        self.retry = make(
+            "retry",
+            self.tr("Re&try Failed"),
+            "retry",
+            "Ctrl+T",
+            self.tr("Try the failed downloads again"),
+        )
+        self.open_file = make(
+            "open_file",
+            self.tr("&Open File"),
+            "open-file",
+            "Ctrl+O",
+            self.tr("Open the downloaded file"),
+        )
+        self.open_folder = make(
+            "open_folder",
+            self.tr("Open Containing &Folder"),
+            "open-folder",
+            "Ctrl+Shift+O",
+            self.tr("Show the file in its folder"),
+        )
+        self.copy_url = make(
+            "copy_url", self.tr("&Copy URL"), "copy", Std.Copy, self.tr("Copy the download links")
+        )
+        self.properties = make(
+            "properties",
+            self.tr("Propert&ies"),
+            "properties",
+            "Alt+Return",
+            self.tr("Details, segments and history of the download"),
+        )
+        self.settings = make(
+            "settings",
+            self.tr("&Settings…"),
+            "settings",
+            "Ctrl+,",
+            self.tr("Download folder, connections, speed limit"),
+        )
+        self.quit = make(
+            "quit", self.tr("&Quit"), "quit", Std.Quit, self.tr("Pause downloads and quit")
+        )
+        self.select_all = make(
+            "select_all",
+            self.tr("Select &All"),
+            None,
+            Std.SelectAll,
+            self.tr("Select every download in the list"),
+        )
+        self.find = make("find", self.tr("&Find"), None, Std.Find, self.tr("Search the list"))
+        self.about = make(
+            "about", self.tr("&About Tether"), None, None, self.tr("Version and license")
+        )
+        self.show_window = make(
+            "show_window", self.tr("&Show Tether"), None, None, self.tr("Show the main window")
+        )
         self.update_for([], any_failed=False, any_active=False, any_paused=False)
 
     def selection_actions(self) -> Sequence[QAction]:
-        return (self.pause, self.resume, self.cancel, self.remove, self.remove_with_file,
-                self.open_file, self.open_folder, self.copy_url, self.properties)
+        return (
+            self.pause,
+            self.resume,
+            self.cancel,
+            self.remove,
+            self.remove_with_file,
+            self.open_file,
+            self.open_folder,
+            self.copy_url,
+            self.properties,
+        )
 
-    def update_for(self, selected: Sequence[Job], *, any_failed: bool, any_active: bool,
-                   any_paused: bool) -> None:
+    def update_for(
+        self, selected: Sequence[Job], *, any_failed: bool, any_active: bool, any_paused: bool
+    ) -> None:
         """Enable what makes sense for the selection and the queue as a whole."""
         states = {j.state for j in selected}
         self.pause.setEnabled(bool(states & {JobState.QUEUED, JobState.DOWNLOADING}))

@@ -26,8 +26,14 @@ PROGRESS_INTERVAL_MS = 250  # ~4 Hz: smooth enough to read, cheap enough for 10,
 class EngineLike(Protocol):
     """The part of ENGINE_API.md the window uses."""
 
-    def add(self, url: str, dest_dir: str, connections: int | None = ...,
-            sha256: str | None = ..., start: bool = ...) -> Job: ...
+    def add(
+        self,
+        url: str,
+        dest_dir: str,
+        connections: int | None = ...,
+        sha256: str | None = ...,
+        start: bool = ...,
+    ) -> Job: ...
     def pause(self, job_id: int) -> None: ...
     def resume(self, job_id: int) -> None: ...
     def cancel(self, job_id: int) -> None: ...
@@ -129,7 +135,7 @@ class Controller(QObject):
         for job_id in ids:
             try:
                 op(job_id)
-            except Exception as exc:  # noqa: BLE001 - reported to the user, not swallowed
+            except Exception as exc:
                 log.warning("%s job %s failed: %s", verb, job_id, exc)
                 out.errors.append(str(exc) or type(exc).__name__)
             else:
@@ -155,9 +161,14 @@ class Controller(QObject):
         out = Outcome()
         for url in request.urls:
             try:
-                job = self.engine.add(url, request.dest_dir, connections=request.connections,
-                                      sha256=request.sha256, start=request.start)
-            except Exception as exc:  # noqa: BLE001 - e.g. BadInput: one line per URL
+                job = self.engine.add(
+                    url,
+                    request.dest_dir,
+                    connections=request.connections,
+                    sha256=request.sha256,
+                    start=request.start,
+                )
+            except Exception as exc:
                 out.errors.append(f"{url}: {exc}")
             else:
                 out.done.append(job.id)
@@ -184,8 +195,9 @@ class Controller(QObject):
         return self._each(self.tr("cancel"), ids, self.engine.cancel)
 
     def remove(self, ids: Iterable[int], delete_file: bool = False) -> Outcome:
-        out = self._each(self.tr("remove"), ids,
-                         lambda i: self.engine.remove(i, delete_file=delete_file))
+        out = self._each(
+            self.tr("remove"), ids, lambda i: self.engine.remove(i, delete_file=delete_file)
+        )
         self.model.flush_events()
         return out
 
@@ -193,30 +205,43 @@ class Controller(QObject):
         return self._each(self.tr("retry"), ids, self.engine.retry)
 
     def set_url(self, job_id: int, url: str) -> Outcome:
-        return self._each(self.tr("change the address of"), [job_id],
-                          lambda i: self.engine.set_url(i, url))
+        return self._each(
+            self.tr("change the address of"), [job_id], lambda i: self.engine.set_url(i, url)
+        )
 
     def pause_all(self) -> None:
         try:
             self.engine.pause_all()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.message.emit(self.tr("Could not pause all: %1").replace("%1", str(exc)))
 
     def resume_all(self) -> None:
         try:
             self.engine.resume_all()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.message.emit(self.tr("Could not resume all: %1").replace("%1", str(exc)))
 
     def apply_settings(self, settings: Any) -> None:
         try:
             self.engine.apply_settings(settings)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.message.emit(self.tr("Could not apply settings: %1").replace("%1", str(exc)))
+
+    def apply_options(self, options: Any) -> None:
+        """Live settings: build EngineSettings on top of the engine's current ones."""
+        base = getattr(self._engine, "settings", None)
+        try:
+            settings = (
+                options.engine_settings(base) if base is not None else options.engine_settings()
+            )
+        except Exception as exc:
+            self.message.emit(self.tr("Could not apply settings: %1").replace("%1", str(exc)))
+            return
+        self.apply_settings(settings)
 
     def job_history(self, job_id: int) -> list[tuple[float, str]]:
         try:
             return self.engine.job_log(job_id)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.warning("job_log(%s) failed: %s", job_id, exc)
             return []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLineF, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import QLineF, QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -143,3 +143,18 @@ class ProgressDelegate(QStyledItemDelegate):
     ) -> QSize:
         hint = super().sizeHint(option, index)
         return QSize(max(hint.width(), 140), max(hint.height(), self.BAR_HEIGHT + 8))
+
+
+class ElideDelegate(QStyledItemDelegate):
+    """Elides text its own way: file names in the middle (the extension stays visible),
+    status lines at the end."""
+
+    def __init__(self, mode: Qt.TextElideMode, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._mode = mode
+
+    def initStyleOption(  # noqa: N802 - Qt override
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = self._mode

@@ -73,9 +73,9 @@ def _trim(candidate: str) -> str:
     """Drop sentence punctuation and unbalanced closing brackets that ended up after a URL."""
     while candidate:
         last = candidate[-1]
-        if last in _TRAILING:
-            candidate = candidate[:-1]
-        elif last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last]):
+        if last in _TRAILING or (
+            last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last])
+        ):
             candidate = candidate[:-1]
         else:
             break

@@ -51,7 +51,11 @@ def timestamp(epoch: float | None) -> str:
         return ""
     dt = QDateTime.fromSecsSinceEpoch(int(epoch))
     locale = QLocale()
-    if time.localtime(epoch)[:3] == time.localtime()[:3]:
+    today = time.localtime(epoch)[:3] == time.localtime()[:3]
+    if locale.language() == QLocale.Language.C:
+        # The C locale's short formats ("14 11 2023") read badly: use ISO 8601.
+        return dt.toString("HH:mm" if today else "yyyy-MM-dd")
+    if today:
         return locale.toString(dt.time(), QLocale.FormatType.ShortFormat)
     return locale.toString(dt.date(), QLocale.FormatType.ShortFormat)
 
@@ -59,7 +63,9 @@ def timestamp(epoch: float | None) -> str:
 def full_timestamp(epoch: float | None) -> str:
     if epoch is None:
         return ""
-    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(epoch)), QLocale.FormatType.LongFormat)
+    return QLocale().toString(
+        QDateTime.fromSecsSinceEpoch(int(epoch)), QLocale.FormatType.LongFormat
+    )
 
 
 def percent(done: int, total: int | None) -> str:

@@ -47,6 +47,14 @@ THEME_NAMES: dict[str, tuple[str, ...]] = {
 def _actions_dir() -> Path | None:
     """Where the bundled SVGs live: the installed `app.resources`, else the source tree."""
     try:
+        from app import resources_util
+
+        path = resources_util.resource_path("icons", "actions")
+        if path.is_dir():
+            return path
+    except Exception:
+        pass
+    try:
         path = Path(str(resources.files("app.resources") / "icons" / "actions"))
         if path.is_dir():
             return path
@@ -94,7 +102,7 @@ class TintedSvgEngine(QIconEngine):
     def paint(self, painter: QPainter, rect: QRect, mode: QIcon.Mode, state: QIcon.State) -> None:
         self._render(painter, QRectF(rect), mode)
 
-    def scaledPixmap(  # noqa: N802 - Qt override
+    def scaledPixmap(
         self, size: QSize, mode: QIcon.Mode, state: QIcon.State, scale: float
     ) -> QPixmap:
         w = max(1, round(size.width() * scale))
@@ -125,16 +133,16 @@ class TintedSvgEngine(QIconEngine):
     def key(self) -> str:
         return "TetherTintedSvg"
 
-    def isNull(self) -> bool:  # noqa: N802 - Qt override
+    def isNull(self) -> bool:
         return False
 
-    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:  # noqa: N802
+    def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
         return size
 
-    def availableSizes(self, mode: QIcon.Mode, state: QIcon.State) -> list[QSize]:  # noqa: N802
+    def availableSizes(self, mode: QIcon.Mode, state: QIcon.State) -> list[QSize]:
         return [QSize(s, s) for s in (16, 22, 24, 32, 48, 64)]
 
-    def iconName(self) -> str:  # noqa: N802 - Qt override
+    def iconName(self) -> str:
         return ""
 
     def point(self) -> QPoint:
@@ -172,20 +180,20 @@ def action_icon(name: str) -> QIcon:
 
 
 def app_icon() -> QIcon:
-    """The application icon: the packaged SVG, else the theme's, else the bundled arrow."""
-    path: Path | None = None
+    """The application icon: the packaged SVG (+ PNG sizes), else the theme's, else ours."""
+    icon = QIcon()
     try:
-        from app.resources_util import resource_path  # written by packaging
+        from app import resources_util
 
-        path = Path(resource_path("icons", f"{APP_ICON_NAME}.svg"))
-    except Exception:  # noqa: BLE001 - any failure means "not there": fall back below
-        path = None
-    if path is None or not path.is_file():
-        folder = _actions_dir()
-        candidate = folder.parent / f"{APP_ICON_NAME}.svg" if folder else None
-        path = candidate if candidate is not None and candidate.is_file() else None
-    if path is not None:
-        return QIcon(str(path))
+        svg = resources_util.app_icon_path()
+        if svg.is_file():
+            icon.addFile(str(svg))
+        for png in resources_util.app_icon_pngs():
+            icon.addFile(str(png))
+    except Exception as exc:
+        log.debug("no packaged app icon: %s", exc)
+    if not icon.isNull():
+        return icon
     if QIcon.hasThemeIcon(APP_ICON_NAME):
         return QIcon.fromTheme(APP_ICON_NAME)
     folder = _actions_dir()
@@ -201,10 +209,26 @@ _file_icon_cache: dict[str, QIcon] = {}
 
 _ARCHIVE_HINTS = ("zip", "tar", "compressed", "archive", "rar", "7z", "xz", "bzip", "gzip", "zstd")
 _DISK_HINTS = ("iso", "disk-image", "cd-image", "raw-disk", "apple-diskimage")
-_EXEC_HINTS = ("executable", "msdownload", "x-sharedlib", "debian-package", "rpm", "appimage",
-               "x-msi", "flatpak")
-_DOC_HINTS = ("pdf", "document", "msword", "officedocument", "epub", "rtf", "spreadsheet",
-              "presentation")
+_EXEC_HINTS = (
+    "executable",
+    "msdownload",
+    "x-sharedlib",
+    "debian-package",
+    "rpm",
+    "appimage",
+    "x-msi",
+    "flatpak",
+)
+_DOC_HINTS = (
+    "pdf",
+    "document",
+    "msword",
+    "officedocument",
+    "epub",
+    "rtf",
+    "spreadsheet",
+    "presentation",
+)
 
 
 def file_category(mime_name: str) -> str:
@@ -232,8 +256,9 @@ def file_icon(file_name: str) -> QIcon:
     global _mime_db
     if _mime_db is None:
         _mime_db = QMimeDatabase()
-    mime = _mime_db.mimeTypeForFile(f"x.{suffix}" if suffix else "x",
-                                    QMimeDatabase.MatchMode.MatchExtension)
+    mime = _mime_db.mimeTypeForFile(
+        f"x.{suffix}" if suffix else "x", QMimeDatabase.MatchMode.MatchExtension
+    )
     icon = QIcon()
     for theme_name in (mime.iconName(), mime.genericIconName()):
         if theme_name and QIcon.hasThemeIcon(theme_name):

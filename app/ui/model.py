@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import os.path
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -58,8 +57,17 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 _FOREGROUND = Qt.ItemDataRole.ForegroundRole
 _HANDLED_ROLES = frozenset(
-    {_DISPLAY, _DECORATION, _TOOLTIP, _ALIGN, _FOREGROUND, SORT_ROLE, JOB_ID_ROLE,
-     PROGRESS_ROLE, STATE_ROLE}
+    {
+        _DISPLAY,
+        _DECORATION,
+        _TOOLTIP,
+        _ALIGN,
+        _FOREGROUND,
+        SORT_ROLE,
+        JOB_ID_ROLE,
+        PROGRESS_ROLE,
+        STATE_ROLE,
+    }
 )
 # Roles that a live progress tick changes; the proxy neither re-sorts nor re-filters on these.
 _PROGRESS_ROLES = [_DISPLAY, _TOOLTIP, PROGRESS_ROLE]
@@ -371,7 +379,11 @@ class JobTableModel(QAbstractTableModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
         if role not in _HANDLED_ROLES or not index.isValid():
@@ -461,17 +473,21 @@ class JobTableModel(QAbstractTableModel):
         if col == Column.SIZE:
             return lambda j: (j.size if j.size is not None else -1, j.id)
         if col == Column.PROGRESS:
+
             def frac(j: Job) -> tuple[float, int]:
                 f = self.progress_view(j).fraction
                 return (f if f is not None else -1.0, j.id)
+
             return frac
         if col == Column.SPEED:
             return lambda j: (progress[j.id].speed if j.id in progress else 0.0, j.id)
         if col == Column.ETA:
+
             def eta(j: Job) -> tuple[float, int]:
                 p = progress.get(j.id)
                 e = p.eta if p else None
                 return (e if e is not None else float("inf"), j.id)
+
             return eta
         if col == Column.STATE:
             return lambda j: (_STATE_ORDER[j.state], j.id)

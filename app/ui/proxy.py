@@ -66,7 +66,7 @@ class JobFilterProxy(QSortFilterProxyModel):
             change()
             self.invalidateRowsFilter()
 
-    def filterAcceptsRow(  # noqa: N802 - Qt override
+    def filterAcceptsRow(
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
         job = self.source().job_at(source_row)
@@ -74,7 +74,9 @@ class JobFilterProxy(QSortFilterProxyModel):
         if states is not None and job.state not in states:
             return False
         if self._needle:
-            return self._needle in display_name(job).casefold() or self._needle in job.url.casefold()
+            return (
+                self._needle in display_name(job).casefold() or self._needle in job.url.casefold()
+            )
         return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

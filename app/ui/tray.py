@@ -20,7 +20,9 @@ class Tray(QObject):
 
     activated = Signal()  # a click on the icon: show or hide the window
 
-    def __init__(self, actions: Actions, model: JobTableModel, parent: QObject | None = None) -> None:
+    def __init__(
+        self, actions: Actions, model: JobTableModel, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.model = model
         self.notify_enabled = True
@@ -44,8 +46,10 @@ class Tray(QObject):
         return self.icon.isVisible()
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
-        if reason in (QSystemTrayIcon.ActivationReason.Trigger,
-                      QSystemTrayIcon.ActivationReason.DoubleClick):
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
             self.activated.emit()
 
     def tooltip_text(self) -> str:

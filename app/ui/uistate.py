@@ -34,7 +34,7 @@ class UiState:
             return default
         try:
             return self._store.get_setting(key, default)
-        except Exception as exc:  # noqa: BLE001 - a broken value must not stop the window
+        except Exception as exc:
             log.warning("could not read %s: %s", key, exc)
             return default
 
@@ -43,7 +43,7 @@ class UiState:
             return
         try:
             self._store.set_setting(key, value)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             log.warning("could not save %s: %s", key, exc)
 
     def last_dest_dir(self) -> str | None:

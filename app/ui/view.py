@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QP
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from app.ui import icons
-from app.ui.delegates import ProgressDelegate
+from app.ui.delegates import ElideDelegate, ProgressDelegate
 from app.ui.model import Column
 
 ROW_HEIGHT_EXTRA = 12  # px above the font height: room for the progress bar and icon
@@ -36,13 +36,16 @@ class JobTableView(QTableView):
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
         self.setCornerButtonEnabled(False)
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.setSortingEnabled(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setIconSize(QSize(20, 20))
         self.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self))
+        self.setItemDelegateForColumn(
+            Column.NAME, ElideDelegate(Qt.TextElideMode.ElideMiddle, self)
+        )
 
         vh = self.verticalHeader()
         vh.setVisible(False)
@@ -74,7 +77,7 @@ class JobTableView(QTableView):
             self.drop_hint = on
             self.viewport().update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
         empty = model is None or model.rowCount() == 0
@@ -97,8 +100,8 @@ class JobTableView(QTableView):
             painter.drawPath(path)
             text_color = accent
         title = self.tr("Drop links here to download them") if self.drop_hint or empty else ""
-        subtitle = "" if self.drop_hint else self.tr(
-            "or add them with Ctrl+N, or paste them with Ctrl+V"
+        subtitle = (
+            "" if self.drop_hint else self.tr("or add them with Ctrl+N, or paste them with Ctrl+V")
         )
         if empty and not self.drop_hint and model is not None and _filtered(model):
             title = self.tr("No downloads match")
@@ -106,19 +109,31 @@ class JobTableView(QTableView):
         icon = icons.action_icon("download")
         size = 48
         center_y = rect.center().y() - 24
-        icon.paint(painter, int(rect.center().x() - size / 2), int(center_y - size),
-                   size, size, Qt.AlignmentFlag.AlignCenter, mode=icon.Mode.Disabled
-                   if not self.drop_hint else icon.Mode.Normal)
+        icon.paint(
+            painter,
+            int(rect.center().x() - size / 2),
+            int(center_y - size),
+            size,
+            size,
+            Qt.AlignmentFlag.AlignCenter,
+            mode=icon.Mode.Disabled if not self.drop_hint else icon.Mode.Normal,
+        )
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.3)
         painter.setFont(font)
         painter.setPen(text_color)
-        painter.drawText(QRectF(rect.left(), center_y + 8, rect.width(), 30),
-                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, title)
+        painter.drawText(
+            QRectF(rect.left(), center_y + 8, rect.width(), 30),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+            title,
+        )
         if subtitle:
             painter.setFont(self.font())
-            painter.drawText(QRectF(rect.left(), center_y + 40, rect.width(), 24),
-                             Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, subtitle)
+            painter.drawText(
+                QRectF(rect.left(), center_y + 40, rect.width(), 24),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                subtitle,
+            )
         painter.end()
 
 

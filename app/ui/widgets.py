@@ -46,7 +46,9 @@ class FolderPicker(QWidget):
         self.edit.setText(path)
 
     def _browse(self) -> None:
-        dialog = QFileDialog(self, self.tr("Choose a folder"), self.path() or os.path.expanduser("~"))
+        dialog = QFileDialog(
+            self, self.tr("Choose a folder"), self.path() or os.path.expanduser("~")
+        )
         dialog.setFileMode(QFileDialog.FileMode.Directory)
         dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
         dialog.fileSelected.connect(self.set_path)

@@ -963,7 +963,8 @@ class Bench:
         assert self.nginx is not None and self.work is not None
         urls = [self.nginx.url(wl.server, f) for f in wl.files]
         if c.family == "tether":
-            argv = [*self.tether_cmd, "get", *urls, "-o", str(out), "--data-dir", str(data)]
+            # --data-dir is a global option: it goes before the subcommand
+            argv = [*self.tether_cmd, "--data-dir", str(data), "get", *urls, "-o", str(out)]
             if c.connections is not None:
                 argv += ["--connections", str(c.connections)]
             return argv

@@ -15,11 +15,12 @@ closed, so no ResourceWarning escapes. Internal errors (a bug here, a bad fault 
 ``on_request`` hook) are collected in ``FaultServer.errors``, printed, and re-raised as an
 AssertionError by ``__exit__`` when the ``with`` body itself did not fail.
 
-Byte accounting: ``body_bytes_sent`` / ``bytes_served()`` count response-body payload bytes that
-the kernel accepted (``socket.send`` return values). Status lines, headers, chunked framing and
-multipart framing lines are not body bytes... except that a multipart/byteranges body is counted
-whole, since it is the body. Fault offsets (``drop_after``, ``short_body``, ``stall_after``) count
-the same body bytes, per response.
+Byte accounting: ``body_bytes_sent`` / ``bytes_served()`` count response-body bytes the kernel
+accepted (``socket.send`` return values), error pages included. Status lines, headers and chunked
+framing are not counted; a multipart/byteranges body is counted whole (its part headers are body).
+Fault offsets (``drop_after``, ``short_body``, ``stall_after``) count the same bytes, per response,
+and apply to file bodies only (not to error pages or redirects). Call ``wait_idle()`` before
+asserting exact counts: a client can hold the last byte before the server thread has counted it.
 
 Fault semantics worth knowing:
 
@@ -393,6 +394,10 @@ class _Handler(BaseHTTPRequestHandler):
     _log: RequestLog | None = None
 
     # ---- plumbing -------------------------------------------------------------------------
+    def setup(self) -> None:
+        self._resp_headers: list[tuple[str, str]] = []
+        super().setup()
+
     def handle(self) -> None:
         if isinstance(self.connection, ssl.SSLSocket):
             try:
@@ -409,7 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # silence: tests read FaultServer.requests instead
 
     def send_response(self, code: int, message: str | None = None) -> None:
-        self._resp_headers: list[tuple[str, str]] = []
+        self._resp_headers = []
         if self._log is not None:
             self._log.status = code
         super().send_response(code, message)

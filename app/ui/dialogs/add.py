@@ -54,7 +54,9 @@ class AddDialog(QDialog):
 
         self.urls_edit = QPlainTextEdit()
         self.urls_edit.setObjectName("urls_edit")
-        self.urls_edit.setPlaceholderText(self.tr("One link per line, e.g. https://example.com/file.iso"))
+        self.urls_edit.setPlaceholderText(
+            self.tr("One link per line, e.g. https://example.com/file.iso")
+        )
         self.urls_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -76,7 +78,9 @@ class AddDialog(QDialog):
         self.connections.setObjectName("connections_spin")
         self.connections.setRange(1, MAX_CONNECTIONS)
         self.connections.setValue(max(1, min(MAX_CONNECTIONS, connections)))
-        self.connections.setToolTip(self.tr("Parallel connections per download, when the server allows it"))
+        self.connections.setToolTip(
+            self.tr("Parallel connections per download, when the server allows it")
+        )
         self.sha256 = QLineEdit()
         self.sha256.setObjectName("sha256_edit")
         self.sha256.setFont(mono)
@@ -125,7 +129,8 @@ class AddDialog(QDialog):
 
     def _ignored_lines(self) -> int:
         return sum(
-            1 for line in self.urls_edit.toPlainText().splitlines()
+            1
+            for line in self.urls_edit.toPlainText().splitlines()
             if line.strip() and not extract_urls(line)
         )
 
@@ -143,7 +148,9 @@ class AddDialog(QDialog):
         sha_ok = not sha or bool(SHA256_RE.match(sha))
         self.sha256.setEnabled(len(urls) <= 1)
         if len(urls) > 1:
-            self.sha256.setToolTip(self.tr("A checksum applies to one file: add links one by one to use it"))
+            self.sha256.setToolTip(
+                self.tr("A checksum applies to one file: add links one by one to use it")
+            )
         else:
             self.sha256.setToolTip("")
         self.ok_button.setEnabled(bool(urls) and bool(self.folder.path()) and sha_ok)

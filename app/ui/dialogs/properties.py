@@ -51,15 +51,16 @@ class SegmentBar(QWidget):
             self._view = view
             self.update()
 
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+    def sizeHint(self) -> QSize:
         return QSize(400, 22)
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt override
+    def paintEvent(self, event: QPaintEvent) -> None:
         if self._view is None:
             return
         painter = QPainter(self)
-        paint_progress(painter, QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), self._view,
-                       self.palette())
+        paint_progress(
+            painter, QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), self._view, self.palette()
+        )
         painter.end()
 
 
@@ -196,8 +197,7 @@ class PropertiesDialog(QDialog):
         job = self.job()
         new = self.url_edit.text().strip()
         self.url_button.setEnabled(
-            job is not None and self._url_editable(job) and new != job.url
-            and is_download_url(new)
+            job is not None and self._url_editable(job) and new != job.url and is_download_url(new)
         )
 
     def _apply_url(self) -> None:
@@ -246,7 +246,11 @@ class PropertiesDialog(QDialog):
         self.size.setText(formatting.size(view.size))
         pct = formatting.percent(view.done, view.size)
         self.done.setText(formatting.size(view.done) + (f"  ({pct})" if pct else ""))
-        self.resumable.setText(self.tr("Yes") if job.resumable else self.tr("No — restarts from the beginning after a break"))
+        self.resumable.setText(
+            self.tr("Yes")
+            if job.resumable
+            else self.tr("No — restarts from the beginning after a break")
+        )
         self.etag.setText(job.etag or "—")
         self.modified.setText(job.last_modified or "—")
         self.sha256.setText(job.sha256 or "—")
@@ -263,8 +267,12 @@ class PropertiesDialog(QDialog):
         right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         for r, (start, end, done) in enumerate(rows):
             length = max(1, end - start)
-            values = (formatting.size(start), formatting.size(end), formatting.size(done),
-                      formatting.percent(done, length))
+            values = (
+                formatting.size(start),
+                formatting.size(end),
+                formatting.size(done),
+                formatting.percent(done, length),
+            )
             for c, value in enumerate(values):
                 item = self.segments.item(r, c)
                 if item is None:
@@ -290,6 +298,6 @@ class PropertiesDialog(QDialog):
             self.history.clear()
         self.history.appendPlainText(f"{stamp}  {message}")
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override
+    def done(self, result: int) -> None:
         self._timer.stop()
         super().done(result)

@@ -59,7 +59,9 @@ class SettingsDialog(QDialog):
 
         self.start_on_add = QCheckBox(self.tr("Start downloads as soon as they are added"))
         self.start_on_add.setChecked(options.start_on_add)
-        self.minimize_to_tray = QCheckBox(self.tr("Closing the window keeps Tether running in the tray"))
+        self.minimize_to_tray = QCheckBox(
+            self.tr("Closing the window keeps Tether running in the tray")
+        )
         self.minimize_to_tray.setChecked(options.minimize_to_tray and tray_available)
         self.minimize_to_tray.setEnabled(tray_available)
         if not tray_available:
@@ -81,7 +83,9 @@ class SettingsDialog(QDialog):
         box.addWidget(self.minimize_to_tray)
         box.addWidget(self.notify)
 
-        hint = QLabel(self.tr("Changes apply at once; connections apply to downloads that start next."))
+        hint = QLabel(
+            self.tr("Changes apply at once; connections apply to downloads that start next.")
+        )
         hint.setWordWrap(True)
         hint.setEnabled(False)
 
