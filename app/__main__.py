@@ -18,8 +18,11 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command it opens the window (with any URLs given).",
     )
     parser.add_argument("--version", action="version", version=f"tether {__version__}")
-    parser.add_argument("--data-dir", metavar="DIR",
-                        help="keep the queue, settings and logs here (env: TETHER_DATA_DIR)")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="keep the queue, settings and logs here (env: TETHER_DATA_DIR)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     cli.add_subcommands(parser)
     return parser

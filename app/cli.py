@@ -62,18 +62,37 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     get = sub.add_parser("get", help="download URLs now, in the foreground")
     get.add_argument("urls", nargs="+", metavar="URL")
     get.add_argument("-o", "--output-dir", metavar="DIR", help="folder to save into (default: .)")
-    get.add_argument("-c", "--connections", type=connections_arg, metavar="N",
-                     help="connections per file, 1-32 (default 8)")
+    get.add_argument(
+        "-c",
+        "--connections",
+        type=connections_arg,
+        metavar="N",
+        help="connections per file, 1-32 (default 8)",
+    )
     get.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
-    get.add_argument("--limit", type=rate_arg, metavar="RATE",
-                     help="total speed limit, e.g. 500K or 2M (bytes/s)")
-    get.add_argument("-j", "--jobs", type=int, metavar="N",
-                     help="files downloaded at the same time (default 3)")
+    get.add_argument(
+        "--limit",
+        type=rate_arg,
+        metavar="RATE",
+        help="total speed limit, e.g. 500K or 2M (bytes/s)",
+    )
+    get.add_argument(
+        "-j", "--jobs", type=int, metavar="N", help="files downloaded at the same time (default 3)"
+    )
+    get.add_argument(
+        "--again",
+        action="store_true",
+        help="download even if this URL was already downloaded into DIR",
+    )
 
     add = sub.add_parser("add", help="queue URLs without downloading")
     add.add_argument("urls", nargs="+", metavar="URL")
-    add.add_argument("-o", "--output-dir", metavar="DIR",
-                     help="folder to save into (default: the configured download folder)")
+    add.add_argument(
+        "-o",
+        "--output-dir",
+        metavar="DIR",
+        help="folder to save into (default: the configured download folder)",
+    )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
 
@@ -149,6 +168,7 @@ class ProgressPrinter:
         self.tty = out.isatty()
         self._lines = 0
         self._started = {jid: time.monotonic() for jid in ids}
+        self._reported: dict[int, JobState] = {}
 
     def _clear(self) -> None:
         if self._lines:
@@ -159,6 +179,10 @@ class ProgressPrinter:
         if event.job_id not in self.ids or event.kind != EventKind.CHANGED or event.job is None:
             return
         job = event.job
+        if self._reported.get(job.id) == job.state:
+            return  # a state is reported once, however many events repeat it
+        if job.state in (JobState.COMPLETED, JobState.FAILED):
+            self._reported[job.id] = job.state
         if job.state == JobState.COMPLETED and self.tty:
             self._clear()
             took = time.monotonic() - self._started.get(job.id, time.monotonic())
@@ -186,8 +210,10 @@ class ProgressPrinter:
                 bar_w = 20
                 fill = int(bar_w * p.done / p.size)
                 bar = "#" * fill + "-" * (bar_w - fill)
-                text = (f"{name}  [{bar}] {pct:5.1f}%  {human_size(p.done)}/{human_size(p.size)}"
-                        f"  {human_size(p.speed)}/s  eta {human_duration(p.eta)}  x{p.connections}")
+                text = (
+                    f"{name}  [{bar}] {pct:5.1f}%  {human_size(p.done)}/{human_size(p.size)}"
+                    f"  {human_size(p.speed)}/s  eta {human_duration(p.eta)}  x{p.connections}"
+                )
             else:
                 text = f"{name}  {human_size(p.done)}  {human_size(p.speed)}/s"
             lines.append(text[:width])
@@ -212,8 +238,12 @@ def _terminal_width() -> int:
 
 # ---------------------------------------------------------------------------- run
 async def _run_engine(
-    engine: Engine, targets: list[tuple[str, int | None]], args: argparse.Namespace,
-    dest_dir: str | None, out: TextIO, err: TextIO,
+    engine: Engine,
+    targets: list[tuple[str, int | None]],
+    args: argparse.Namespace,
+    dest_dir: str | None,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     """Start/resume the targets: (url, None) adds or resumes by URL, ("", id) resumes a job."""
     await engine.start()
@@ -224,18 +254,28 @@ async def _run_engine(
             engine.resume(job_id)
             continue
         assert dest_dir is not None
+        if not getattr(args, "again", False):
+            finished = engine.find_completed(url, dest_dir)
+            if finished is not None:
+                # Idempotent for scripts: the file is there already; --again fetches a new copy.
+                if out.isatty():
+                    out.write(f"already downloaded: {finished.path}\n")
+                continue
         existing = engine.find_unfinished(url, dest_dir)
-        if existing is not None:
-            if args.sha256 and existing.sha256 != check_sha256(args.sha256):
-                existing = None  # another expected file: not the same job
+        if existing is not None and args.sha256 and existing.sha256 != check_sha256(args.sha256):
+            existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
         else:
-            job = engine.add(url, dest_dir, connections=getattr(args, "connections", None),
-                             sha256=getattr(args, "sha256", None))
+            job = engine.add(
+                url,
+                dest_dir,
+                connections=getattr(args, "connections", None),
+                sha256=getattr(args, "sha256", None),
+            )
             ids.add(job.id)
     printer = ProgressPrinter(engine, ids, out, err)
     engine.add_listener(printer.on_event)
@@ -349,9 +389,7 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
             return EXIT_OK
         engine = _engine_settings(store, args)
         args.sha256 = None
-        return asyncio.run(
-            _run_engine(engine, [("", j.id) for j in targets], args, None, out, err)
-        )
+        return asyncio.run(_run_engine(engine, [("", j.id) for j in targets], args, None, out, err))
     finally:
         store.close()
         lock.release()
@@ -396,8 +434,10 @@ def cmd_remove(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 raise CliError(f"no job with id {jid}")
         for jid in args.ids:
             job = by_id[jid]
-            for path, wanted in ((job.part_path, True),
-                                 (job.path, args.delete_file and job.state == JobState.COMPLETED)):
+            for path, wanted in (
+                (job.part_path, True),
+                (job.path, args.delete_file and job.state == JobState.COMPLETED),
+            ):
                 if path and wanted:
                     with contextlib.suppress(FileNotFoundError):
                         os.remove(path)
@@ -426,8 +466,9 @@ COMMANDS = {
 }
 
 
-def run(args: argparse.Namespace, data_dir: Path, out: TextIO = sys.stdout,
-        err: TextIO = sys.stderr) -> int:
+def run(
+    args: argparse.Namespace, data_dir: Path, out: TextIO = sys.stdout, err: TextIO = sys.stderr
+) -> int:
     try:
         return COMMANDS[args.command](args, data_dir, out, err)
     except CliError as exc:

@@ -43,7 +43,10 @@ def runtime_dir() -> Path:
         os.chmod(path, 0o700)
         return path
     except OSError:
-        path = Path(tempfile.gettempdir()) / f"{APP_NAME}-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        path = (
+            Path(tempfile.gettempdir())
+            / f"{APP_NAME}-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
+        )
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
         return path
 

@@ -207,7 +207,7 @@ def test_content_disposition_filename_star_utf8(server: FaultServer, tmp_path: P
     server.add_file(
         "/dl?id=7",
         b"x" * 100,
-        content_disposition="attachment; filename=\"fallback.txt\"; "
+        content_disposition='attachment; filename="fallback.txt"; '
         "filename*=UTF-8''%E2%82%AC%20rates%20%E6%97%A5%E6%9C%AC.txt",
     )
     job = download(tmp_path, server.url("/dl?id=7"))
@@ -348,8 +348,12 @@ def test_pause_resume_keeps_bytes(server: FaultServer, tmp_path: Path) -> None:
 
     async def body(engine: Engine) -> None:
         job = engine.add(server.url("/f.bin"), str(tmp_path / "out"), connections=3)
-        await wait_for(lambda: engine.progress().get(job.id) is not None
-                       and engine.progress()[job.id].done > 600 * KIB)
+        await wait_for(
+            lambda: (
+                engine.progress().get(job.id) is not None
+                and engine.progress()[job.id].done > 600 * KIB
+            )
+        )
         t0 = time.monotonic()
         engine.pause(job.id)
         await wait_for(lambda: engine.job(job.id).state == JobState.PAUSED, timeout=2)
@@ -378,16 +382,25 @@ def test_resume_with_other_connection_count_resplits(server: FaultServer, tmp_pa
 
     async def body(engine: Engine) -> None:
         job = engine.add(server.url("/f.bin"), str(tmp_path / "out"), connections=2)
-        await wait_for(lambda: engine.job(job.id).done > 0 or (
-            job.id in engine.progress() and engine.progress()[job.id].done > 500 * KIB))
+        await wait_for(
+            lambda: (
+                engine.job(job.id).done > 0
+                or (job.id in engine.progress() and engine.progress()[job.id].done > 500 * KIB)
+            )
+        )
         engine.pause(job.id)
         await wait_for(lambda: engine.job(job.id).state == JobState.PAUSED)
         before = len(ranged_requests(server, "/f.bin"))
         spec.rate = 512 * KIB
         engine.configure(job.id, connections=6)
         engine.resume(job.id)
-        await wait_for(lambda: engine.progress().get(job.id) is not None
-                       and engine.progress()[job.id].connections >= 5, timeout=5)
+        await wait_for(
+            lambda: (
+                engine.progress().get(job.id) is not None
+                and engine.progress()[job.id].connections >= 5
+            ),
+            timeout=5,
+        )
         spec.rate = None
         await engine.wait_idle()
         done = engine.job(job.id)
@@ -462,8 +475,7 @@ def test_speed_limit_is_shared(server: FaultServer, tmp_path: Path) -> None:
     data = payload(1 * MIB)
     server.add_file("/f.bin", data)
     started = time.monotonic()
-    job = download(tmp_path, server.url("/f.bin"), connections=4,
-                   cfg=settings(speed_limit=1 * MIB))
+    job = download(tmp_path, server.url("/f.bin"), connections=4, cfg=settings(speed_limit=1 * MIB))
     took = time.monotonic() - started
     assert job.state == JobState.COMPLETED
     assert took >= 0.6  # 1 MiB at 1 MiB/s across all four connections (minus the burst)

@@ -3,6 +3,7 @@ checkpoint, finish — until it completes, pauses or fails."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import enum
 import errno
@@ -16,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+
 import requests
 
 from app.engine import http, naming
@@ -129,10 +131,8 @@ class Download:
             socks = list(self._sockets.values())
         for sock in socks:
             # Wakes a worker blocked in recv(); its read fails and it sees the stop flag.
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
@@ -193,10 +193,8 @@ class Download:
             with self._sockets_lock:
                 self._sockets[key] = sock
             if self._stop.is_set():  # stop() ran before we registered: honour it now
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def _unregister(self, key: int) -> None:
         with self._sockets_lock:
@@ -211,10 +209,8 @@ class Download:
         with self._sockets_lock:
             socks = list(self._sockets.values())
         for sock in socks:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     # ------------------------------------------------------------------ the run
     def _main(self) -> None:
@@ -244,10 +240,8 @@ class Download:
         self.error = reason
         self.job.state = JobState.FAILED
         self.job.error = reason
-        try:
+        with contextlib.suppress(DownloadError):
             self._checkpoint()
-        except DownloadError:
-            pass
         try:
             self._changed("state", "error", "done")
         except Exception:
@@ -323,9 +317,14 @@ class Download:
         try:
             while True:
                 try:
+                    start, end = self._probe_span()
                     result = http.probe(
-                        session, url, self._timeout(), ranged=not force_stream,
-                        start=self._probe_start(),
+                        session,
+                        url,
+                        self._timeout(),
+                        ranged=not force_stream,
+                        start=start,
+                        end=end,
                     )
                     self._probe_session = session
                     return result
@@ -346,15 +345,15 @@ class Download:
             session.close()
             raise
 
-    def _probe_start(self) -> int:
-        """The first byte still missing, so a resumed probe fetches something useful."""
+    def _probe_span(self) -> tuple[int, int | None]:
+        """The first missing range, so a resumed probe fetches only bytes we still need."""
         job = self.job
         if job.size is None or not job.resumable or not any(s.done for s in job.segments):
-            return 0
+            return 0, None
         missing = gaps(job.size, job.segments)
         if missing:
-            return missing[0][0]
-        return max(0, job.size - 1)  # all there: one byte is enough to check the validator
+            return missing[0]
+        return max(0, job.size - 1), job.size  # all there: one byte checks the validator
 
     def _probe_and_prepare(self, force_stream: bool) -> None:
         job = self.job
@@ -369,8 +368,12 @@ class Download:
         self._probe = probe
         if probe.status == 206 and probe.size is not None:
             self._ranged_size = probe.size
-        elif force_stream and probe.size is not None and self._ranged_size is not None \
-                and probe.size != self._ranged_size:
+        elif (
+            force_stream
+            and probe.size is not None
+            and self._ranged_size is not None
+            and probe.size != self._ranged_size
+        ):
             raise PermanentError(
                 f"the server contradicts itself about the file's size ({self._ranged_size} vs "
                 f"{probe.size} bytes); not saving an answer that can't be trusted"
@@ -401,7 +404,9 @@ class Download:
         job.resumable = resumable
         job.etag = probe.etag
         job.last_modified = probe.last_modified
-        self._changed("final_url", "size", "resumable", "etag", "last_modified", "file_name", "done")
+        self._changed(
+            "final_url", "size", "resumable", "etag", "last_modified", "file_name", "done"
+        )
 
         try:
             os.makedirs(job.dest_dir, exist_ok=True)
@@ -469,17 +474,18 @@ class Download:
             self._probe.close()
             self._probe = None
         if self._part is not None:
-            try:
+            with contextlib.suppress(DownloadError):
                 self._part.truncate(0)
-            except DownloadError:
-                pass
             self._part.release()
             self._part = None
         self._store.save_progress(self.job.id, [], 0)
 
     # ------------------------------------------------------------------ checkpoint
     def _checkpoint(self) -> None:
-        """Snapshot offsets → fsync the data → persist. A persisted offset is never ahead of disk."""
+        """Snapshot offsets → fsync the data → persist.
+
+        A persisted offset is therefore never ahead of the bytes on disk.
+        """
         part = self._part
         if part is None:
             return
@@ -525,7 +531,9 @@ class Download:
         remaining = sum(s.end - s.start - s.done for s in self._segments)
         if remaining <= 0:
             return
-        workers = max(1, min(self._connections, sum(1 for s in self._segments if s.end - s.start > s.done)))
+        workers = max(
+            1, min(self._connections, sum(1 for s in self._segments if s.end - s.start > s.done))
+        )
         # More connections than segments only help if the segments can be split by stealing.
         workers = max(workers, min(self._connections, remaining // self._settings.min_split or 1))
         assert self._part is not None
@@ -543,8 +551,10 @@ class Download:
         for i in range(workers):
             self._part.acquire()
             t = threading.Thread(
-                target=self._worker, args=(i, first if i == 0 else None),
-                name=f"tether-job-{self.job.id}-w{i}", daemon=True,
+                target=self._worker,
+                args=(i, first if i == 0 else None),
+                name=f"tether-job-{self.job.id}-w{i}",
+                daemon=True,
             )
             threads.append(t)
         self._active_workers = workers
@@ -622,14 +632,21 @@ class Download:
         """The probe's still-open body serves the first segment: one request fewer per file."""
         with self._lock:
             probe = self._probe
-            if probe is None or probe.response is None or pos != probe.body_start \
-                    or not probe.body_end or probe.body_end <= pos:
+            if (
+                probe is None
+                or probe.response is None
+                or pos != probe.body_start
+                or not probe.body_end
+                or probe.body_end <= pos
+            ):
                 return None
             resp = probe.response
             probe.response = None
         return resp, probe.body_end
 
-    def _open_range(self, session: requests.Session, pos: int, end: int) -> tuple[requests.Response, int]:
+    def _open_range(
+        self, session: requests.Session, pos: int, end: int
+    ) -> tuple[requests.Response, int]:
         """GET the range [pos, end) and check the answer; returns (response, last byte + 1)."""
         job = self.job
         size = job.size
@@ -718,7 +735,7 @@ class Download:
             want = size if left >= size else left
             try:
                 if reader is not None:
-                    n = reader.readinto1(view[:want] if want < size else view)
+                    n: int = reader.readinto1(view[:want] if want < size else view)
                 else:
                     data = raw.read(want, decode_content=False)
                     n = len(data)
@@ -793,8 +810,10 @@ class Download:
     def _probe_session_or_new(self) -> requests.Session:
         session = getattr(self, "_probe_session", None)
         self._probe_session = None
-        return session if isinstance(session, requests.Session) else http.new_session(
-            self._settings.verify_tls
+        return (
+            session
+            if isinstance(session, requests.Session)
+            else http.new_session(self._settings.verify_tls)
         )
 
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
@@ -841,8 +860,10 @@ class Download:
                     raise PermanentError(
                         f"{err.reason} (gave up after {self._budget.used} retries)"
                     ) from err
-                self._log(f"{err.reason}; this server cannot resume, starting again from 0 in "
-                          f"{delay:.1f} s")
+                self._log(
+                    f"{err.reason}; this server cannot resume, starting again from 0 in "
+                    f"{delay:.1f} s"
+                )
                 self._stream_done = 0
                 part.truncate(0)
                 if self._stop.wait(delay):

@@ -120,7 +120,8 @@ class Engine:
         ids = set(job_ids) if job_ids is not None else None
         while True:
             pending = [
-                j for j in self._jobs.values()
+                j
+                for j in self._jobs.values()
                 if (ids is None or j.id in ids)
                 and (j.state in (JobState.QUEUED, JobState.DOWNLOADING) or j.id in self._running)
             ]
@@ -145,6 +146,11 @@ class Engine:
 
     def progress(self) -> dict[int, Progress]:
         return {jid: d.progress() for jid, d in self._running.items()}
+
+    def bytes_done(self, job_id: int) -> int:
+        """Bytes on disk now: live for a running job, else the last checkpoint."""
+        d = self._running.get(job_id)
+        return d.done_bytes() if d is not None else self.job(job_id).done
 
     def is_running(self, job_id: int) -> bool:
         return job_id in self._running
@@ -184,8 +190,12 @@ class Engine:
         digest = check_sha256(sha256)
         n = self._settings.clamp_connections(connections)
         job = self._store.add_job(
-            clean, directory, state=JobState.QUEUED if start else JobState.PAUSED,
-            connections=n, sha256=digest, speed_limit=speed_limit,
+            clean,
+            directory,
+            state=JobState.QUEUED if start else JobState.PAUSED,
+            connections=n,
+            sha256=digest,
+            speed_limit=speed_limit,
         )
         self._jobs[job.id] = job
         if self._eligible is not None and start:
@@ -198,7 +208,25 @@ class Engine:
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         directory = os.path.abspath(os.path.expanduser(dest_dir))
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
-            if job.url == url.strip() and job.dest_dir == directory and job.state != JobState.COMPLETED:
+            if (
+                job.url == url.strip()
+                and job.dest_dir == directory
+                and job.state != JobState.COMPLETED
+            ):
+                return job
+        return None
+
+    def find_completed(self, url: str, dest_dir: str) -> Job | None:
+        """A completed job for this URL and folder whose file is still there."""
+        directory = os.path.abspath(os.path.expanduser(dest_dir))
+        for job in sorted(self._jobs.values(), key=lambda j: -j.id):
+            if (
+                job.url == url.strip()
+                and job.dest_dir == directory
+                and job.state == JobState.COMPLETED
+                and job.path
+                and os.path.exists(job.path)
+            ):
                 return job
         return None
 
@@ -369,7 +397,10 @@ class Engine:
         job.error = None
         self._store.update_job(job, ["state", "error"])
         download = Download(
-            job, self._store, self._settings, self._bucket,
+            job,
+            self._store,
+            self._settings,
+            self._bucket,
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
@@ -387,7 +418,8 @@ class Engine:
         if jid not in self._jobs:
             return
         if download.outcome == Outcome.STOPPED or (
-            download.outcome != Outcome.COMPLETED and reason in (StopReason.CANCEL, StopReason.REMOVE)
+            download.outcome != Outcome.COMPLETED
+            and reason in (StopReason.CANCEL, StopReason.REMOVE)
         ):
             if reason == StopReason.REMOVE:
                 self._forget(job, jid in self._delete_file_on_remove)

@@ -14,10 +14,9 @@ only ever sees these types.
 from __future__ import annotations
 
 import errno
+import http.client
 import socket
 import ssl
-
-import http.client
 
 import requests
 import urllib3.exceptions
@@ -85,7 +84,7 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     """Map an exception raised while talking to the server (pure)."""
     if isinstance(exc, DownloadError):
         return exc
-    if isinstance(exc, requests.exceptions.SSLError) or isinstance(exc, ssl.SSLError):
+    if isinstance(exc, (requests.exceptions.SSLError, ssl.SSLError)):
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
             return PermanentError("the server's TLS certificate is not trusted")
@@ -102,8 +101,10 @@ def from_request_exception(exc: BaseException) -> DownloadError:
         return TransientError("no data from the server (stalled)")
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
-        if "Name or service not known" in text or "getaddrinfo failed" in text or (
-            "nodename nor servname" in text
+        if (
+            "Name or service not known" in text
+            or "getaddrinfo failed" in text
+            or ("nodename nor servname" in text)
         ):
             return TransientError("cannot resolve the server's name")
         if "Connection refused" in text:
@@ -115,7 +116,9 @@ def from_request_exception(exc: BaseException) -> DownloadError:
         return PermanentError("TLS error talking to the server")
     if isinstance(exc, urllib3.exceptions.HTTPError | http.client.HTTPException):
         return TransientError("connection lost mid-transfer")
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+    if isinstance(
+        exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError
+    ):
         return TransientError("connection lost mid-transfer")
     if isinstance(exc, ConnectionError | EOFError):
         return TransientError("connection lost")

@@ -188,7 +188,7 @@ def filename_from_content_disposition(value: str | None) -> str | None:
                 return decoded
     for name, raw in params:
         if name == "filename" and raw:
-            # Many servers percent-encode UTF-8 in plain filename=; decode only if it is valid UTF-8.
+            # Many servers percent-encode UTF-8 in plain filename=; decode only valid UTF-8.
             if "%" in raw:
                 try:
                     return unquote(raw, encoding="utf-8", errors="strict")

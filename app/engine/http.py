@@ -97,6 +97,7 @@ def probe(
     *,
     ranged: bool = True,
     start: int = 0,
+    end: int | None = None,
 ) -> ProbeResult:
     """One GET (not HEAD: many servers lie on HEAD); classify errors at this boundary.
 
@@ -104,9 +105,10 @@ def probe(
     the answer both describes the file and carries bytes we need. `ranged=False` is for servers
     whose range answers can't be trusted: a plain GET whose body becomes the single stream.
     """
-    headers = {"Range": f"bytes={start}-{start + PROBE_SPAN - 1}"} if ranged else {}
+    stop = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
+    asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged else {}
     try:
-        resp = session.get(url, headers=headers, stream=True, timeout=timeout, allow_redirects=True)
+        resp = session.get(url, headers=asked, stream=True, timeout=timeout, allow_redirects=True)
     except Exception as exc:
         raise from_request_exception(exc) from exc
     status = resp.status_code
@@ -118,7 +120,9 @@ def probe(
             # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
             total = parse_content_range(headers.get("Content-Range"))
             if isinstance(total, UnsatisfiedRange) and total.total == 0:
-                return ProbeResult(resp.url, status, 0, False, None, None, None, None, False, None, 0)
+                return ProbeResult(
+                    resp.url, status, 0, False, None, None, None, None, False, None, 0
+                )
         raise status_error(status, retry_after)
     if status not in (200, 206):
         resp.close()
@@ -132,8 +136,13 @@ def probe(
     if status == 206:
         cr = parse_content_range(headers.get("Content-Range"))
         ctype = headers.get("Content-Type", "")
-        if isinstance(cr, ContentRange) and cr.first == start and cr.total is not None \
-                and not encoded and not ctype.lower().startswith("multipart/"):
+        if (
+            isinstance(cr, ContentRange)
+            and cr.first == start
+            and cr.total is not None
+            and not encoded
+            and not ctype.lower().startswith("multipart/")
+        ):
             size = cr.total
             resumable = True
             body_end = cr.last + 1
@@ -197,7 +206,9 @@ def check_ranged_answer(
         if not isinstance(cr, ContentRange):
             raise RangesBroken("the server sent a 206 without a valid Content-Range")
         if cr.total is not None and cr.total != total:
-            raise RestartNeeded(f"the file's size changed on the server ({total} → {cr.total} bytes)")
+            raise RestartNeeded(
+                f"the file's size changed on the server ({total} → {cr.total} bytes)"
+            )
         if cr.first != first:
             raise RangesBroken(
                 f"the server sent bytes from {cr.first} when asked for {first}", total
@@ -220,7 +231,9 @@ def check_ranged_answer(
     if status == 416:
         cr = parse_content_range(headers.get("Content-Range"))
         if isinstance(cr, UnsatisfiedRange) and cr.total != total:
-            raise RestartNeeded(f"the file's size changed on the server ({total} → {cr.total} bytes)")
+            raise RestartNeeded(
+                f"the file's size changed on the server ({total} → {cr.total} bytes)"
+            )
         raise TransientError("the server refused a range inside the file (416)")
     if status >= 400:
         raise status_error(status, parse_retry_after(headers.get("Retry-After")))

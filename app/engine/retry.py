@@ -22,7 +22,7 @@ def backoff_delay(
 ) -> float:
     """Delay before retry number `attempt` (1-based), full-jitter style (pure given rng)."""
     ceiling = min(policy.max_delay, policy.base_delay * (2 ** max(0, attempt - 1)))
-    delay = ceiling * (0.5 + rng.random() / 2)
+    delay: float = ceiling * (0.5 + rng.random() / 2)
     if retry_after is not None:
         delay = max(delay, min(retry_after, policy.max_retry_after))
     return delay

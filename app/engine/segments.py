@@ -67,7 +67,9 @@ def plan(
     """
     done = [SegmentRecord(a, b, b - a) for a, b in durable_ranges(existing) if a < size]
     done = [SegmentRecord(s.start, min(s.end, size), min(s.end, size) - s.start) for s in done]
-    todo = [SegmentRecord(a, b, 0) for a, b in split_gaps(gaps(size, existing), connections, min_size)]
+    todo = [
+        SegmentRecord(a, b, 0) for a, b in split_gaps(gaps(size, existing), connections, min_size)
+    ]
     return sorted(done + todo, key=lambda s: s.start)
 
 

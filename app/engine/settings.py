@@ -17,7 +17,7 @@ class EngineSettings:
     speed_limit: int | None = None  # bytes/s for all downloads together
     stall_timeout: float = 30.0  # no byte for this long = a transient failure
     connect_timeout: float = 15.0
-    checkpoint_interval: float = 1.0
+    checkpoint_interval: float = 0.5  # a kill -9 re-fetches at most ~this long of data
     min_split: int = MIN_SPLIT
     buffer_size: int = 1024 * 1024  # one reused buffer per connection
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"

@@ -1,6 +1,6 @@
 """SQLite persistence for jobs, segments and settings. Never imports Qt."""
 
-from app.store.models import Job, JobState, SegmentRecord
 from app.store.jobstore import JobStore, StoreError
+from app.store.models import Job, JobState, SegmentRecord
 
 __all__ = ["Job", "JobState", "JobStore", "SegmentRecord", "StoreError"]

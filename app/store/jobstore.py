@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.store.models import Job, JobState, SegmentRecord, UNFINISHED_STATES
+from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
 from app.store.schema import SchemaTooNew, migrate
 
 _JOB_COLUMNS = (
@@ -46,8 +47,25 @@ class CorruptRow(ValueError):
 
 
 def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
-    (jid, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, lm, error,
-     connections, sha256, speed_limit, added_at, finished_at) = tuple(row)
+    (
+        jid,
+        url,
+        final_url,
+        dest_dir,
+        file_name,
+        size,
+        done,
+        state,
+        resumable,
+        etag,
+        lm,
+        error,
+        connections,
+        sha256,
+        speed_limit,
+        added_at,
+        finished_at,
+    ) = tuple(row)
     try:
         job_state = JobState(state)
     except ValueError as exc:
@@ -58,18 +76,35 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         raise CorruptRow(f"bad size {size!r}")
     if not isinstance(done, int) or done < 0 or (size is not None and done > size):
         raise CorruptRow(f"bad progress {done!r}")
-    if file_name is not None and (not isinstance(file_name, str) or "/" in file_name or "\\" in file_name
-                                  or file_name in ("", ".", "..")):
+    if file_name is not None and (
+        not isinstance(file_name, str)
+        or "/" in file_name
+        or "\\" in file_name
+        or file_name in ("", ".", "..")
+    ):
         raise CorruptRow(f"bad file name {file_name!r}")
     if not isinstance(connections, int) or not 1 <= connections <= 32:
         raise CorruptRow(f"bad connection count {connections!r}")
     if not isinstance(added_at, int | float):
         raise CorruptRow("bad timestamp")
     return Job(
-        id=int(jid), url=url, final_url=final_url, dest_dir=dest_dir, file_name=file_name,
-        size=size, done=done, state=job_state, resumable=bool(resumable), etag=etag,
-        last_modified=lm, error=error, connections=connections, sha256=sha256,
-        speed_limit=speed_limit, added_at=float(added_at), finished_at=finished_at,
+        id=int(jid),
+        url=url,
+        final_url=final_url,
+        dest_dir=dest_dir,
+        file_name=file_name,
+        size=size,
+        done=done,
+        state=job_state,
+        resumable=bool(resumable),
+        etag=etag,
+        last_modified=lm,
+        error=error,
+        connections=connections,
+        sha256=sha256,
+        speed_limit=speed_limit,
+        added_at=float(added_at),
+        finished_at=finished_at,
     )
 
 
@@ -95,9 +130,7 @@ class JobStore:
         except OSError as exc:
             raise StoreError(f"cannot create data directory {db.parent}: {exc.strerror}") from exc
         try:
-            conn = sqlite3.connect(
-                db, isolation_level=None, check_same_thread=False, timeout=10.0
-            )
+            conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False, timeout=10.0)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {db}: {exc}") from exc
         try:
@@ -119,10 +152,8 @@ class JobStore:
 
     def close(self) -> None:
         with self._lock:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
-            except sqlite3.Error:
-                pass
             self._conn.close()
 
     def integrity_check(self) -> str:
@@ -143,14 +174,22 @@ class JobStore:
         now = time.time()
         with self._lock:
             cur = self._conn.execute(
-                "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit, added_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit,"
+                " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (url, dest_dir, state.value, connections, sha256, speed_limit, now),
             )
             jid = cur.lastrowid
         assert jid is not None
-        return Job(id=jid, url=url, dest_dir=dest_dir, state=state, added_at=now,
-                   connections=connections, sha256=sha256, speed_limit=speed_limit)
+        return Job(
+            id=jid,
+            url=url,
+            dest_dir=dest_dir,
+            state=state,
+            added_at=now,
+            connections=connections,
+            sha256=sha256,
+            speed_limit=speed_limit,
+        )
 
     def load_jobs(self) -> tuple[list[Job], list[str]]:
         """All jobs with their segments, and a one-line note per row that had to be skipped."""
@@ -190,7 +229,9 @@ class JobStore:
 
     def get_job(self, job_id: int) -> Job | None:
         with self._lock:
-            row = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            row = self._conn.execute(
+                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+            ).fetchone()
             if row is None:
                 return None
             seg_rows = self._conn.execute(
@@ -204,11 +245,12 @@ class JobStore:
         return job
 
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
-        """The newest unfinished job for this URL and directory (so `get` resumes, not duplicates)."""
+        """The newest unfinished job for this URL and folder (so `get` resumes, not duplicates)."""
         states = tuple(s.value for s in UNFINISHED_STATES)
+        marks = ",".join("?" * len(states))
         with self._lock:
             row = self._conn.execute(
-                f"SELECT id FROM jobs WHERE url = ? AND dest_dir = ? AND state IN ({','.join('?' * len(states))})"
+                f"SELECT id FROM jobs WHERE url = ? AND dest_dir = ? AND state IN ({marks})"
                 " ORDER BY id DESC LIMIT 1",
                 (url, dest_dir, *states),
             ).fetchone()

@@ -59,7 +59,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     """Bring the schema to SCHEMA_VERSION; each step in its own transaction."""
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:
-        raise SchemaTooNew(f"database schema {version} is newer than this Tether ({SCHEMA_VERSION})")
+        raise SchemaTooNew(
+            f"database schema {version} is newer than this Tether ({SCHEMA_VERSION})"
+        )
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -29,6 +29,7 @@ from app.store.lock import DataDirLock
 from app.ui import icons
 from app.ui.controller import Controller
 from app.ui.dropparse import DropContent, dedupe, is_download_url
+from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
 from app.ui.single_instance import InstanceServer, forward, server_name
@@ -76,6 +77,7 @@ def _make_app() -> QApplication:
     QApplication.setDesktopFileName(APP_ID)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0]])
+    install_translators(app)
     app.setWindowIcon(icons.app_icon())
     # Closing the window may only hide it (tray) or ask first; quitting is explicit.
     app.setQuitOnLastWindowClosed(False)
@@ -171,6 +173,7 @@ async def _main(
     window.quit_requested.connect(quit_event.set)
 
     def on_forwarded(forwarded: list[str]) -> None:
+        log.info("another launch handed over %d URL(s)", len(forwarded))
         window.bring_to_front()
         if forwarded:
             window.offer_urls(DropContent(urls=forwarded))

@@ -45,7 +45,7 @@ def bar_colors(palette: QPalette, state: JobState) -> tuple[QColor, QColor]:
 
 
 def paint_progress(
-    painter: QPainter, rect: QRectF, view: ProgressView, palette: QPalette, *, text: bool = True
+    painter: QPainter, rect: QRectF, view: ProgressView, palette: QPalette, *, text: bool = False
 ) -> None:
     """Paint a rounded bar into rect: every segment's done part, a tick where each live
     connection is writing, and the percentage over it. Shared with the Properties dialog."""
@@ -115,7 +115,7 @@ def _label(view: ProgressView) -> str:
 class ProgressDelegate(QStyledItemDelegate):
     """Paints ProgressView cells; everything else about the cell is the style's."""
 
-    BAR_HEIGHT = 16
+    BAR_HEIGHT = 10
 
     def paint(
         self,
@@ -132,17 +132,34 @@ class ProgressDelegate(QStyledItemDelegate):
         opt.text = ""
         style = opt.widget.style() if opt.widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        # A slim bar with the percentage beside it: text over a striped, segmented bar
+        # would be hard to read.
+        metrics = option.fontMetrics
+        text_w = metrics.horizontalAdvance("100.0%") + 8
         r = QRectF(option.rect).adjusted(6, 0, -6, 0)
+        label = _label(view)
+        show_text = r.width() > text_w + 40
+        bar_w = r.width() - (text_w if show_text else 0)
         h = min(self.BAR_HEIGHT, r.height() - 6)
-        bar = QRectF(r.left(), r.top() + (r.height() - h) / 2, r.width(), h)
+        bar = QRectF(r.left(), r.top() + (r.height() - h) / 2, bar_w, h)
         if bar.width() > 4 and bar.height() > 2:
-            paint_progress(painter, bar, view, option.palette)
+            paint_progress(painter, bar, view, option.palette, text=False)
+        if show_text and label:
+            selected = bool(option.state & QStyle.StateFlag.State_Selected)
+            role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+            painter.save()
+            painter.setPen(option.palette.color(role))
+            text_rect = QRectF(r.right() - text_w, r.top(), text_w, r.height())
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label
+            )
+            painter.restore()
 
     def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> QSize:
         hint = super().sizeHint(option, index)
-        return QSize(max(hint.width(), 140), max(hint.height(), self.BAR_HEIGHT + 8))
+        return QSize(max(hint.width(), 160), max(hint.height(), self.BAR_HEIGHT + 8))
 
 
 class ElideDelegate(QStyledItemDelegate):
@@ -153,7 +170,7 @@ class ElideDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self._mode = mode
 
-    def initStyleOption(  # noqa: N802 - Qt override
+    def initStyleOption(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
         super().initStyleOption(option, index)

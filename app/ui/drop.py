@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import QCoreApplication, QMimeData
 
@@ -84,14 +85,21 @@ def read_mime(mime: QMimeData | None) -> DropContent:
     return content
 
 
+def _short(item: str) -> str:
+    """A local file by its name, anything else cut to a readable length."""
+    if item.startswith("file:"):
+        item = os.path.basename(unquote(urlsplit(item).path)) or item
+    return item if len(item) <= 60 else item[:59] + "…"
+
+
 def ignored_note(content: DropContent, limit: int = 3) -> str:
     """'2 items were not links and were ignored: a, b' or ''."""
     if not content.ignored:
         return ""
-    shown = [i if len(i) <= 60 else i[:59] + "…" for i in content.ignored[:limit]]
+    shown = [_short(i) for i in content.ignored[:limit]]
     more = len(content.ignored) - len(shown)
     text = QCoreApplication.translate(
-        "Drop", "%n item(s) that are not download links will be ignored:", "", len(content.ignored)
+        "Drop", "%n item(s) ignored (not download links):", "", len(content.ignored)
     )
     text += " " + ", ".join(shown)
     if more > 0:

@@ -160,7 +160,7 @@ def decode_utf16_or_utf8(data: bytes) -> str:
 
 def parse_moz_url(data: bytes) -> DropContent:
     """text/x-moz-url: lines alternate URL and title; titles are not URLs to download."""
-    text = decode_utf16_or_utf8(data).replace("\x00", "")
+    text = decode_utf16_or_utf8(data).replace("\x00", "").lstrip("\ufeff")
     lines = text.splitlines()
     result = DropContent()
     urls: list[str] = []

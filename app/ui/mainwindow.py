@@ -4,6 +4,7 @@ event loop, so the engine keeps running on qasync's loop while they are up."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable
@@ -504,9 +505,12 @@ class MainWindow(QMainWindow):
             return existing
         dialog = PropertiesDialog(self, self.controller, job_id)
         self.properties_dialogs[job_id] = dialog
-        dialog.finished.connect(lambda _r, i=job_id: self.properties_dialogs.pop(i, None))
+        dialog.finished.connect(functools.partial(self._forget_properties, job_id))
         dialog.show()
         return dialog
+
+    def _forget_properties(self, job_id: int, _result: int = 0) -> None:
+        self.properties_dialogs.pop(job_id, None)
 
     def _on_job_log(self, job_id: int, message: str) -> None:
         dialog = self.properties_dialogs.get(job_id)
@@ -661,7 +665,7 @@ class MainWindow(QMainWindow):
         self._ask(
             self.tr("Quit Tether?"),
             self.tr(
-                "%n download(s) are running. They pause now and continue the next "
+                "Downloads running: %n. They pause now and continue the next "
                 "time you start Tether.",
                 "",
                 running,

@@ -10,10 +10,12 @@ well-formed download URLs, which then go through the normal add dialog.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import sys
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -78,8 +80,14 @@ def forward(name: str, urls: list[str], timeout_ms: int = CLIENT_TIMEOUT_MS) -> 
         sock.abort()
         return False
     reply = b""
-    while len(reply) < len(ACK) and sock.waitForReadyRead(timeout_ms):
-        reply += bytes(sock.readAll().data())
+    deadline = time.monotonic() + timeout_ms / 1000
+    while len(reply) < len(ACK) and time.monotonic() < deadline:
+        # The answer may already sit in the buffer (read while waiting for the write).
+        if sock.bytesAvailable():
+            reply += bytes(sock.readAll().data())
+        elif not sock.waitForReadyRead(max(1, int((deadline - time.monotonic()) * 1000))):
+            reply += bytes(sock.readAll().data())
+            break
     sock.disconnectFromServer()
     return reply.startswith(ACK)
 
@@ -121,10 +129,10 @@ class InstanceServer(QObject):
             if sock is None:
                 break
             self._buffers[sock] = bytearray()
-            sock.readyRead.connect(lambda s=sock: self._on_ready_read(s))
-            sock.disconnected.connect(lambda s=sock: self._drop(s))
+            sock.readyRead.connect(functools.partial(self._on_ready_read, sock))
+            sock.disconnected.connect(functools.partial(self._drop, sock))
             # A client that never finishes its message is cut off.
-            QTimer.singleShot(CLIENT_TIMEOUT_MS, sock, lambda s=sock: self._drop(s, abort=True))
+            QTimer.singleShot(CLIENT_TIMEOUT_MS, sock, functools.partial(self._drop, sock, True))
 
     def _on_ready_read(self, sock: QLocalSocket) -> None:
         buf = self._buffers.get(sock)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 
@@ -76,7 +77,7 @@ class SegmentedFilter(QWidget):
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setText(label)
-            button.clicked.connect(lambda _=False, k=key: self.selected.emit(k))
+            button.clicked.connect(functools.partial(self.selected.emit, key))
             self._group.addButton(button)
             self._buttons[key] = button
             self._labels[key] = label

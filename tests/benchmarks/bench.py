@@ -171,7 +171,8 @@ def nginx_config(prefix: Path, root: Path, ports: dict[str, int]) -> str:
         "    default_type application/octet-stream;\n"
         "    types { }\n"
         "    log_format bench '$connection $connection_requests $status $body_bytes_sent '\n"
-        '                     \'$request_time "$request" "$http_range" "$http_user_agent"\';\n'
+        '                     \'$request_time $msec "$request" "$http_range" \'\n'
+        "                     '\"$http_user_agent\"';\n"
         f"    access_log {prefix / 'access.log'} bench;\n"
         f"{temp_paths}"
         "    sendfile on;\n"

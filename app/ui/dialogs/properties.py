@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPaintEvent
+from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -64,6 +64,25 @@ class SegmentBar(QWidget):
         painter.end()
 
 
+def _set(widget: QLabel | QLineEdit, text: str) -> None:
+    """Only touch a widget whose text changed: keeps the user's selection across refreshes."""
+    if widget.text() != text:
+        widget.setText(text)
+        if isinstance(widget, QLineEdit):
+            widget.setCursorPosition(0)
+
+
+def _field() -> QLineEdit:
+    """A read-only, frameless line: long URLs and paths scroll instead of wrapping away."""
+    edit = QLineEdit()
+    edit.setReadOnly(True)
+    edit.setFrame(False)
+    palette = edit.palette()
+    palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
+    edit.setPalette(palette)
+    return edit
+
+
 def _selectable(text: str = "") -> QLabel:
     label = QLabel(text)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -84,19 +103,19 @@ class PropertiesDialog(QDialog):
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
         self.icon_label = QLabel()
-        self.title = QLabel()
-        title_font = QFont(self.title.font())
+        self.title_label = QLabel()
+        title_font = QFont(self.title_label.font())
         title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
         title_font.setBold(True)
-        self.title.setFont(title_font)
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.state = _selectable()
-        self.state.setObjectName("state_label")
+        self.title_label.setFont(title_font)
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.state_label = _selectable()
+        self.state_label.setObjectName("state_label")
         header = QHBoxLayout()
         header.addWidget(self.icon_label)
         titles = QVBoxLayout()
-        titles.addWidget(self.title)
-        titles.addWidget(self.state)
+        titles.addWidget(self.title_label)
+        titles.addWidget(self.state_label)
         header.addLayout(titles, 1)
 
         # General
@@ -111,32 +130,32 @@ class PropertiesDialog(QDialog):
         url_row = QHBoxLayout()
         url_row.addWidget(self.url_edit, 1)
         url_row.addWidget(self.url_button)
-        self.final_url = _selectable()
-        self.path = _selectable()
-        self.size = _selectable()
-        self.done = _selectable()
-        self.resumable = _selectable()
-        self.etag = _selectable()
-        self.etag.setFont(mono)
-        self.modified = _selectable()
-        self.sha256 = _selectable()
-        self.sha256.setFont(mono)
-        self.added = _selectable()
-        self.finished = _selectable()
+        self.final_url_label = _field()
+        self.path_label = _field()
+        self.size_label = _selectable()
+        self.done_label = _selectable()
+        self.resumable_label = _selectable()
+        self.etag_label = _field()
+        self.etag_label.setFont(mono)
+        self.modified_label = _selectable()
+        self.sha256_label = _field()
+        self.sha256_label.setFont(mono)
+        self.added_label = _selectable()
+        self.finished_label = _selectable()
         general = QWidget()
         form = QFormLayout(general)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self.tr("Address:"), url_row)
-        form.addRow(self.tr("Final address:"), self.final_url)
-        form.addRow(self.tr("File:"), self.path)
-        form.addRow(self.tr("Size:"), self.size)
-        form.addRow(self.tr("Downloaded:"), self.done)
-        form.addRow(self.tr("Resumable:"), self.resumable)
-        form.addRow(self.tr("ETag:"), self.etag)
-        form.addRow(self.tr("Last modified:"), self.modified)
-        form.addRow(self.tr("Expected SHA-256:"), self.sha256)
-        form.addRow(self.tr("Added:"), self.added)
-        form.addRow(self.tr("Finished:"), self.finished)
+        form.addRow(self.tr("Final address:"), self.final_url_label)
+        form.addRow(self.tr("File:"), self.path_label)
+        form.addRow(self.tr("Size:"), self.size_label)
+        form.addRow(self.tr("Downloaded:"), self.done_label)
+        form.addRow(self.tr("Resumable:"), self.resumable_label)
+        form.addRow(self.tr("ETag:"), self.etag_label)
+        form.addRow(self.tr("Last modified:"), self.modified_label)
+        form.addRow(self.tr("Expected SHA-256:"), self.sha256_label)
+        form.addRow(self.tr("Added:"), self.added_label)
+        form.addRow(self.tr("Finished:"), self.finished_label)
 
         # Segments
         self.bar = SegmentBar()
@@ -214,14 +233,14 @@ class PropertiesDialog(QDialog):
     def refresh(self) -> None:
         job = self.job()
         if job is None:
-            self.state.setText(self.tr("This download was removed."))
+            _set(self.state_label, self.tr("This download was removed."))
             self.url_edit.setReadOnly(True)
             self.url_button.setEnabled(False)
             self._timer.stop()
             return
         name = display_name(job)
         self.setWindowTitle(self.tr("Properties — %1").replace("%1", name))
-        self.title.setText(name)
+        _set(self.title_label, name)
         self.icon_label.setPixmap(icons.file_icon(name).pixmap(40, 40))
         view = self.controller.model.progress_view(job)
         progress = self.controller.model.progress_of(job.id)
@@ -233,7 +252,7 @@ class PropertiesDialog(QDialog):
                 status += " · " + self.tr("%1 left").replace("%1", eta)
         if job.error:
             status += "\n" + job.error
-        self.state.setText(status)
+        _set(self.state_label, status)
 
         editable = self._url_editable(job)
         self.url_edit.setReadOnly(not editable)
@@ -241,21 +260,22 @@ class PropertiesDialog(QDialog):
             self.url_edit.setText(job.url)
             self.url_edit.setCursorPosition(0)
         self._update_url_button()
-        self.final_url.setText(job.final_url or "—")
-        self.path.setText(job.path or job.dest_dir)
-        self.size.setText(formatting.size(view.size))
+        _set(self.final_url_label, job.final_url or "—")
+        _set(self.path_label, job.path or job.dest_dir)
+        _set(self.size_label, formatting.size(view.size))
         pct = formatting.percent(view.done, view.size)
-        self.done.setText(formatting.size(view.done) + (f"  ({pct})" if pct else ""))
-        self.resumable.setText(
+        _set(self.done_label, formatting.size(view.done) + (f"  ({pct})" if pct else ""))
+        _set(
+            self.resumable_label,
             self.tr("Yes")
             if job.resumable
-            else self.tr("No — restarts from the beginning after a break")
+            else self.tr("No — restarts from the beginning after a break"),
         )
-        self.etag.setText(job.etag or "—")
-        self.modified.setText(job.last_modified or "—")
-        self.sha256.setText(job.sha256 or "—")
-        self.added.setText(formatting.full_timestamp(job.added_at))
-        self.finished.setText(formatting.full_timestamp(job.finished_at) or "—")
+        _set(self.etag_label, job.etag or "—")
+        _set(self.modified_label, job.last_modified or "—")
+        _set(self.sha256_label, job.sha256 or "—")
+        _set(self.added_label, formatting.full_timestamp(job.added_at))
+        _set(self.finished_label, formatting.full_timestamp(job.finished_at) or "—")
 
         self.bar.set_view(view)
         self._fill_segments(view)

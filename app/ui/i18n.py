@@ -1,0 +1,71 @@
+"""Translations: Qt's own and Tether's .qm files for the user's locale, and English plurals.
+
+Source strings mark plurals the Qt way ("%n download(s)") so translators get numerus forms.
+Without a translation, English would show "(s)" literally; a tiny translator picks the
+singular or plural form instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+log = logging.getLogger("tether.ui")
+
+_PLURAL = re.compile(r"\((s|es)\)")
+
+
+def english_plural(source: str, n: int) -> str:
+    """'%n download(s)' -> '%n download' for n == 1, '%n downloads' otherwise."""
+    return _PLURAL.sub(lambda m: "" if n == 1 else m.group(1), source)
+
+
+class EnglishPlurals(QTranslator):
+    """Answers only for plural-marked strings; everything else falls through to the source."""
+
+    def translate(
+        self, context: str, source_text: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        # None (a null QString) means "not translated here": Qt asks the next translator and
+        # falls back to the source. An empty string would be taken as the translation.
+        if n < 0 or "(" not in source_text:
+            return None
+        return english_plural(source_text, n)
+
+    def isEmpty(self) -> bool:
+        return False
+
+
+_installed: list[QTranslator] = []
+
+
+def install_translators(app: QCoreApplication) -> None:
+    """Qt's translations and Tether's for the UI locale, then the English plural fallback."""
+    if _installed:
+        return
+    locale = QLocale()
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    qt_translator = QTranslator(app)
+    if qt_translator.load(locale, "qtbase", "_", qt_dir):
+        app.installTranslator(qt_translator)
+        _installed.append(qt_translator)
+    ours = QTranslator(app)
+    have_ours = False
+    try:
+        from app import resources_util
+
+        folder = str(resources_util.resource_path("translations"))
+        if ours.load(locale, "tether", "_", folder):
+            app.installTranslator(ours)
+            _installed.append(ours)
+            have_ours = True
+    except Exception as exc:
+        log.debug("no Tether translations: %s", exc)
+    # Installed last = asked first, so only when no Tether translation speaks for the locale:
+    # then the English source text is what the user sees, and its plurals must read right.
+    if not have_ours:
+        plural = EnglishPlurals(app)
+        app.installTranslator(plural)
+        _installed.append(plural)

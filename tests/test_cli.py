@@ -1,0 +1,181 @@
+"""The `tether` command line, run as a real process against a real local server."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
+from tests.support.faultserver import FaultServer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def tether(
+    *args: str, data: Path, timeout: float = 60, **kw: object
+) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=kw.get("cwd", ROOT),
+        check=False,
+    )
+
+
+def start_tether(*args: str, data: Path) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "--data-dir", str(data), *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+
+
+def test_get_downloads_and_list_json(server: FaultServer, tmp_path: Path) -> None:
+    data = payload(1 * MIB)
+    server.add_file("/a.bin", data)
+    out = tmp_path / "out"
+    r = tether("get", server.url("/a.bin"), "-o", str(out), data=tmp_path / "d")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""  # quiet when not a terminal
+    assert file_sha(out / "a.bin") == sha(data)
+    r = tether("list", "--json", data=tmp_path / "d")
+    assert r.returncode == 0
+    (row,) = json.loads(r.stdout)
+    assert row["state"] == "completed" and row["size"] == len(data) and row["done"] == len(data)
+    assert row["path"] == str(out / "a.bin") and row["error"] is None
+    assert set(row) >= {"id", "url", "state", "path", "size", "done", "error"}
+
+
+def test_get_reports_each_failed_url_and_exits_nonzero(server: FaultServer, tmp_path: Path) -> None:
+    server.add_file("/ok.bin", b"fine")
+    r = tether(
+        "get",
+        server.url("/ok.bin"),
+        server.url("/missing"),
+        "-o",
+        str(tmp_path / "o"),
+        data=tmp_path / "d",
+    )
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "/missing" in lines[0] and "404" in lines[0]
+    assert "Traceback" not in r.stderr
+    assert (tmp_path / "o" / "ok.bin").read_bytes() == b"fine"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["get", "not-a-url"], "not a URL"),
+        (["get", "ftp://host/file"], "unsupported scheme"),
+        (["get", "http://127.0.0.1:1/x", "-o", "/proc/version/sub"], "cannot create folder"),
+        (["get", "http://127.0.0.1:1/x", "--sha256", "xyz"], "SHA-256"),
+        (["resume", "999"], "no job with id 999"),
+        (["remove", "42"], "no job with id 42"),
+        (["get", "http://127.0.0.1:1/x", "--connections", "99"], "between 1 and 32"),
+        (["get", "http://127.0.0.1:1/x", "--limit", "fast"], "not a rate"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    r = tether(*args, data=tmp_path / "d")
+    assert r.returncode == 2, (r.stdout, r.stderr)
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "tether.sqlite3").write_bytes(b"garbage" * 1000)
+    r = tether("list", data=data)
+    assert r.returncode == 2
+    assert "damaged" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_add_then_resume(server: FaultServer, tmp_path: Path) -> None:
+    data = payload(300 * KIB)
+    server.add_file("/q.bin", data)
+    d = tmp_path / "d"
+    r = tether("add", server.url("/q.bin"), "-o", str(tmp_path / "o"), data=d)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(tether("list", "--json", data=d).stdout)[0]["state"] == "queued"
+    assert not server.requests  # queued, not downloaded
+    r = tether("resume", data=d)
+    assert r.returncode == 0, r.stderr
+    assert file_sha(tmp_path / "o" / "q.bin") == sha(data)
+
+
+def test_second_engine_on_same_data_dir_is_refused(server: FaultServer, tmp_path: Path) -> None:
+    spec = server.add_file("/slow.bin", payload(2 * MIB))
+    spec.rate = 256 * KIB
+    d = tmp_path / "d"
+    proc = start_tether("get", server.url("/slow.bin"), "-o", str(tmp_path / "o"), data=d)
+    try:
+        deadline = time.monotonic() + 10
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        r = tether("get", server.url("/slow.bin"), "-o", str(tmp_path / "o"), data=d)
+        assert r.returncode == 2 and "already running" in r.stderr
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+    assert proc.returncode == 130
+    # interrupted cleanly: the job is kept as downloading and resumable
+    rows = json.loads(tether("list", "--json", data=d).stdout)
+    assert rows[0]["state"] == "downloading" and rows[0]["done"] > 0
+
+
+def test_sigkill_several_times_then_resume_exact(server: FaultServer, tmp_path: Path) -> None:
+    """kill -9 mid-download, again and again; the same `get` resumes the same job each time."""
+    data = payload(8 * MIB)
+    spec = server.add_file("/big.bin", data)
+    spec.rate = 256 * KIB  # per connection; 4 connections ≈ 1 MiB/s: kills land mid-transfer
+    d, out = tmp_path / "d", tmp_path / "out"
+    rng = random.Random(7)
+    args = ("get", server.url("/big.bin"), "-o", str(out), "--connections", "4")
+    kills = 0
+    for _ in range(4):
+        proc = start_tether(*args, data=d)
+        time.sleep(rng.uniform(0.8, 1.5))
+        if proc.poll() is not None:
+            break
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        kills += 1
+    assert kills >= 3
+    spec.rate = 2 * MIB
+    r = tether(*args, data=d, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert file_sha(out / "big.bin") == sha(data)
+    assert sorted(p.name for p in out.iterdir()) == ["big.bin"]  # one file, no .part
+    rows = json.loads(tether("list", "--json", data=d).stdout)
+    assert len(rows) == 1 and rows[0]["state"] == "completed"  # resumed, never duplicated
+    served = server.bytes_served("/big.bin")
+    print(f"kills={kills} served={served} ratio={served / len(data):.3f}")
+    # Each kill loses at most what arrived since the last checkpoint (0.5 s here).
+    assert served <= len(data) * 1.3, f"served {served} for {len(data)}"
+
+
+def test_get_again_is_idempotent(server: FaultServer, tmp_path: Path) -> None:
+    server.add_file("/x.bin", b"x" * 1000)
+    args = ("get", server.url("/x.bin"), "-o", str(tmp_path / "o"))
+    assert tether(*args, data=tmp_path / "d").returncode == 0
+    assert tether(*args, data=tmp_path / "d").returncode == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x.bin"]
+    assert tether(*args, "--again", data=tmp_path / "d").returncode == 0
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x (1).bin", "x.bin"]

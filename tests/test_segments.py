@@ -1,0 +1,77 @@
+"""Segment planning and stealing: full coverage, no overlap, durable bytes kept."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.engine.segments import gaps, plan, split_gaps, steal_point
+from app.store.models import SegmentRecord
+
+MIN = 64 * 1024
+
+
+def _check_cover(size: int, segs: list[SegmentRecord]) -> None:
+    pos = 0
+    for s in sorted(segs, key=lambda s: s.start):
+        assert s.start == pos, segs
+        assert s.end > s.start or size == 0
+        assert 0 <= s.done <= s.end - s.start
+        pos = s.end
+    assert pos == size
+
+
+@st.composite
+def progress(draw: st.DrawFn) -> tuple[int, list[SegmentRecord]]:
+    size = draw(st.integers(0, 50 * 1024 * 1024))
+    cuts = sorted(set(draw(st.lists(st.integers(0, size), max_size=12))) | {0, size})
+    segs = []
+    for a, b in itertools.pairwise(cuts):
+        segs.append(SegmentRecord(a, b, draw(st.integers(0, b - a))))
+    return size, segs
+
+
+@given(progress(), st.integers(1, 32))
+def test_plan_covers_file_and_keeps_durable_bytes(
+    prog: tuple[int, list[SegmentRecord]], n: int
+) -> None:
+    size, old = prog
+    new = plan(size, old, n, MIN)
+    _check_cover(size, new)
+    assert sum(s.done for s in new) == sum(s.done for s in old)
+    assert gaps(size, new) == gaps(size, old)
+    todo = [s for s in new if s.done == 0]
+    assert len(todo) <= max(n, len(gaps(size, old)))
+
+
+@given(st.integers(1, 10**10), st.integers(1, 32))
+def test_fresh_plan_uses_connections_when_big_enough(size: int, n: int) -> None:
+    segs = plan(size, [], n, MIN)
+    _check_cover(size, segs)
+    if size >= 2 * MIN * n:
+        assert len(segs) == n
+    assert all(s.end - s.start >= MIN for s in segs) or len(segs) == 1
+
+
+@given(st.integers(0, 10**12), st.integers(0, 10**9))
+def test_steal_point_leaves_both_halves_big_enough(pos: int, length: int) -> None:
+    end = pos + length
+    cut = steal_point(pos, end, MIN)
+    if length < 2 * MIN:
+        assert cut is None
+    else:
+        assert cut is not None
+        assert cut - pos >= MIN and end - cut >= MIN
+
+
+def test_split_gaps_halves_largest_first() -> None:
+    assert split_gaps([(0, 4 * MIN)], 2, MIN) == [(0, 2 * MIN), (2 * MIN, 4 * MIN)]
+    assert split_gaps([(0, MIN)], 4, MIN) == [(0, MIN)]
+
+
+def test_resume_with_fewer_connections_keeps_gaps() -> None:
+    old = [SegmentRecord(0, 100, 50), SegmentRecord(100, 200, 0), SegmentRecord(200, 300, 100)]
+    new = plan(300, old, 1, 10)
+    assert [(s.start, s.end, s.done) for s in new] == [(0, 50, 50), (50, 200, 0), (200, 300, 100)]
