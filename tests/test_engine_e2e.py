@@ -491,3 +491,35 @@ def test_unreachable_server_fails_with_one_line(tmp_path: Path) -> None:
     job = download(tmp_path, f"http://127.0.0.1:{port}/f.bin")
     assert job.state == JobState.FAILED
     assert job.error and "refused" in job.error and "\n" not in job.error
+
+
+def test_controls_work_from_any_thread(server: FaultServer, tmp_path: Path) -> None:
+    import threading
+
+    data = payload(2 * MIB)
+    spec = server.add_file("/f.bin", data)
+    spec.rate = 512 * KIB
+
+    async def body(engine: Engine) -> None:
+        job = engine.add(server.url("/f.bin"), str(tmp_path / "out"))
+        await wait_for(lambda: engine.bytes_done(job.id) > 0)
+        loop = asyncio.get_running_loop()
+        t0 = time.monotonic()
+        await loop.run_in_executor(None, engine.pause, job.id)  # from a worker thread
+        await wait_for(lambda: engine.job(job.id).state == JobState.PAUSED, timeout=1.5)
+        assert time.monotonic() - t0 < 1.0
+        added: list[int] = []
+        t = threading.Thread(
+            target=lambda: added.append(engine.add(server.url("/f.bin"), str(tmp_path / "o2")).id)
+        )
+        t.start()
+        while t.is_alive():
+            await asyncio.sleep(0.01)
+        assert added and engine.job(added[0]).url == server.url("/f.bin")
+        spec.rate = None
+        await loop.run_in_executor(None, engine.resume, job.id)
+        await engine.wait_idle()
+        assert engine.job(job.id).state == JobState.COMPLETED
+        assert file_sha(engine.job(added[0]).path or "") == sha(data)
+
+    run_engine(tmp_path, body)

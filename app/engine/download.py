@@ -928,13 +928,14 @@ class Download:
             job.file_name = self._reserve_name(job.dest_dir, job.file_name or "download", job.id)
             final = job.path
             assert final is not None
+        # Close before renaming: Windows can't rename a file that is still open.
+        self._part = None
+        part.release()
         try:
             os.rename(part_path, final)
         except OSError as exc:
             raise from_os_error(exc, final) from exc
         _fsync_dir(job.dest_dir)
-        self._part = None
-        part.release()
         job.state = JobState.COMPLETED
         job.error = None
         job.done = job.size

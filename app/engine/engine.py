@@ -7,13 +7,16 @@ GUI). Download threads talk back only through loop.call_soon_threadsafe.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import copy
+import functools
 import logging
 import os
 import re
 import threading
 from collections.abc import Callable, Iterable
+from typing import ParamSpec, TypeVar
 
 from app.engine import naming
 from app.engine.download import Download, Outcome, StopReason
@@ -28,6 +31,33 @@ from app.store.models import Job, JobState
 log = logging.getLogger("tether.engine")
 
 Listener = Callable[[EngineEvent], None]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
+    """Let a command be called from any thread: off the loop it runs there and we wait for it."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = args[0]
+        assert isinstance(engine, Engine)
+        loop = engine._loop
+        if loop is None or threading.get_ident() == engine._loop_thread or not loop.is_running():
+            return method(*args, **kwargs)
+        future: concurrent.futures.Future[R] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                future.set_result(method(*args, **kwargs))
+            except BaseException as exc:
+                future.set_exception(exc)
+
+        loop.call_soon_threadsafe(run)
+        return future.result(timeout=10)
+
+    return wrapper
+
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -77,6 +107,7 @@ class Engine:
         self._eligible: set[int] | None = None if autostart else set()
         self._bucket = TokenBucket(self._settings.speed_limit)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
         self._names: dict[int, tuple[str, str]] = {}
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
@@ -87,6 +118,7 @@ class Engine:
     async def start(self) -> None:
         """Load the queue, reconcile what a crash left behind, and start what should run."""
         self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
         self._wakeup = asyncio.Event()
         jobs, self.problems = self._store.load_jobs()
         for problem in self.problems:
@@ -174,6 +206,7 @@ class Engine:
             self._listeners.remove(listener)
 
     # ------------------------------------------------------------------ commands
+    @threadsafe
     def add(
         self,
         url: str,
@@ -230,6 +263,7 @@ class Engine:
                 return job
         return None
 
+    @threadsafe
     def pause(self, job_id: int) -> None:
         job = self.job(job_id)
         self._resume_after_stop.discard(job_id)
@@ -240,6 +274,7 @@ class Engine:
         if job.state == JobState.QUEUED:
             self._set_state(job, JobState.PAUSED)
 
+    @threadsafe
     def resume(self, job_id: int) -> None:
         job = self.job(job_id)
         if self._eligible is not None:
@@ -254,18 +289,23 @@ class Engine:
             self._set_state(job, JobState.QUEUED, "error")
             self._schedule()
 
-    retry = resume
+    def retry(self, job_id: int) -> None:
+        """Run a failed job again from its kept data."""
+        self.resume(job_id)
 
+    @threadsafe
     def pause_all(self) -> None:
         for job in list(self._jobs.values()):
             if job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job.id in self._running:
                 self.pause(job.id)
 
+    @threadsafe
     def resume_all(self) -> None:
         for job in sorted(self._jobs.values(), key=lambda j: j.id):
             if job.state == JobState.PAUSED or job.id in self._running:
                 self.resume(job.id)
 
+    @threadsafe
     def cancel(self, job_id: int) -> None:
         """Stop and discard the partial data; the row stays, marked cancelled, retryable."""
         job = self.job(job_id)
@@ -280,6 +320,7 @@ class Engine:
         job.error = "cancelled"
         self._set_state(job, JobState.FAILED, "error", "done")
 
+    @threadsafe
     def remove(self, job_id: int, delete_file: bool = False) -> None:
         """Forget the job. Its partial data always goes; the finished file only if asked."""
         job = self.job(job_id)
@@ -292,6 +333,7 @@ class Engine:
             return
         self._forget(job, delete_file)
 
+    @threadsafe
     def set_url(self, job_id: int, url: str) -> None:
         """A new link for a paused or failed job (e.g. an expired one). The next probe checks by
         size and validator that it is the same file before continuing."""
@@ -304,6 +346,7 @@ class Engine:
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
 
+    @threadsafe
     def configure(
         self, job_id: int, *, connections: int | None = None, speed_limit: int | None = -1
     ) -> None:
@@ -323,6 +366,7 @@ class Engine:
             self._store.update_job(job, fields)
             self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
 
+    @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
         """Live: speed limit now; connections and concurrency for what starts next."""
         self._settings = settings

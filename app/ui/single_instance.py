@@ -75,10 +75,11 @@ def forward(name: str, urls: list[str], timeout_ms: int = CLIENT_TIMEOUT_MS) -> 
     if not sock.waitForConnected(timeout_ms):
         return False
     sock.write(encode_message(urls))
-    sock.flush()
-    if not sock.waitForBytesWritten(timeout_ms):
-        sock.abort()
-        return False
+    sock.flush()  # often writes everything at once; then there is nothing left to wait for
+    while sock.bytesToWrite() > 0:
+        if not sock.waitForBytesWritten(timeout_ms):
+            sock.abort()
+            return False
     reply = b""
     deadline = time.monotonic() + timeout_ms / 1000
     while len(reply) < len(ACK) and time.monotonic() < deadline:
@@ -132,7 +133,10 @@ class InstanceServer(QObject):
             sock.readyRead.connect(functools.partial(self._on_ready_read, sock))
             sock.disconnected.connect(functools.partial(self._drop, sock))
             # A client that never finishes its message is cut off.
-            QTimer.singleShot(CLIENT_TIMEOUT_MS, sock, functools.partial(self._drop, sock, True))
+            timer = QTimer(sock)  # dies with the socket, so it can never fire for a dead one
+            timer.setSingleShot(True)
+            timer.timeout.connect(functools.partial(self._drop, sock, True))
+            timer.start(CLIENT_TIMEOUT_MS)
 
     def _on_ready_read(self, sock: QLocalSocket) -> None:
         buf = self._buffers.get(sock)
@@ -159,8 +163,15 @@ class InstanceServer(QObject):
     def _drop(self, sock: QLocalSocket, abort: bool = False) -> None:
         if self._buffers.pop(sock, None) is None:
             return
+        # Python slots go first: a socket destroyed while still closing emits `disconnected`
+        # from its destructor, and a Python slot running then crashes PySide.
+        sock.readyRead.disconnect()
+        sock.disconnected.disconnect()
         if abort:
             sock.abort()
         else:
-            sock.disconnectFromServer()
-        sock.deleteLater()
+            sock.disconnectFromServer()  # after the pending "ok" is written
+        if sock.state() == QLocalSocket.LocalSocketState.UnconnectedState:
+            sock.deleteLater()
+        else:
+            sock.disconnected.connect(sock.deleteLater)
