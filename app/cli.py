@@ -50,6 +50,16 @@ def connections_arg(text: str) -> int:
     return n
 
 
+def stall_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 1 and 3600 seconds")
+    return value
+
+
 def rate_arg(text: str) -> int:
     try:
         return parse_rate(text)
@@ -80,6 +90,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         "-j", "--jobs", type=int, metavar="N", help="files downloaded at the same time (default 3)"
     )
     get.add_argument(
+        "--stall-timeout",
+        type=stall_arg,
+        metavar="SECONDS",
+        help="retry a connection after this long without data (default 30)",
+    )
+    get.add_argument(
         "--again",
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
@@ -100,6 +116,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
+    resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -315,6 +332,8 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
     changes: dict[str, object] = {}
     if getattr(args, "limit", None):
         changes["speed_limit"] = args.limit
+    if getattr(args, "stall_timeout", None):
+        changes["stall_timeout"] = args.stall_timeout
     if getattr(args, "jobs", None):
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")

@@ -28,6 +28,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("start_on_add", "Start downloads when added", bool),
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
     Option("notify", "Notify when a download completes or fails", bool),
+    Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
 )
 
 
@@ -40,6 +41,7 @@ class Options:
     start_on_add: bool = True
     minimize_to_tray: bool = False
     notify: bool = True
+    stall_timeout: int = 30
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -47,6 +49,7 @@ class Options:
             max_concurrent=self.max_concurrent,
             connections=self.connections,
             speed_limit=self.speed_limit,
+            stall_timeout=float(self.stall_timeout),
         )
 
     def resolved_download_dir(self) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from shiboken6 import Shiboken
 
 from app.paths import instance_key, runtime_dir
 from app.ui.dropparse import MAX_URLS, dedupe, is_download_url
@@ -105,6 +106,7 @@ class InstanceServer(QObject):
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._on_new_connection)
         self._buffers: dict[QLocalSocket, bytearray] = {}
+        self._finished: list[QLocalSocket] = []
 
     def listen(self) -> bool:
         """Take over the name. Only call while holding the data-dir lock: any socket file left
@@ -123,8 +125,11 @@ class InstanceServer(QObject):
         for sock in list(self._buffers):
             sock.abort()
         self._buffers.clear()
+        for sock in self._finished:
+            sock.abort()
 
     def _on_new_connection(self) -> None:
+        self._reap()
         while self.server.hasPendingConnections():
             sock = self.server.nextPendingConnection()
             if sock is None:
@@ -171,7 +176,17 @@ class InstanceServer(QObject):
             sock.abort()
         else:
             sock.disconnectFromServer()  # after the pending "ok" is written
-        if sock.state() == QLocalSocket.LocalSocketState.UnconnectedState:
-            sock.deleteLater()
-        else:
-            sock.disconnected.connect(sock.deleteLater)
+        # No deleteLater(): a deferred delete still pending when this object goes away
+        # crashes PySide. Finished sockets stay our children until the next connection
+        # reaps them (see _reap) or close() ends them all.
+        self._finished.append(sock)
+
+    def _reap(self) -> None:
+        """Free sockets that finished earlier, outside any of their own signal handlers."""
+        keep = []
+        for sock in self._finished:
+            if sock.state() == QLocalSocket.LocalSocketState.UnconnectedState:
+                Shiboken.delete(sock)
+            else:
+                keep.append(sock)
+        self._finished = keep
