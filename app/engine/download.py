@@ -125,12 +125,15 @@ class Download:
         """Ask the run to end soon (well within a second); safe from any thread."""
         if self.stop_reason is None or reason in (StopReason.CANCEL, StopReason.REMOVE):
             self.stop_reason = reason
+        self._halt()
+
+    def _halt(self) -> None:
+        """Set the stop flag and wake every worker blocked in recv(): its read fails at once."""
         self._stop.set()
         self._wake.set()
         with self._sockets_lock:
             socks = list(self._sockets.values())
         for sock in socks:
-            # Wakes a worker blocked in recv(); its read fails and it sees the stop flag.
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
 
@@ -204,13 +207,7 @@ class Download:
         with self._lock:
             if self._fatal is None:
                 self._fatal = err
-        self._stop.set()
-        self._wake.set()
-        with self._sockets_lock:
-            socks = list(self._sockets.values())
-        for sock in socks:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+        self._halt()
 
     # ------------------------------------------------------------------ the run
     def _main(self) -> None:
@@ -251,6 +248,8 @@ class Download:
     def _run(self) -> None:
         restarts = 0
         force_stream = False
+        if self._adopt_renamed_file():
+            return
         while True:
             if self._stop.is_set():
                 return
@@ -295,6 +294,32 @@ class Download:
                 self._reset_run_state()
                 self._budget = RetryBudget(self._settings.retry)
 
+    def _adopt_renamed_file(self) -> bool:
+        """A crash between the final rename and recording 'completed' leaves the whole file
+        under its final name, no .part, and every byte recorded as done: record it as completed
+        instead of fetching it all again into a second file."""
+        job = self.job
+        final, part_path = job.path, job.part_path
+        if final is None or part_path is None or not job.size or job.done != job.size:
+            return False
+        if any(s.done != s.end - s.start for s in job.segments):
+            return False
+        if os.path.lexists(part_path) or os.path.islink(final) or not os.path.isfile(final):
+            return False
+        if os.path.getsize(final) != job.size:
+            return False
+        if job.sha256 and _sha256_of(final).lower() != job.sha256.lower():
+            return False
+        job.state = JobState.COMPLETED
+        job.error = None
+        job.finished_at = time.time()
+        job.segments = []
+        self._store.save_progress(job.id, [], job.done)
+        self._changed("state", "error", "done", "finished_at")
+        self.outcome = Outcome.COMPLETED
+        self._log(f"completed: {final} was already renamed when the last run stopped")
+        return True
+
     def _reset_run_state(self) -> None:
         if self._probe is not None:
             self._probe.close()
@@ -332,6 +357,10 @@ class Download:
                     if force_stream:
                         raise PermanentError("the server's answers are malformed") from None
                     raise
+                except http.RangeNotSatisfiable as err:
+                    result = self._after_416(url, err)
+                    self._probe_session = session
+                    return result
                 except TransientError as err:
                     delay = self._budget.on_failure(self.done_bytes(), err.retry_after)
                     if delay is None:
@@ -344,6 +373,31 @@ class Download:
         except BaseException:
             session.close()
             raise
+
+    def _after_416(self, url: str, err: http.RangeNotSatisfiable) -> http.ProbeResult:
+        """416 `bytes */total` to a resumed probe. Same total and every byte on disk: the file is
+        complete, go and finish (and verify). Another total: the file changed, start over."""
+        job = self.job
+        if job.size is None or not any(s.done for s in job.segments):
+            raise err
+        if err.total != job.size:
+            raise RestartNeeded(
+                f"the file's size changed on the server ({job.size} → {err.total} bytes)"
+            )
+        if job.done != job.size:
+            raise err
+        return http.ProbeResult(
+            final_url=job.final_url or url,
+            status=206,
+            size=job.size,
+            resumable=True,
+            etag=job.etag,
+            last_modified=job.last_modified,
+            content_disposition=None,
+            content_type=None,
+            encoded=False,
+            response=None,
+        )
 
     def _probe_span(self) -> tuple[int, int | None]:
         """The first missing range, so a resumed probe fetches only bytes we still need."""

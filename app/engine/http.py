@@ -36,6 +36,14 @@ MAX_REDIRECTS = 10
 PROBE_SPAN = 1024 * 1024
 
 
+class RangeNotSatisfiable(PermanentError):
+    """A 416 to the probe: `total` is the size the server's `bytes */total` says the file has."""
+
+    def __init__(self, reason: str, total: int) -> None:
+        super().__init__(reason)
+        self.total = total
+
+
 class RangesBroken(DownloadError):
     """The server mangles range requests (ignores them, multipart, wrong start, encodings).
 
@@ -48,9 +56,20 @@ class RangesBroken(DownloadError):
         self.total = total
 
 
+class _Session(requests.Session):
+    """requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override `session.verify` (psf/requests
+    #3829): a CA bundle Tether was told to use must win over the environment."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and self.verify is not True:
+            merged["verify"] = self.verify
+        return merged
+
+
 def new_session(verify: bool | str = True) -> requests.Session:
     """One session per worker: its own connection pool, so headers are never shared."""
-    session = requests.Session()
+    session = _Session()
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept-Encoding"] = "identity"
     session.max_redirects = MAX_REDIRECTS
@@ -123,6 +142,8 @@ def probe(
                 return ProbeResult(
                     resp.url, status, 0, False, None, None, None, None, False, None, 0
                 )
+            if isinstance(total, UnsatisfiedRange):
+                raise RangeNotSatisfiable(status_error(status).reason, total.total)
         raise status_error(status, retry_after)
     if status not in (200, 206):
         resp.close()
@@ -209,6 +230,18 @@ def check_ranged_answer(
             raise RestartNeeded(
                 f"the file's size changed on the server ({total} → {cr.total} bytes)"
             )
+        # A server that ignores If-Range still names the version it sends: never splice another.
+        new_etag = headers.get("ETag")
+        if etag is not None and new_etag is not None and str(new_etag).strip() != etag.strip():
+            raise RestartNeeded("the file changed on the server (its ETag changed)")
+        new_lm = headers.get("Last-Modified")
+        if (
+            etag is None
+            and last_modified is not None
+            and new_lm is not None
+            and str(new_lm).strip() != last_modified.strip()
+        ):
+            raise RestartNeeded("the file changed on the server (its Last-Modified changed)")
         if cr.first != first:
             raise RangesBroken(
                 f"the server sent bytes from {cr.first} when asked for {first}", total
