@@ -120,3 +120,18 @@ def test_one_engine_per_data_dir(tmp_path: Path) -> None:
 
 def test_states_are_strings() -> None:
     assert JobState("paused") is JobState.PAUSED
+
+
+def test_writes_after_close_are_ignored_not_crashes(tmp_path: Path) -> None:
+    """A download thread that outlives shutdown must not crash on the closed database."""
+    store = JobStore.open(tmp_path / "db.sqlite3")
+    job = store.add_job("http://h/f", str(tmp_path))
+    store.save_progress(job.id, [SegmentRecord(0, 10, 5)], 5)
+    store.close()
+    store.save_progress(job.id, [SegmentRecord(0, 10, 9)], 9)
+    store.update_job(job, ["state"])
+    store.add_log(job.id, "late")
+    store.close()
+    store = JobStore.open(tmp_path / "db.sqlite3")
+    assert store.get_job(job.id).done == 5  # type: ignore[union-attr]
+    store.close()

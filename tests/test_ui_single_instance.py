@@ -141,14 +141,16 @@ def test_second_launch_hands_urls_to_the_first(tmp_path: Path) -> None:
     data = tmp_path / "data"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("TETHER_DATA_DIR", None)
-    first = subprocess.Popen(
-        [sys.executable, "-m", "app", "--data-dir", str(data)],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    errors = tmp_path / "first.stderr"
+    with errors.open("w") as err:
+        first = subprocess.Popen(
+            [sys.executable, "-m", "app", "--data-dir", str(data)],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            text=True,
+        )
     try:
         name = server_name(data.resolve())
         assert _wait_for(lambda: os.path.exists(name), 20), "first instance never listened"
@@ -164,9 +166,9 @@ def test_second_launch_hands_urls_to_the_first(tmp_path: Path) -> None:
         assert second.returncode == 0, second.stderr
         assert time.monotonic() - started < 10
         log = data / "logs" / "tether.log"
-        assert _wait_for(
-            lambda: log.exists() and "handed over 1 URL" in log.read_text(), 10
-        ), log.read_text() if log.exists() else "no log"
+        assert _wait_for(lambda: log.exists() and "handed over 1 URL" in log.read_text(), 10), (
+            log.read_text() if log.exists() else "no log"
+        )
         assert first.poll() is None  # the first one keeps running
     finally:
         first.terminate()
@@ -174,4 +176,4 @@ def test_second_launch_hands_urls_to_the_first(tmp_path: Path) -> None:
             first.wait(10)
         except subprocess.TimeoutExpired:
             first.kill()
-    assert first.returncode == 0, first.stderr.read() if first.stderr else ""
+    assert first.returncode == 0, errors.read_text()

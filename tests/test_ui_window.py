@@ -86,7 +86,7 @@ def test_pause_and_resume_through_actions(env: Any, qtbot: Any) -> None:
 
 
 def test_keyboard_shortcuts_reach_actions(env: Any, qtbot: Any) -> None:
-    window, engine, _ = env
+    window, _engine, _ = env
     window.view.setFocus()
     select_ids(window, 5)
     qtbot.keyClick(window.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
@@ -108,7 +108,7 @@ def test_resume_on_failed_job_retries(env: Any, qtbot: Any) -> None:
 
 
 def test_pause_all_resume_all_and_retry_failed(env: Any, qtbot: Any) -> None:
-    window, engine, _ = env
+    window, _engine, _ = env
     assert window.commands.pause_all.isEnabled()
     window.commands.pause_all.trigger()
     qtbot.waitUntil(lambda: window.model.active_count() == 0)

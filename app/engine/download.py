@@ -108,7 +108,7 @@ class Download:
         self._probe: http.ProbeResult | None = None
         self._budget = RetryBudget(settings.retry)
         self._rng = random.Random()
-        self._speed_samples: deque[tuple[float, int]] = deque(maxlen=16)
+        self._speed_samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
         self._active_workers = 0
         self._wake = threading.Event()  # a worker ended or stop() ran: the supervisor looks now
         self._probe_session: requests.Session | None = None
@@ -563,7 +563,9 @@ class Download:
         interval = self._settings.checkpoint_interval
         last = time.monotonic()
         while any(t.is_alive() for t in threads):
-            self._wake.wait(0.25)
+            # Workers and stop() set _wake, so ends are seen at once; the timeout only paces
+            # speed samples and checkpoints (few wakeups: many jobs may run at once).
+            self._wake.wait(0.5)
             self._wake.clear()
             self._sample_speed()
             if self._stop.is_set():
@@ -785,6 +787,7 @@ class Download:
         write_at = part.write_at
         buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
         left = body_end - pos  # bytes the body still holds for us
+        pause = 0.0
         while left > 0:
             want = size if left >= size else left
             try:
@@ -831,6 +834,18 @@ class Download:
                 seg.done += take
             if take < n or pos >= seg.end:
                 return left == 0
+            # Coalesce: a small read means the link is slower than we drain it. Waiting a
+            # little lets the kernel buffer fill, so hundreds of slow connections cost a few
+            # wakeups (and GIL handovers) a second each instead of one per packet. A big read
+            # resets it, so fast links never wait; the wait is cut short by stop().
+            if n < _COALESCE:
+                pause = pause * 2 if pause else _FIRST_PAUSE
+                if pause > _MAX_PAUSE:
+                    pause = _MAX_PAUSE
+                if stop.wait(pause):
+                    return False
+            else:
+                pause = 0.0
         return True
 
     # ------------------------------------------------------------------ single stream
@@ -935,8 +950,9 @@ class Download:
         pos = 0
         while not stop.is_set():
             try:
-                # decode_content: a gzip-encoded plain answer is saved as the file it stands for
-                data = raw.read(size, decode_content=True)
+                # decode_content: a gzip-encoded plain answer is saved as the file it stands for;
+                # read1 returns what has arrived, so slow streams still show progress.
+                data = raw.read1(size, decode_content=True)
             except Exception as exc:
                 if stop.is_set():
                     return
@@ -999,6 +1015,13 @@ class Download:
         self._changed("state", "error", "done", "size", "finished_at", "file_name")
         self.outcome = Outcome.COMPLETED
         self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
+
+
+_COALESCE = 64 * 1024  # reads smaller than this trigger a short wait before the next one
+_FIRST_PAUSE = 0.002
+# The pause only grows while reads stay under _COALESCE, i.e. on links slower than
+# _COALESCE/_MAX_PAUSE (128 KB/s); so at most ~2×_COALESCE ever waits in the kernel buffer.
+_MAX_PAUSE = 0.5
 
 
 class _Stopped(Exception):

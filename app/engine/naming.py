@@ -12,7 +12,10 @@ from app.engine.headers import filename_from_content_disposition
 
 FALLBACK_NAME = "download"
 MAX_NAME_BYTES = 200  # leaves room for " (123)" and ".part" under the common 255-byte limit
-_WINDOWS_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+# Windows ignores spaces after a device name: "nul .txt" is NUL too.
+_WINDOWS_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])[ ]*(\..*)?$", re.IGNORECASE
+)
 _FORBIDDEN = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 # Characters that render as nothing or reverse text direction: a name must look like what it is.
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

@@ -36,26 +36,38 @@ def validate_url(text: str) -> str:
     return url
 
 
+_USERINFO = re.compile(r"//[^/?#\s]*@")  # up to the last @ of the authority, as urllib splits
+
+
 def redact(url: str) -> str:
     """The URL without user:password, fit for logs, errors and the UI (pure)."""
     try:
         parts = urlsplit(url)
     except ValueError:
-        return re.sub(r"//[^/@\s]*@", "//***@", url)
-    if parts.username is None and parts.password is None and "@" not in parts.netloc:
-        return url
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+        return _USERINFO.sub("//***@", url)
+    out = url
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        host = parts.netloc.rsplit("@", 1)[-1]
+        out = urlunsplit((parts.scheme, "***@" + host, parts.path, parts.query, parts.fragment))
+    # a URL inside the URL (?next=http://u:p@h/), and "user:pass@host/file" typed without scheme
+    out = _USERINFO.sub("//***@", out)
+    head, sep, rest = out.partition("/")
+    if "@" in head:
+        out = "***@" + head.rsplit("@", 1)[1] + sep + rest
+    return out
 
 
 def extract_urls(text: str) -> list[str]:
     """Every http(s) URL in free text, in order, without duplicates (pure)."""
     seen: dict[str, None] = {}
     for match in _URL_IN_TEXT.finditer(text):
-        url = match.group(0).rstrip(_TRAILING_PUNCT)
-        # a ')' belongs to the URL when it closes a '(' inside it (Wikipedia links)
-        while match.group(0)[len(url) : len(url) + 1] == ")" and url.count("(") > url.count(")"):
-            url += ")"
+        full = match.group(0)
+        url = full.rstrip(_TRAILING_PUNCT)
+        # a ')' belongs to the URL when it closes a '(' inside it (Wikipedia links); computed
+        # in one go, not per ')': a pasted line of 100k brackets must not take quadratic time
+        tail = full[len(url) :]
+        run = len(tail) - len(tail.lstrip(")"))
+        url += ")" * min(run, max(0, url.count("(") - url.count(")")))
         try:
             seen.setdefault(validate_url(url), None)
         except BadInput:

@@ -119,6 +119,7 @@ class JobStore:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
+        self._closed = False
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -152,9 +153,16 @@ class JobStore:
 
     def close(self) -> None:
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             with contextlib.suppress(sqlite3.Error):
                 self._conn.execute("PRAGMA optimize")
             self._conn.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def integrity_check(self) -> str:
         with self._lock:
@@ -277,6 +285,8 @@ class JobStore:
             values.append(value)
         assignments = ", ".join(f"{name} = ?" for name in names)
         with self._lock:
+            if self._closed:
+                return  # a straggling thread after shutdown; see save_progress
             self._conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job.id))
 
     def save_progress(self, job_id: int, segments: Sequence[SegmentRecord], done: int) -> None:
@@ -286,6 +296,10 @@ class JobStore:
         """
         rows = [(job_id, s.start, s.end, s.done) for s in segments]
         with self._lock:
+            if self._closed:
+                # A download thread that outlived shutdown: its last durable checkpoint stands
+                # (older offsets are always safe), so dropping this one loses nothing.
+                return
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 self._conn.execute("DELETE FROM segments WHERE job_id = ?", (job_id,))
@@ -316,6 +330,8 @@ class JobStore:
     # ------------------------------------------------------------------ history
     def add_log(self, job_id: int, message: str, at: float | None = None) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._conn.execute(
                 "INSERT INTO job_log (job_id, at, message) VALUES (?, ?, ?)",
                 (job_id, time.time() if at is None else at, message),

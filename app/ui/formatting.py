@@ -1,22 +1,68 @@
-"""Human-readable sizes, speeds, durations and dates, in the user's locale."""
+"""Human-readable sizes, speeds, durations and dates, in the user's locale.
+
+Sizes read exactly like QLocale.formattedDataSize (SI units, one decimal, the locale's decimal
+point and unit names), but QLocale is asked once per locale, not once per cell: every PySide
+call releases the GIL, and while a hundred downloads run, taking it back can cost milliseconds.
+The view formats hundreds of cells per frame, so these helpers stay in pure Python.
+"""
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
 
+@functools.cache
 def tr(text: str) -> str:
+    """Translations are installed once at start-up, so each template is looked up once."""
     return QCoreApplication.translate("Formatting", text)
 
 
+@functools.cache
+def _locale_units(name: str) -> tuple[str, tuple[str, ...]]:
+    """(decimal point, unit suffixes for 1000**0..6), as QLocale `name` writes them."""
+    locale = QLocale(name)
+    fmt = QLocale.DataSizeFormat.DataSizeSIFormat
+    point = locale.decimalPoint() or "."
+    units = [locale.formattedDataSize(2, 1, fmt).split(" ", 1)[-1]]
+    for k in range(1, 7):
+        text = locale.formattedDataSize(2 * 1000**k, 1, fmt)
+        units.append(text.split(" ", 1)[-1] if " " in text else text.lstrip("0123456789.,"))
+    return point, tuple(units)
+
+
+_current: list[str] = []
+
+
+def _units() -> tuple[str, tuple[str, ...]]:
+    if not _current:
+        _current.append(QLocale().name())
+    return _locale_units(_current[0])
+
+
+def locale_changed() -> None:
+    """Call after QLocale.setDefault(): the next size is formatted for the new locale."""
+    _current.clear()
+    tr.cache_clear()
+
+
 def size(n: int | None) -> str:
-    """'1.5 MB' style; '—' when unknown."""
+    """'1.5 MB' style (as QLocale.formattedDataSize with SI units); '—' when unknown."""
     if n is None:
         return "—"
-    return QLocale().formattedDataSize(max(0, int(n)), 1, QLocale.DataSizeFormat.DataSizeSIFormat)
+    n = max(0, int(n))
+    point, units = _units()
+    if n < 1000:
+        return f"{n} {units[0]}"
+    k = min(6, int(math.log(n, 1000)))
+    value = n / 1000**k
+    if value >= 999.95 and k < 6:  # rounding would print "1000.0 kB"
+        k += 1
+        value = n / 1000**k
+    return f"{value:.1f}".replace(".", point) + " " + units[k]
 
 
 def speed(bytes_per_s: float | None) -> str:
@@ -71,4 +117,5 @@ def full_timestamp(epoch: float | None) -> str:
 def percent(done: int, total: int | None) -> str:
     if not total:
         return ""
-    return QLocale().toString(min(100.0, 100.0 * done / total), "f", 1) + "%"
+    point = _units()[0]
+    return f"{min(100.0, 100.0 * done / total):.1f}".replace(".", point) + "%"

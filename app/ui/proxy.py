@@ -79,5 +79,11 @@ class JobFilterProxy(QSortFilterProxyModel):
             )
         return True
 
+    def multiData(self, index: QModelIndex | QPersistentModelIndex, span: Any) -> None:
+        """Hand the whole role span to the source in one Python call (see
+        JobTableModel.multiData); Qt's proxy would ask the source role by role."""
+        if index.isValid():
+            self.source().multiData(self.mapToSource(index), span)
+
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.source().sort(column, order)

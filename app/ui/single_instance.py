@@ -18,9 +18,10 @@ import sys
 import time
 from pathlib import Path
 
+from shiboken6 import Shiboken
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from shiboken6 import Shiboken
 
 from app.paths import instance_key, runtime_dir
 from app.ui.dropparse import MAX_URLS, dedupe, is_download_url

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
@@ -42,7 +42,8 @@ class JobTableView(QTableView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setIconSize(QSize(20, 20))
-        self.setItemDelegateForColumn(Column.PROGRESS, ProgressDelegate(self))
+        self.progress_delegate = ProgressDelegate(self)
+        self.setItemDelegateForColumn(Column.PROGRESS, self.progress_delegate)
         self.setItemDelegateForColumn(
             Column.NAME, ElideDelegate(Qt.TextElideMode.ElideMiddle, self)
         )
@@ -71,6 +72,15 @@ class JobTableView(QTableView):
         for col, width in _DEFAULT_WIDTHS.items():
             hh.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.setColumnWidth(col, width)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (
+            QEvent.Type.PaletteChange,
+            QEvent.Type.FontChange,
+            QEvent.Type.StyleChange,
+        ):
+            self.progress_delegate.reset_metrics()
+        super().changeEvent(event)
 
     def set_drop_hint(self, on: bool) -> None:
         if on != self.drop_hint:

@@ -379,6 +379,7 @@ class RunResult:
     sys_s: float | None = None
     maxrss_mib: float | None = None
     bytes: int = 0
+    load1: float | None = None  # 1-min load average when the run started (noise indicator)
     server: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -449,7 +450,7 @@ def evaluate_target(
         detail = f"{fmt_num(value, 1)} MiB"
     elif target.kind == "ideal":
         value = ratio(me.median_s if me else None, ideal_s)
-        detail = f"{fmt_ratio(value)} ideal ({fmt_num(ideal_s)} s)"
+        detail = f"{fmt_num(value, 3)}× ideal ({fmt_num(ideal_s)} s)"
     elif target.kind in ("time", "cpu"):
         attr = "median_s" if target.kind == "time" else "cpu_per_gib"
         anchors = [
@@ -459,9 +460,12 @@ def evaluate_target(
         ]
         best = min(anchors) if anchors else None
         value = ratio(getattr(me, attr) if me else None, best[0] if best else None)
-        detail = f"{fmt_ratio(value)} {best[1]}" if best else "no anchor"
+        detail = f"{value:.3f}× {best[1]}" if best and value is not None else "no anchor"
     else:
         raise ValueError(target.kind)
+    if me is not None and me.ok < me.runs:
+        # a download that failed or didn't verify counts against the target, however fast
+        return TargetResult(target.text, "FAIL", value, f"{detail}; {me.runs - me.ok} failed runs")
     if value is None:
         return TargetResult(target.text, "n/a", None, detail)
     return TargetResult(target.text, "PASS" if value <= target.limit else "FAIL", value, detail)
@@ -508,6 +512,14 @@ def workload_report(
     if wl.ideal_s is not None:
         rows.append([f"ideal ({wl.ideal_text})", fmt_num(wl.ideal_s)] + [""] * 9)
     out = [f"== {wl.title} ({rounds} rounds) ==", format_table(headers, rows)]
+    loads = [r.load1 for r in runs if r.load1 is not None]
+    cpus = os.cpu_count() or 1
+    if loads and max(loads) > cpus + 1:
+        # our own client + nginx account for ~1-2; more means other work shared the machine
+        out.append(
+            f"NOTE: load average up to {max(loads):.1f} on {cpus} CPUs during these runs "
+            f"(median {median(loads):.1f}): other work was running, figures are noisy."
+        )
 
     ratios: list[dict[str, Any]] = []
     tethers = [c for c in present if c.family == "tether"]
@@ -1011,7 +1023,7 @@ class Bench:
         argv = self.command(wl, c, out, data)
         log_path = self.work / "out" / f"{tag}.log"
         total = sum(self.files[f].size for f in wl.files)
-        res = RunResult(wl.name, c.key, rnd, ok=False, bytes=total)
+        res = RunResult(wl.name, c.key, rnd, ok=False, bytes=total, load1=os.getloadavg()[0])
         os.sync()  # the previous run's dirty pages must not be flushed on this run's time
         if wl.server == "mixed":
             self.nginx.align_parity()

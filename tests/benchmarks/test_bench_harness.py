@@ -69,6 +69,13 @@ def test_targets_use_best_anchor_and_limits() -> None:
     assert rss.status == "PASS"
     missing = bench.evaluate_target(t, {"curl": _summary("curl", 1.0)}, None)
     assert missing.status == "n/a"
+    flaky = dict(
+        sums,
+        tether=bench.ClientSummary(
+            "tether", "tether", 3, 2, 1.0, 1.0, 1.0, 1.0, None, 1.0, 50.0, None, None
+        ),
+    )
+    assert bench.evaluate_target(t, flaky, None).status == "FAIL"  # fast but one run failed
 
 
 def test_workloads_match_the_issue() -> None:
@@ -143,3 +150,28 @@ def test_nginx_config_is_local_and_valid(tmp_path: Path) -> None:
         timeout=10,
     )
     assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+
+
+def test_profile_helpers_parse_py_spy_raw_output() -> None:
+    from tests.benchmarks import profile_tether as pt
+
+    raw = [
+        "thread (0x1): MainThread;main (app/cli.py:3);select (selectors.py:468) 3",
+        "thread (0x2): tether-job-1-w0;_read_body (app/engine/download.py:9);"
+        "readinto (socket.py:706) 5",
+        "thread (0x3): tether-job-1-w1;_read_body (app/engine/download.py:9) 2",
+        "thread (0x2);_read_body (app/engine/download.py:9);write_at (app/engine/partfile.py:6) 2",
+    ]
+    stacks = pt.parse_collapsed(raw)
+    assert [s.count for s in stacks] == [3, 5, 2, 2]
+    assert stacks[1].thread == stacks[2].thread == stacks[3].thread == "tether-job-N-wN"
+    text = pt.summarize(stacks)
+    assert "12 samples" in text and "tether-job-N-wN 75%" in text
+    assert "75.0%  _read_body (app/engine/download.py)" in text
+    log = [
+        '5 1 206 1048576 0.010 100.010 "GET /a HTTP/1.1" "bytes=0-1048575" "T"',
+        '6 1 206 2097152 1.000 101.000 "GET /a HTTP/1.1" "bytes=1048576-" "T"',
+    ]
+    tl = pt.timeline(log, started=99.5, ended=101.25)
+    assert "exec → first request 0.500 s; transfer 1.000 s; last byte → exit 0.250 s" in tl
+    assert "2 requests on 2 connections" in tl

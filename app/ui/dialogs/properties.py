@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer
-from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -77,16 +77,15 @@ def _field() -> QLineEdit:
     edit = QLineEdit()
     edit.setReadOnly(True)
     edit.setFrame(False)
-    palette = edit.palette()
-    palette.setColor(QPalette.ColorRole.Base, palette.color(QPalette.ColorRole.Window))
-    edit.setPalette(palette)
+    # Look like the labels around it, on any palette.
+    edit.setStyleSheet("QLineEdit { background: transparent; border: none; padding: 0; }")
     return edit
 
 
-def _selectable(text: str = "") -> QLabel:
+def _selectable(text: str = "", wrap: bool = False) -> QLabel:
     label = QLabel(text)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setWordWrap(True)
+    label.setWordWrap(wrap)
     return label
 
 
@@ -109,7 +108,7 @@ class PropertiesDialog(QDialog):
         title_font.setBold(True)
         self.title_label.setFont(title_font)
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.state_label = _selectable()
+        self.state_label = _selectable(wrap=True)
         self.state_label.setObjectName("state_label")
         header = QHBoxLayout()
         header.addWidget(self.icon_label)
