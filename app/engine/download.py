@@ -4,7 +4,6 @@ checkpoint, finish — until it completes, pauses or fails."""
 from __future__ import annotations
 
 import contextlib
-import copy
 import enum
 import errno
 import hashlib
@@ -85,7 +84,7 @@ class Download:
         on_finished: Callable[[Download], None],
         reserve_name: Callable[[str, str, int], str],
     ) -> None:
-        self.job = copy.deepcopy(job)
+        self.job = job.snapshot()
         self._store = store
         self._settings = settings
         self._global_bucket = bucket
@@ -112,6 +111,7 @@ class Download:
         self._active_workers = 0
         self._wake = threading.Event()  # a worker ended or stop() ran: the supervisor looks now
         self._probe_session: requests.Session | None = None
+        self._persisted: list[SegmentRecord] | None = None  # what the last checkpoint wrote
         self._ranged_size: int | None = None  # the total a 206 Content-Range once told us
         self.outcome: Outcome | None = None
         self.error: str | None = None
@@ -185,7 +185,7 @@ class Download:
 
     def _changed(self, *fields: str) -> None:
         self._store.update_job(self.job, fields or None)
-        self._emit(EngineEvent(EventKind.CHANGED, self.job.id, copy.deepcopy(self.job)))
+        self._emit(EngineEvent(EventKind.CHANGED, self.job.id, self.job.snapshot()))
 
     def _timeout(self) -> tuple[float, float]:
         return (self._settings.connect_timeout, self._settings.stall_timeout)
@@ -337,7 +337,7 @@ class Download:
 
     # ------------------------------------------------------------------ probe + plan
     def _probe_with_retry(self, force_stream: bool) -> http.ProbeResult:
-        session = http.new_session(self._settings.verify_tls)
+        session = http.new_session(self._settings.verify_tls, self.job.final_url or self.job.url)
         url = self.job.url
         try:
             while True:
@@ -520,6 +520,7 @@ class Download:
             )
 
     def _discard_partial(self) -> None:
+        self._persisted = None
         self._segments = []
         self._stream_done = 0
         self.job.segments = []
@@ -550,8 +551,12 @@ class Download:
             with self._lock:
                 records = [SegmentRecord(s.start, s.end, s.done) for s in self._segments]
             done = sum(r.done for r in records)
-        part.sync()
+        if records == self._persisted and done == self.job.done:
+            return  # nothing new: no fsync, no transaction (many idle jobs stay cheap)
+        if done:
+            part.sync()
         self._store.save_progress(self.job.id, records, done)
+        self._persisted = records
         self.job.segments = records
         self.job.done = done
 
@@ -659,7 +664,9 @@ class Download:
         if first is not None and self._probe_session is not None:
             session, self._probe_session = self._probe_session, None
         if session is None:
-            session = http.new_session(self._settings.verify_tls)
+            session = http.new_session(
+                self._settings.verify_tls, self.job.final_url or self.job.url
+            )
         buf = bytearray(self._settings.buffer_size)
         try:
             while not self._stop.is_set():
@@ -882,7 +889,7 @@ class Download:
         return (
             session
             if isinstance(session, requests.Session)
-            else http.new_session(self._settings.verify_tls)
+            else http.new_session(self._settings.verify_tls, self.job.final_url or self.job.url)
         )
 
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
@@ -989,8 +996,7 @@ class Download:
                     f"SHA-256 mismatch: expected {job.sha256.lower()}, got {digest}; "
                     "the data was discarded"
                 )
-        part.sync()
-        part_path = part.path
+        part_path = part.path  # _checkpoint() above made every byte durable
         final = job.path
         assert final is not None
         if os.path.lexists(final):

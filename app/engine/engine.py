@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import copy
 import functools
 import logging
 import os
@@ -57,6 +56,7 @@ def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
         return future.result(timeout=10)
 
     return wrapper
+
 
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
@@ -151,13 +151,12 @@ class Engine:
         """Until nothing (or none of `job_ids`) is queued or downloading."""
         ids = set(job_ids) if job_ids is not None else None
         while True:
-            pending = [
-                j
-                for j in self._jobs.values()
-                if (ids is None or j.id in ids)
-                and (j.state in (JobState.QUEUED, JobState.DOWNLOADING) or j.id in self._running)
-            ]
-            if not pending:
+            if ids is not None:
+                # only our own jobs: a CLI run over 500 files must not rescan them all per event
+                ids = {i for i in ids if self._busy(i)}
+                if not ids:
+                    return
+            elif not any(self._busy(j) for j in self._jobs):
                 return
             if self._wakeup is None:
                 await asyncio.sleep(0.1)
@@ -165,6 +164,12 @@ class Engine:
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), 0.5)
+
+    def _busy(self, job_id: int) -> bool:
+        job = self._jobs.get(job_id)
+        if job is None:
+            return False
+        return job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job_id in self._running
 
     # ------------------------------------------------------------------ queries
     def jobs(self) -> list[Job]:
@@ -234,7 +239,7 @@ class Engine:
         if self._eligible is not None and start:
             self._eligible.add(job.id)
         self._store.add_log(job.id, f"added {redact(clean)}")
-        self._dispatch(EngineEvent(EventKind.ADDED, job.id, copy.deepcopy(job)))
+        self._dispatch(EngineEvent(EventKind.ADDED, job.id, job.snapshot()))
         self._schedule()
         return job
 
@@ -344,7 +349,7 @@ class Engine:
         job.final_url = None
         self._store.update_job(job, ["url", "final_url"])
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
-        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
 
     @threadsafe
     def configure(
@@ -364,7 +369,7 @@ class Engine:
             fields.append("speed_limit")
         if fields:
             self._store.update_job(job, fields)
-            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
 
     @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
@@ -377,7 +382,7 @@ class Engine:
     def _set_state(self, job: Job, state: JobState, *fields: str) -> None:
         job.state = state
         self._store.update_job(job, ["state", *fields])
-        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
 
     def _dispatch(self, event: EngineEvent) -> None:
         if event.kind == EventKind.CHANGED and event.job is not None:
@@ -411,8 +416,8 @@ class Engine:
     def _reserve_name(self, dest_dir: str, base: str, job_id: int) -> str:
         """A name no other job and no file in dest_dir has; called from download threads."""
         with self._names_lock:
+            # Every job of the store is loaded, so memory knows every reserved name: no SQL.
             taken = {n for jid, (d, n) in self._names.items() if d == dest_dir and jid != job_id}
-            taken |= {n for n in self._store.reserved_names(dest_dir)}
             own = self._names.get(job_id)
             if own is not None:
                 taken.discard(own[1])
@@ -450,7 +455,7 @@ class Engine:
             reserve_name=self._reserve_name,
         )
         self._running[job.id] = download
-        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, copy.deepcopy(job)))
+        self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
         download.start()
 
     def _on_finished(self, download: Download) -> None:
@@ -492,7 +497,7 @@ class Engine:
                 self._forget(job, jid in self._delete_file_on_remove)
                 self._delete_file_on_remove.discard(jid)
             else:
-                self._dispatch(EngineEvent(EventKind.CHANGED, jid, copy.deepcopy(job)))
+                self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
         self._resume_after_stop.discard(jid)
         self._schedule()
         if self._wakeup is not None:

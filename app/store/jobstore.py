@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
@@ -156,8 +155,6 @@ class JobStore:
             if self._closed:
                 return
             self._closed = True
-            with contextlib.suppress(sqlite3.Error):
-                self._conn.execute("PRAGMA optimize")
             self._conn.close()
 
     @property

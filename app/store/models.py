@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass, field
 
@@ -57,6 +58,10 @@ class Job:
     speed_limit: int | None = None  # bytes/s for this job only; None = unlimited
     finished_at: float | None = None
     segments: list[SegmentRecord] = field(default_factory=list)
+
+    def snapshot(self) -> Job:
+        """A copy safe to hand to another thread (segments are immutable records)."""
+        return dataclasses.replace(self, segments=list(self.segments))
 
     @property
     def path(self) -> str | None:
