@@ -11,13 +11,35 @@ from app import log as applog
 from app.paths import resolve_data_dir
 
 
+def installed_version() -> str:
+    """The version from package metadata (what pip installed); the source constant otherwise."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tether")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading package metadata only when asked (it costs ~30 ms to import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="print the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        print(f"tether {installed_version()}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tether",
         description="Tether: a download manager that never loses a byte. "
         "Without a command it opens the window (with any URLs given).",
     )
-    parser.add_argument("--version", action="version", version=f"tether {__version__}")
+    parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
         "--data-dir",
         metavar="DIR",

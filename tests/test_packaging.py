@@ -46,7 +46,10 @@ BUNDLE_BUDGET_MB = 150
 
 with open(ROOT / "pyproject.toml", "rb") as _f:
     PYPROJECT = tomllib.load(_f)
-VERSION = PYPROJECT["project"]["version"]
+# the version lives in app/__init__.py (pyproject: dynamic = ["version"])
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"', (ROOT / "app" / "__init__.py").read_text(), re.MULTILINE
+).group(1)
 (SCRIPT_NAME,) = PYPROJECT["project"]["scripts"]  # "tether"
 
 

@@ -75,3 +75,32 @@ def test_resume_with_fewer_connections_keeps_gaps() -> None:
     old = [SegmentRecord(0, 100, 50), SegmentRecord(100, 200, 0), SegmentRecord(200, 300, 100)]
     new = plan(300, old, 1, 10)
     assert [(s.start, s.end, s.done) for s in new] == [(0, 50, 50), (50, 200, 0), (200, 300, 100)]
+
+
+@given(
+    st.integers(0, 10**10),
+    st.integers(0, 10**9),
+    st.floats(0, 1e9, allow_nan=False),
+    st.floats(0, 1e9, allow_nan=False),
+)
+def test_steal_cut_is_inside_and_worth_it(pos: int, length: int, v: float, t: float) -> None:
+    from app.engine.segments import MIN_STEAL, steal_cut
+
+    end = pos + length
+    cut = steal_cut(pos, end, v, t, MIN)
+    if cut is not None:
+        assert pos < cut <= end - MIN_STEAL  # beyond the victim's reserved bytes, never empty
+    if length >= 2 * MIN and length >= MIN_STEAL:
+        assert cut is not None  # the floor: a big remainder is always shared
+
+
+def test_steal_cut_gives_a_fast_thief_most_of_a_slow_victim() -> None:
+    from app.engine.segments import steal_cut
+
+    mib = 1024 * 1024
+    cut = steal_cut(0, 9 * mib, victim_speed=2 * mib, thief_speed=16 * mib, min_split=mib)
+    assert cut is not None and cut <= 1 * mib + 64 * 1024  # victim keeps ~1/9
+    # a small tail on a slow link is still worth taking
+    assert steal_cut(0, 1536 * 1024, 2 * mib, 16 * mib, mib) is not None
+    # but not when the victim is about to finish anyway
+    assert steal_cut(0, 300 * 1024, 16 * mib, 16 * mib, mib) is None

@@ -33,7 +33,7 @@ from app.engine.headers import if_range_validator
 from app.engine.partfile import PartFile
 from app.engine.ratelimit import TokenBucket
 from app.engine.retry import RetryBudget
-from app.engine.segments import gaps, plan, steal_point
+from app.engine.segments import gaps, plan, steal_cut
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
 from app.store.jobstore import JobStore
@@ -62,13 +62,17 @@ class _Segment:
     but never below `pos`, so bytes in flight are never claimed twice.
     """
 
-    __slots__ = ("done", "end", "owned", "start")
+    __slots__ = ("done", "end", "owned", "reserved", "speed", "start")
 
     def __init__(self, start: int, end: int, done: int = 0) -> None:
         self.start = start
         self.end = end
         self.done = done
         self.owned = False
+        # Bytes up to `reserved` are being written now (set under the lock before the write):
+        # a thief may cut anywhere from there, with no safety margin.
+        self.reserved = start + done
+        self.speed = 0.0  # the owner's smoothed bytes/s, to size steals by time left
 
 
 class Download:
@@ -549,7 +553,9 @@ class Download:
             records: list[SegmentRecord] = []
         else:
             with self._lock:
-                records = [SegmentRecord(s.start, s.end, s.done) for s in self._segments]
+                records = [
+                    SegmentRecord(s.start, s.end, s.done) for s in self._segments if s.end > s.start
+                ]
             done = sum(r.done for r in records)
         if records == self._persisted and done == self.job.done:
             return  # nothing new: no fsync, no transaction (many idle jobs stay cheap)
@@ -627,27 +633,38 @@ class Download:
         if fatal is not None:
             raise fatal
 
-    def _claim(self) -> _Segment | None:
-        """An unowned segment with bytes left, else the far half of the fullest one."""
+    def _claim(self, my_speed: float) -> _Segment | bool | None:
+        """An unowned segment with bytes left, else a piece of the one with most time left.
+
+        Returns False when nothing is left to do at all, None when nothing is worth taking
+        right now (others are still finishing), else the segment now owned by the caller.
+        """
         with self._lock:
             if self._stop.is_set():
-                return None
+                return False
             free = [s for s in self._segments if not s.owned and s.end > s.start + s.done]
             if free:
                 seg = max(free, key=lambda s: s.end - s.start - s.done)
                 seg.owned = True
+                seg.reserved = seg.start + seg.done
+                seg.speed = 0.0
                 return seg
             victim = None
-            best = 0
+            most = 0.0
+            busy = False
+            fallback = max(my_speed, 1.0)
             for s in self._segments:
-                left = s.end - (s.start + s.done)
-                if left > best:
-                    victim, best = s, left
+                left = s.end - max(s.start + s.done, s.reserved)
+                if left <= 0:
+                    continue
+                busy = True
+                time_left = left / (s.speed if s.speed > 0 else fallback)
+                if time_left > most:
+                    victim, most = s, time_left
             if victim is None:
-                return None
-            # Cut beyond every byte the victim may have in flight (one buffer's worth).
-            pos = victim.start + victim.done + self._settings.buffer_size
-            cut = steal_point(pos, victim.end, self._settings.min_split)
+                return False if not busy else None
+            pos = max(victim.start + victim.done, victim.reserved)
+            cut = steal_cut(pos, victim.end, victim.speed, my_speed, self._settings.min_split)
             if cut is None:
                 return None
             new = _Segment(cut, victim.end)
@@ -668,16 +685,27 @@ class Download:
                 self._settings.verify_tls, self.job.final_url or self.job.url
             )
         buf = bytearray(self._settings.buffer_size)
+        my_speed = 0.0
         try:
             while not self._stop.is_set():
-                seg, first = (first, None) if first is not None else (self._claim(), None)
-                if seg is None:
+                claimed = first if first is not None else self._claim(my_speed)
+                first = None
+                if claimed is False:
                     break
+                if claimed is None or claimed is True:
+                    # Nothing worth taking yet, but others still run: stay (with a warm
+                    # connection) in case a slow one falls behind, instead of exiting.
+                    if self._stop.wait(0.1):
+                        break
+                    continue
+                seg = claimed
                 try:
                     self._fetch_segment(wid, session, seg, part, buf)
                 finally:
                     with self._lock:
                         seg.owned = False
+                    if seg.speed > 0:
+                        my_speed = seg.speed
         except DownloadError as err:
             self._set_fatal(err)
         except Exception as exc:
@@ -795,6 +823,9 @@ class Download:
         buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
         left = body_end - pos  # bytes the body still holds for us
         pause = 0.0
+        monotonic = time.monotonic
+        since = monotonic()
+        got = 0
         while left > 0:
             want = size if left >= size else left
             try:
@@ -830,6 +861,14 @@ class Download:
                     return False
                 limit = seg.end - pos  # a thief may have moved `end` down
                 take = n if n <= limit else limit
+                seg.reserved = pos + take
+            got += n
+            now = monotonic()
+            if now - since >= 0.25:  # smoothed speed for steal decisions, 4 updates/s
+                rate = got / (now - since)
+                seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate
+                got = 0
+                since = now
             if take > 0:
                 try:
                     write_at(view[:take], pos)

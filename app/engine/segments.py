@@ -85,3 +85,45 @@ def steal_point(pos: int, end: int, min_size: int = MIN_SPLIT, align: int = ALIG
     if end - cut < min_size or cut - pos < min_size:
         cut = pos + remaining // 2
     return cut
+
+
+MIN_STEAL = 256 * 1024  # below this a new request costs more than it saves
+WORTH_SECONDS = 0.3  # a victim with less time left than this finishes before a thief starts
+
+
+def steal_cut(
+    pos: int,
+    end: int,
+    victim_speed: float,
+    thief_speed: float,
+    min_split: int = MIN_SPLIT,
+    align: int = ALIGN,
+) -> int | None:
+    """Where a thief should cut [pos, end) from a running victim, or None to leave it (pure).
+
+    Both ends are sized so they finish together: the victim keeps R·v/(v+t). A steal always
+    happens when ≥ 2×min_split is left (no connection idles while that much remains); below
+    that, only when the victim is measured to need > WORTH_SECONDS more and the thief gets
+    ≥ MIN_STEAL (each cut drops the victim's connection and the bytes in flight on it).
+    Speeds ≤ 0 mean unknown: the cut falls back to halves.
+    """
+    remaining = end - pos
+    if remaining <= 0:
+        return None
+    if victim_speed > 0 and thief_speed > 0:
+        keep = int(remaining * victim_speed / (victim_speed + thief_speed))
+    else:
+        keep = remaining // 2
+    # the victim always keeps something: a cut at `pos` would leave it an empty range
+    cut = min(end, _align_up(pos + max(keep, 1), align))
+    if end - cut < MIN_STEAL:
+        cut = end - MIN_STEAL
+    if cut <= pos:
+        return None
+    if remaining >= 2 * min_split:
+        return cut
+    if victim_speed <= 0:
+        return None  # not measured yet: only the floor rule, no speculative cuts
+    if remaining / victim_speed > WORTH_SECONDS and end - cut >= MIN_STEAL:
+        return cut
+    return None
