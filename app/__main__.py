@@ -25,8 +25,13 @@ class _VersionAction(argparse.Action):
     """--version, reading package metadata only when asked (it costs ~30 ms to import)."""
 
     def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         help="print the version and exit")
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="print the version and exit",
+        )
 
     def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
         print(f"tether {installed_version()}")

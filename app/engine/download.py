@@ -87,6 +87,7 @@ class Download:
         emit: Callable[[EngineEvent], None],
         on_finished: Callable[[Download], None],
         reserve_name: Callable[[str, str, int], str],
+        sessions: http.SessionPool | None = None,
     ) -> None:
         self.job = job.snapshot()
         self._store = store
@@ -96,6 +97,7 @@ class Download:
         self._emit = emit
         self._on_finished = on_finished
         self._reserve_name = reserve_name
+        self._sessions = sessions or http.SessionPool(settings.verify_tls)
         self._connections = settings.clamp_connections(job.connections)
 
         self._lock = threading.Lock()  # guards _segments' bounds and ownership
@@ -228,7 +230,7 @@ class Download:
             if self._probe is not None:
                 self._probe.close()
             if self._probe_session is not None:
-                self._probe_session.close()
+                self._give_back(self._probe_session)
                 self._probe_session = None
             if self._part is not None:
                 self._part.release()
@@ -329,7 +331,7 @@ class Download:
             self._probe.close()
             self._probe = None
         if self._probe_session is not None:
-            self._probe_session.close()
+            self._give_back(self._probe_session)
             self._probe_session = None
         if self._part is not None:
             self._part.release()
@@ -340,8 +342,14 @@ class Download:
             self._fatal = None
 
     # ------------------------------------------------------------------ probe + plan
+    def _session(self) -> requests.Session:
+        return self._sessions.acquire(self.job.final_url or self.job.url)
+
+    def _give_back(self, session: requests.Session) -> None:
+        self._sessions.release(session, self.job.final_url or self.job.url)
+
     def _probe_with_retry(self, force_stream: bool) -> http.ProbeResult:
-        session = http.new_session(self._settings.verify_tls, self.job.final_url or self.job.url)
+        session = self._session()
         url = self.job.url
         try:
             while True:
@@ -375,7 +383,7 @@ class Download:
                     if self._stop.wait(delay):
                         raise _Stopped() from None
         except BaseException:
-            session.close()
+            self._give_back(session)
             raise
 
     def _after_416(self, url: str, err: http.RangeNotSatisfiable) -> http.ProbeResult:
@@ -681,9 +689,7 @@ class Download:
         if first is not None and self._probe_session is not None:
             session, self._probe_session = self._probe_session, None
         if session is None:
-            session = http.new_session(
-                self._settings.verify_tls, self.job.final_url or self.job.url
-            )
+            session = self._session()
         buf = bytearray(self._settings.buffer_size)
         my_speed = 0.0
         try:
@@ -712,7 +718,7 @@ class Download:
             log.exception("job %d: worker %d crashed", self.job.id, wid)
             self._set_fatal(PermanentError(f"internal error: {exc.__class__.__name__}: {exc}"))
         finally:
-            session.close()
+            self._give_back(session)
             part.release()
             self._unregister(wid)
             with self._lock:
@@ -913,7 +919,7 @@ class Download:
         t.start()
         self._supervise([t])
         t.join(0.5)
-        session.close()
+        self._give_back(session)
         self._active_workers = 0
         if result:
             raise result[0]
@@ -925,11 +931,7 @@ class Download:
     def _probe_session_or_new(self) -> requests.Session:
         session = getattr(self, "_probe_session", None)
         self._probe_session = None
-        return (
-            session
-            if isinstance(session, requests.Session)
-            else http.new_session(self._settings.verify_tls, self.job.final_url or self.job.url)
-        )
+        return session if isinstance(session, requests.Session) else self._session()
 
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
         job = self.job

@@ -21,6 +21,7 @@ from app.engine import naming
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.http import SessionPool
 from app.engine.ratelimit import TokenBucket
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
@@ -106,6 +107,7 @@ class Engine:
         # jobs queued earlier by `tether add`).
         self._eligible: set[int] | None = None if autostart else set()
         self._bucket = TokenBucket(self._settings.speed_limit)
+        self._sessions = SessionPool(self._settings.verify_tls)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
@@ -146,6 +148,7 @@ class Engine:
             await asyncio.sleep(0.02)
         for d in list(self._running.values()):  # stragglers: their last checkpoint stands
             log.warning("job %d did not stop in time", d.job.id)
+        self._sessions.close()
 
     async def wait_idle(self, job_ids: Iterable[int] | None = None) -> None:
         """Until nothing (or none of `job_ids`) is queued or downloading."""
@@ -374,6 +377,8 @@ class Engine:
     @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
         """Live: speed limit now; connections and concurrency for what starts next."""
+        if settings.verify_tls != self._settings.verify_tls:
+            self._sessions.set_verify(settings.verify_tls)
         self._settings = settings
         self._bucket.set_rate(settings.speed_limit)
         self._schedule()
@@ -453,6 +458,7 @@ class Engine:
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
+            sessions=self._sessions,
         )
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
