@@ -45,7 +45,7 @@ def test_extract_keeps_balanced_parentheses_and_dedupes() -> None:
 
 def test_is_download_url() -> None:
     assert is_download_url("https://example.com/x")
-    assert is_download_url("ftp://example.com/x")
+    assert not is_download_url("ftp://example.com/x")  # the engine fetches http(s) only
     assert is_download_url("HTTP://EXAMPLE.COM/")
     assert not is_download_url("https://")
     assert not is_download_url("file:///etc/passwd")
@@ -132,7 +132,7 @@ _path = st.lists(
 ).map(lambda parts: "/" + "/".join(parts))
 _urls = st.builds(
     lambda scheme, host, path: f"{scheme}://{host}{path}",
-    st.sampled_from(["http", "https", "ftp"]),
+    st.sampled_from(["http", "https"]),
     _host,
     _path,
 ).filter(lambda u: not u.endswith(tuple(".,;:!?'\"*")))
@@ -161,3 +161,17 @@ def test_any_bytes_never_raise(data: bytes) -> None:
         content = parse_mime({fmt: data})
         assert all(is_download_url(u) for u in content.urls)
     decode_utf16_or_utf8(data)
+
+
+def test_trim_is_linear_on_bracket_floods() -> None:
+    import time
+
+    text = "http://a/" + ")" * 200_000
+    started = time.process_time()
+    assert extract_urls(text) == ["http://a/"]
+    assert time.process_time() - started < 2.0  # quadratic took minutes
+
+
+def test_pasted_paths_are_never_read_as_link_files() -> None:
+    result = parse_text("/home/me/links.txt\nfile:///home/me/x.url")
+    assert result.link_files == [] and len(result.ignored) == 2

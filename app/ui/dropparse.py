@@ -2,7 +2,7 @@
 
 Browsers and file managers offer the same drag in several formats. We read, in order of how much
 they can be trusted: `text/uri-list` (RFC 2483), `text/x-moz-url` (UTF-16, URL and title lines
-alternating) and plain text, from which every http(s)/ftp URL is picked out. Local files dropped
+alternating) and plain text, from which every http(s) URL is picked out. Local files dropped
 from a file manager count only when they are link files (`.url`, `.desktop`, `.webloc`, or a small
 `.txt` list of URLs); the Qt glue reads them and hands their text to `parse_link_file`.
 """
@@ -14,7 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-DOWNLOAD_SCHEMES = frozenset({"http", "https", "ftp"})
+# What the engine can fetch (app.engine.urls): offering more would only fail later.
+DOWNLOAD_SCHEMES = frozenset({"http", "https"})
 MAX_URL_LENGTH = 8192
 MAX_URLS = 10_000
 LINK_FILE_SUFFIXES = (".url", ".desktop", ".webloc", ".txt")
@@ -22,7 +23,7 @@ MAX_LINK_FILE_BYTES = 1 << 20
 
 # A URL in running text: scheme, then anything up to whitespace or characters that cannot
 # appear unescaped in a URL. Trailing punctuation is trimmed afterwards (see _trim).
-_URL_IN_TEXT = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"'`{}|\\^\x00-\x1f\x7f]+")
+_URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"'`{}|\\^\x00-\x1f\x7f]+")
 _TRAILING = ".,;:!?'\"*"
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
@@ -55,7 +56,7 @@ def dedupe(urls: Iterable[str]) -> list[str]:
 
 
 def is_download_url(text: str) -> bool:
-    """True for a well-formed absolute http/https/ftp URL with a host and no whitespace."""
+    """True for a well-formed absolute http/https URL with a host and no whitespace."""
     if not text or len(text) > MAX_URL_LENGTH:
         return False
     if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
@@ -70,16 +71,23 @@ def is_download_url(text: str) -> bool:
 
 
 def _trim(candidate: str) -> str:
-    """Drop sentence punctuation and unbalanced closing brackets that ended up after a URL."""
-    while candidate:
-        last = candidate[-1]
-        if last in _TRAILING or (
-            last in _PAIRS and candidate.count(last) > candidate.count(_PAIRS[last])
-        ):
-            candidate = candidate[:-1]
+    """Drop sentence punctuation and unbalanced closing brackets that ended up after a URL.
+
+    Bracket counts are taken once and updated as characters go: a pasted line of 100k ')' must
+    cost linear time, not freeze the window.
+    """
+    counts = {c: candidate.count(c) for c in (*_PAIRS, *_PAIRS.values())}
+    end = len(candidate)
+    while end:
+        last = candidate[end - 1]
+        if last in _TRAILING:
+            end -= 1
+        elif last in _PAIRS and counts[last] > counts[_PAIRS[last]]:
+            counts[last] -= 1
+            end -= 1
         else:
             break
-    return candidate
+    return candidate[:end]
 
 
 def extract_urls(text: str) -> list[str]:
@@ -101,12 +109,9 @@ def parse_text(text: str) -> DropContent:
         if line_urls:
             urls.extend(line_urls)
         elif line.strip():
-            stripped = line.strip()
-            path = _local_path(stripped)
-            if path is not None and _is_link_file(path):
-                result.link_files.append(path)
-            else:
-                result.ignored.append(stripped)
+            # Local link files count only when dropped (text/uri-list), never from pasted text:
+            # a paste must not make Tether read files the user didn't hand it.
+            result.ignored.append(line.strip())
     result.urls = dedupe(urls)
     return result
 
