@@ -11,6 +11,8 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from app.engine.engine import Engine
 from app.store import JobState
 from tests.engine_helpers import (
@@ -523,3 +525,37 @@ def test_controls_work_from_any_thread(server: FaultServer, tmp_path: Path) -> N
         assert file_sha(engine.job(added[0]).path or "") == sha(data)
 
     run_engine(tmp_path, body)
+
+
+def test_writers_wait_for_a_slow_disk(
+    server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Backpressure: written-but-not-durable bytes stay bounded when fsync is slow, so a crash
+    can never throw away (and re-download) more than that."""
+    from app.engine.partfile import PartFile
+
+    real_sync = PartFile.sync
+
+    def slow_sync(self: PartFile) -> None:
+        time.sleep(0.15)
+        real_sync(self)
+
+    monkeypatch.setattr(PartFile, "sync", slow_sync)
+    data = payload(6 * MIB)
+    server.add_file("/f.bin", data)
+    cfg = settings(max_unsynced=512 * KIB, buffer_size=64 * KIB, checkpoint_interval=5.0)
+    worst = 0
+
+    async def body(engine: Engine) -> None:
+        nonlocal worst
+        job = engine.add(server.url("/f.bin"), str(tmp_path / "out"), connections=4)
+        while engine.job(job.id).state != JobState.COMPLETED:
+            d = engine._running.get(job.id)
+            if d is not None:
+                worst = max(worst, d.done_bytes() - d._durable)
+            await asyncio.sleep(0.005)
+        assert file_sha(engine.job(job.id).path or "") == sha(data)
+
+    run_engine(tmp_path, body, cfg)
+    # the bound, plus one buffer per connection that was already being written
+    assert 0 < worst <= 512 * KIB + 4 * 64 * KIB, worst

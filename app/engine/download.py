@@ -99,6 +99,8 @@ class Download:
         self._reserve_name = reserve_name
         self._sessions = sessions or http.SessionPool(settings.verify_tls)
         self._connections = settings.clamp_connections(job.connections)
+        self._max_unsynced = max(settings.max_unsynced, 4 * settings.buffer_size)
+        self._sync_early = self._max_unsynced // 2
 
         self._lock = threading.Lock()  # guards _segments' bounds and ownership
         self._stop = threading.Event()
@@ -118,6 +120,7 @@ class Download:
         self._wake = threading.Event()  # a worker ended or stop() ran: the supervisor looks now
         self._probe_session: requests.Session | None = None
         self._persisted: list[SegmentRecord] | None = None  # what the last checkpoint wrote
+        self._durable = 0  # bytes the last checkpoint made durable (for write backpressure)
         self._ranged_size: int | None = None  # the total a 206 Content-Range once told us
         self.outcome: Outcome | None = None
         self.error: str | None = None
@@ -533,6 +536,7 @@ class Download:
 
     def _discard_partial(self) -> None:
         self._persisted = None
+        self._durable = 0
         self._segments = []
         self._stream_done = 0
         self.job.segments = []
@@ -571,6 +575,7 @@ class Download:
             part.sync()
         self._store.save_progress(self.job.id, records, done)
         self._persisted = records
+        self._durable = done
         self.job.segments = records
         self.job.done = done
 
@@ -590,7 +595,9 @@ class Download:
             if self._stop.is_set():
                 break
             now = time.monotonic()
-            if now - last >= interval:
+            # Start syncing at half the bound: writers carry on meanwhile (they only block at
+            # the full bound), so the disk always has the next batch and never idles.
+            if now - last >= interval or self.done_bytes() - self._durable > self._sync_early:
                 try:
                     self._checkpoint()
                 except DownloadError as err:
@@ -830,6 +837,8 @@ class Download:
         left = body_end - pos  # bytes the body still holds for us
         pause = 0.0
         monotonic = time.monotonic
+        max_unsynced = self._max_unsynced
+        sync_early = self._sync_early
         since = monotonic()
         got = 0
         while left > 0:
@@ -884,6 +893,11 @@ class Download:
                     raise from_os_error(exc, part.path) from exc
                 pos += take
                 seg.done += take
+                unsynced = self.done_bytes() - self._durable
+                if unsynced > sync_early:
+                    self._wake.set()  # the supervisor starts a checkpoint now
+                    if unsynced > max_unsynced:
+                        self._await_checkpoint(stop)
             if take < n or pos >= seg.end:
                 return left == 0
             # Coalesce: a small read means the link is slower than we drain it. Waiting a
@@ -899,6 +913,12 @@ class Download:
             else:
                 pause = 0.0
         return True
+
+    def _await_checkpoint(self, stop: threading.Event) -> None:
+        """Backpressure: the disk is behind; wait until a checkpoint makes our bytes durable."""
+        self._wake.set()  # the supervisor checkpoints now instead of at its next tick
+        while not stop.is_set() and self.done_bytes() - self._durable > self._max_unsynced:
+            stop.wait(0.02)
 
     # ------------------------------------------------------------------ single stream
     def _transfer_stream(self) -> None:
@@ -982,6 +1002,7 @@ class Download:
                     f"{delay:.1f} s"
                 )
                 self._stream_done = 0
+                self._durable = 0
                 part.truncate(0)
                 if self._stop.wait(delay):
                     return
@@ -1017,6 +1038,10 @@ class Download:
                 raise from_os_error(exc, part.path) from exc
             pos += len(data)
             self._stream_done = pos
+            if pos - self._durable > self._sync_early:
+                self._wake.set()
+                if pos - self._durable > self._max_unsynced:
+                    self._await_checkpoint(stop)
 
     # ------------------------------------------------------------------ finish
     def _finish(self) -> None:

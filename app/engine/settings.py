@@ -20,6 +20,9 @@ class EngineSettings:
     checkpoint_interval: float = 0.5  # a kill -9 re-fetches at most ~this long of data
     min_split: int = MIN_SPLIT
     buffer_size: int = 1024 * 1024  # one reused buffer per connection
+    # Writers wait when this much is written but not yet durable: when the network outruns the
+    # disk, page cache would otherwise hold gigabytes a crash throws away (and re-downloads).
+    max_unsynced: int = 64 * 1024 * 1024
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
     verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
