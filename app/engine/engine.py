@@ -289,7 +289,8 @@ class Engine:
             self._eligible.add(job_id)
         if job_id in self._running:
             d = self._running[job_id]
-            if d.stop_reason is not None:  # still winding down from a pause: go again after
+            if d.stop_reason is not None or d.outcome is not None:
+                # still winding down (a pause, or a failure already shown): go again after
                 self._resume_after_stop.add(job_id)
             return
         if job.state in (JobState.PAUSED, JobState.FAILED, JobState.QUEUED):
@@ -346,7 +347,9 @@ class Engine:
         """A new link for a paused or failed job (e.g. an expired one). The next probe checks by
         size and validator that it is the same file before continuing."""
         job = self.job(job_id)
-        if job_id in self._running or job.state == JobState.COMPLETED:
+        d = self._running.get(job_id)
+        # a download that has reached its outcome is only winding down: it won't use the URL
+        if (d is not None and d.outcome is None) or job.state == JobState.COMPLETED:
             raise BadInput("pause the download before changing its URL")
         job.url = validate_url(url)
         job.final_url = None
@@ -472,6 +475,9 @@ class Engine:
         reason = download.stop_reason
         if jid not in self._jobs:
             return
+        cached = self._jobs[jid]
+        if cached.url != job.url:  # set_url() ran while the download was winding down
+            job.url, job.final_url = cached.url, cached.final_url
         if download.outcome == Outcome.STOPPED or (
             download.outcome != Outcome.COMPLETED
             and reason in (StopReason.CANCEL, StopReason.REMOVE)
@@ -504,6 +510,9 @@ class Engine:
                 self._delete_file_on_remove.discard(jid)
             else:
                 self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
+                if jid in self._resume_after_stop and job.state == JobState.FAILED:
+                    job.error = None  # Retry was pressed as it failed
+                    self._set_state(job, JobState.QUEUED, "error")
         self._resume_after_stop.discard(jid)
         self._schedule()
         if self._wakeup is not None:
