@@ -3,3 +3,13 @@
 # The one place the version lives: pyproject reads it (dynamic version), so package metadata,
 # `tether --version` and the User-Agent agree; importlib.metadata would cost ~30 ms at start-up.
 __version__ = "0.1.0"
+
+
+def installed_version() -> str:
+    """The version from package metadata (what pip installed); the constant otherwise."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("tether")
+    except metadata.PackageNotFoundError:
+        return __version__

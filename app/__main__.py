@@ -6,19 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from app import __version__, cli
+from app import cli, installed_version
 from app import log as applog
 from app.paths import resolve_data_dir
-
-
-def installed_version() -> str:
-    """The version from package metadata (what pip installed); the source constant otherwise."""
-    from importlib import metadata
-
-    try:
-        return metadata.version("tether")
-    except metadata.PackageNotFoundError:
-        return __version__
 
 
 class _VersionAction(argparse.Action):

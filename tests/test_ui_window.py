@@ -11,7 +11,7 @@ import pytest
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from app.options import Options
 from app.store.models import JobState
@@ -504,3 +504,17 @@ def test_empty_list_shows_hint_and_category_restored(qtbot: Any, tmp_path: Path)
     assert window.filters.current() == "failed"
     image = window.view.viewport().grab().toImage()
     assert not image.isNull()
+
+
+def test_help_menu_has_log_folder_and_about(
+    env: Any, qtbot: Any, monkeypatch: Any, tmp_path: Path
+) -> None:
+    window, _, _ = env
+    monkeypatch.setenv("TETHER_DATA_DIR", str(tmp_path / "data"))  # never the user's folders
+    menus = {m.title().replace("&", ""): m for m in window.menuBar().findChildren(QMenu)}
+    texts = [a.text().replace("&", "") for a in menus["Help"].actions()]
+    assert "Open Log Folder" in texts and "About Tether" in texts
+    opened: list[str] = []
+    monkeypatch.setattr(window, "_open_path", opened.append)  # nothing is really launched
+    window.commands.open_logs.trigger()
+    assert opened == [str(tmp_path / "data" / "logs")] and Path(opened[0]).is_dir()

@@ -138,6 +138,9 @@ class Actions(QObject):
         self.about = make(
             "about", self.tr("&About Tether"), None, None, self.tr("Version and license")
         )
+        self.open_logs = make(
+            "open_logs", self.tr("Open &Log Folder"), None, None, self.tr("Show Tether's log files")
+        )
         self.show_window = make(
             "show_window", self.tr("&Show Tether"), None, None, self.tr("Show the main window")
         )

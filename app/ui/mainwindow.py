@@ -8,6 +8,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, QUrl, Signal
@@ -36,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.options import Options, save_options
+from app.paths import log_dir, resolve_data_dir
 from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
@@ -162,6 +164,7 @@ class MainWindow(QMainWindow):
         dl.addAction(a.select_all)
         dl.addAction(a.find)
         help_menu = menubar.addMenu(self.tr("&Help"))
+        help_menu.addAction(a.open_logs)
         help_menu.addAction(a.about)
 
     def _build_filter_bar(self) -> QWidget:
@@ -214,6 +217,7 @@ class MainWindow(QMainWindow):
         a.find.triggered.connect(self._focus_search)
         a.show_window.triggered.connect(self.bring_to_front)
         a.about.triggered.connect(self.show_about)
+        a.open_logs.triggered.connect(self.open_log_folder)
         # Window-wide shortcuts work whichever child has focus (the line edit keeps its own
         # Ctrl+C/Ctrl+V/Delete through ShortcutOverride).
         for action in (
@@ -540,9 +544,22 @@ class MainWindow(QMainWindow):
         self.tray.notify_enabled = options.notify
         self.status.set_download_dir(options.resolved_download_dir())
 
-    def show_about(self) -> None:
-        from app import __version__
+    def _data_dir(self) -> Path:
+        """The data folder: where the queue database (and so everything else) lives."""
+        path = getattr(self.store, "path", None)
+        return Path(path).parent if path else resolve_data_dir()
 
+    def open_log_folder(self) -> None:
+        folder = log_dir(self._data_dir())
+        folder.mkdir(parents=True, exist_ok=True)
+        self._open_path(str(folder))
+
+    def show_about(self) -> None:
+        import html
+
+        from app import installed_version
+
+        data = self._data_dir()
         QMessageBox.about(
             self,
             self.tr("About Tether"),
@@ -550,7 +567,11 @@ class MainWindow(QMainWindow):
                 "<h3>Tether %1</h3><p>A download manager that never loses a byte: downloads "
                 "resume from where they stopped after a pause, a dropped link or a crash.</p>"
                 "<p>Licensed under the GNU GPL, version 3 or later.</p>"
-            ).replace("%1", __version__),
+                "<p>Data: %2<br>Logs: %3</p>"
+            )
+            .replace("%1", html.escape(installed_version()))
+            .replace("%2", html.escape(str(data)))
+            .replace("%3", html.escape(str(log_dir(data)))),
         )
 
     def _on_double_click(self, index: QModelIndex) -> None:
