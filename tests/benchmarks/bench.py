@@ -64,6 +64,9 @@ ARIA2_COMMON = (
 # --------------------------------------------------------------------------- pure helpers
 
 
+
+QUICK_MODE = False  # set by --quick: the target lines are then labelled meaningless
+
 def parse_size(text: str) -> int:
     """nginx-style size: '8m' -> 8 MiB, '512k', '1g', plain bytes."""
     text = text.strip().lower()
@@ -551,7 +554,11 @@ def workload_report(
                 )
     target_results = [evaluate_target(t, summaries, wl.ideal_s) for t in wl.targets]
     if target_results:
-        out.append("Targets (medians, same run):")
+        out.append(
+            "Targets (medians, same run):"
+            if not QUICK_MODE
+            else "Targets (--quick: tiny files, start-up dominates; NOT meaningful):"
+        )
         for tr in target_results:
             out.append(f"  {tr.status:4}  {tr.text}   ({tr.detail})")
     data = {
@@ -1082,6 +1089,8 @@ class Bench:
         clients = set(self.args.clients)
         failures = 0
         if self.args.quick:
+            global QUICK_MODE
+            QUICK_MODE = True
             print(
                 "quick mode: files too small for the targets to mean much (start-up dominates);"
                 " run without --quick for the figures.\n"
