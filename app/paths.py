@@ -16,16 +16,22 @@ ENV_DATA_DIR = "TETHER_DATA_DIR"
 def resolve_data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """--data-dir wins, then $TETHER_DATA_DIR, then the platform's user data dir."""
     chosen = override or os.environ.get(ENV_DATA_DIR)
-    path = Path(chosen).expanduser() if chosen else Path(platformdirs.user_data_dir(APP_NAME))
-    return path.resolve()
+    return Path(chosen).expanduser().resolve() if chosen else default_data_dir()
 
 
 def database_path(data_dir: Path) -> Path:
     return data_dir / "tether.sqlite3"
 
 
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)).resolve()
+
+
 def log_dir(data_dir: Path) -> Path:
-    """Logs live under the data dir so --data-dir isolates everything."""
+    """The platform's log folder by default; under the data dir when one was chosen, so that
+    --data-dir / TETHER_DATA_DIR isolates everything."""
+    if data_dir.resolve() == default_data_dir():
+        return Path(platformdirs.user_log_dir(APP_NAME))
     return data_dir / "logs"
 
 

@@ -135,3 +135,12 @@ def test_writes_after_close_are_ignored_not_crashes(tmp_path: Path) -> None:
     store = JobStore.open(tmp_path / "db.sqlite3")
     assert store.get_job(job.id).done == 5  # type: ignore[union-attr]
     store.close()
+
+
+def test_logs_go_to_platform_log_dir_unless_a_data_dir_is_chosen(tmp_path: Path) -> None:
+    import platformdirs
+
+    from app.paths import default_data_dir, log_dir
+
+    assert log_dir(default_data_dir()) == Path(platformdirs.user_log_dir("tether"))
+    assert log_dir(tmp_path) == tmp_path / "logs"
