@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
@@ -82,7 +84,16 @@ def bar_image_bytes(
     elif size > 0:
         x1 = max(0, min(width, round(width * view.done / size)))
         row[: x1 * 4] = fill * x1
-    middle = bytes(row)
+    return _rounded(width, height, radius, bytes(row))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rounded(width: int, height: int, radius: float, middle: bytes) -> bytes:
+    """The bar image from one row of pixels, corners rounded with coverage antialiasing.
+
+    Cached on the row itself: a bar that moved less than a pixel since the last frame (every
+    slow download, most frames) costs one hash lookup instead of this loop.
+    """
     r = max(0.0, min(radius, height / 2, width / 2))
     rows = []
     for y in range(height):
