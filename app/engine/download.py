@@ -62,7 +62,7 @@ class _Segment:
     but never below `pos`, so bytes in flight are never claimed twice.
     """
 
-    __slots__ = ("done", "end", "owned", "reserved", "speed", "start")
+    __slots__ = ("done", "end", "owned", "req_end", "reserved", "speed", "start")
 
     def __init__(self, start: int, end: int, done: int = 0) -> None:
         self.start = start
@@ -73,6 +73,7 @@ class _Segment:
         # a thief may cut anywhere from there, with no safety margin.
         self.reserved = start + done
         self.speed = 0.0  # the owner's smoothed bytes/s, to size steals by time left
+        self.req_end = 0  # where the owner's current response body ends (bytes in flight)
 
 
 class Download:
@@ -679,6 +680,10 @@ class Download:
             if victim is None:
                 return False if not busy else None
             pos = max(victim.start + victim.done, victim.reserved)
+            if pos < victim.req_end < victim.end:
+                # Its current answer (e.g. the probe's bounded piece) is already on the way:
+                # cut after it, between two requests, so nothing in flight is thrown away.
+                pos = victim.req_end
             cut = steal_cut(pos, victim.end, victim.speed, my_speed, self._settings.min_split)
             if cut is None:
                 return None
@@ -788,6 +793,7 @@ class Download:
             complete = False
             try:
                 resp, body_end = self._open_range(session, pos, seg.end)
+                seg.req_end = body_end
                 self._register(wid, resp)
                 complete = self._read_body(resp, seg, pos, body_end, part, buf)
             except TransientError as err:
