@@ -313,17 +313,6 @@ class JobStore:
         with self._lock:
             self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
-    def reserved_names(self, dest_dir: str) -> set[str]:
-        """File names that unfinished jobs in `dest_dir` already own."""
-        states = tuple(s.value for s in UNFINISHED_STATES)
-        with self._lock:
-            rows = self._conn.execute(
-                f"SELECT file_name FROM jobs WHERE dest_dir = ? AND file_name IS NOT NULL"
-                f" AND state IN ({','.join('?' * len(states))})",
-                (dest_dir, *states),
-            ).fetchall()
-        return {str(r[0]) for r in rows}
-
     # ------------------------------------------------------------------ history
     def add_log(self, job_id: int, message: str, at: float | None = None) -> None:
         with self._lock:
