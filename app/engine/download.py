@@ -93,8 +93,8 @@ class Download:
         self.job = job.snapshot()
         self._store = store
         self._settings = settings
-        self._global_bucket = bucket
-        self._job_bucket = TokenBucket(job.speed_limit) if job.speed_limit else None
+        # The engine sets its rate live (own limit, share of the global one): see bandwidth.py
+        self._bucket = bucket
         self._emit = emit
         self._on_finished = on_finished
         self._reserve_name = reserve_name
@@ -839,7 +839,7 @@ class Download:
         lock = self._lock
         stop = self._stop
         write_at = part.write_at
-        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        bucket = self._bucket
         left = body_end - pos  # bytes the body still holds for us
         pause = 0.0
         monotonic = time.monotonic
@@ -849,6 +849,8 @@ class Download:
         got = 0
         while left > 0:
             want = size if left >= size else left
+            if bucket.chunk < want:  # limited: small reads keep the pace smooth
+                want = bucket.chunk
             try:
                 if reader is not None:
                     n: int = reader.readinto1(view[:want] if want < size else view)
@@ -875,8 +877,7 @@ class Download:
                     return False
                 raise TransientError("connection closed before the range was complete")
             left -= n
-            for bucket in buckets:
-                bucket.consume(n, stop)
+            bucket.consume(n, stop)
             with lock:
                 if stop.is_set():
                     return False
@@ -910,7 +911,7 @@ class Download:
             # little lets the kernel buffer fill, so hundreds of slow connections cost a few
             # wakeups (and GIL handovers) a second each instead of one per packet. A big read
             # resets it, so fast links never wait; the wait is cut short by stop().
-            if n < _COALESCE:
+            if n < _COALESCE and n < want:  # a full read (e.g. capped by a limit) isn't slow
                 pause = pause * 2 if pause else _FIRST_PAUSE
                 if pause > _MAX_PAUSE:
                     pause = _MAX_PAUSE
@@ -1021,21 +1022,20 @@ class Download:
         stop = self._stop
         raw = resp.raw
         size = self._settings.buffer_size
-        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        bucket = self._bucket
         pos = 0
         while not stop.is_set():
             try:
                 # decode_content: a gzip-encoded plain answer is saved as the file it stands for;
                 # read1 returns what has arrived, so slow streams still show progress.
-                data = raw.read1(size, decode_content=True)
+                data = raw.read1(min(size, bucket.chunk), decode_content=True)
             except Exception as exc:
                 if stop.is_set():
                     return
                 raise from_request_exception(exc) from exc
             if not data:
                 return
-            for bucket in buckets:
-                bucket.consume(len(data), stop)
+            bucket.consume(len(data), stop)
             if stop.is_set():
                 return
             try:

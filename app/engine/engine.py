@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from app.engine import naming
+from app.engine.bandwidth import Bandwidth
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
-from app.engine.ratelimit import TokenBucket
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
@@ -106,7 +106,8 @@ class Engine:
         # None: every queued job may run (GUI). A set: only these (a CLI `get` must not start
         # jobs queued earlier by `tether add`).
         self._eligible: set[int] | None = None if autostart else set()
-        self._bucket = TokenBucket(self._settings.speed_limit)
+        self._bandwidth = Bandwidth(self._settings.speed_limit)
+        self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -363,7 +364,8 @@ class Engine:
     ) -> None:
         """Change a job's connections or own speed limit (None = unlimited; -1 = keep).
 
-        Takes effect the next time it starts: its remaining gaps are simply re-split.
+        The limit applies at once, also to a running download; connections take effect the
+        next time it starts (its remaining gaps are simply re-split).
         """
         job = self.job(job_id)
         fields = []
@@ -373,6 +375,9 @@ class Engine:
         if speed_limit != -1:
             job.speed_limit = speed_limit if speed_limit and speed_limit > 0 else None
             fields.append("speed_limit")
+            if job_id in self._running:  # a running download follows its new limit now
+                self._bandwidth.set_own_limit(job_id, job.speed_limit)
+                self._running[job_id].job.speed_limit = job.speed_limit
         if fields:
             self._store.update_job(job, fields)
             self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
@@ -383,8 +388,9 @@ class Engine:
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
         self._settings = settings
-        self._bucket.set_rate(settings.speed_limit)
+        self._bandwidth.set_global(settings.speed_limit)
         self._schedule()
+        self._keep_balanced()
 
     # ------------------------------------------------------------------ internals
     def _set_state(self, job: Job, state: JobState, *fields: str) -> None:
@@ -457,7 +463,7 @@ class Engine:
             job,
             self._store,
             self._settings,
-            self._bucket,
+            self._bandwidth.attach(job.id, job.speed_limit),
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
@@ -466,11 +472,28 @@ class Engine:
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
         download.start()
+        self._keep_balanced()
+
+    def _keep_balanced(self) -> None:
+        """Share a global limit by measured use while two or more downloads run."""
+        if self._balancer is not None or self._loop is None or self._closing:
+            return
+        if self._bandwidth.needs_rebalancing():
+            self._balancer = self._loop.create_task(self._balance())
+
+    async def _balance(self) -> None:
+        try:
+            while self._bandwidth.needs_rebalancing() and not self._closing:
+                await asyncio.sleep(0.5)
+                self._bandwidth.rebalance({jid: d.done_bytes() for jid, d in self._running.items()})
+        finally:
+            self._balancer = None
 
     def _on_finished(self, download: Download) -> None:
         jid = download.job.id
         if self._running.get(jid) is download:
             del self._running[jid]
+            self._bandwidth.detach(jid)
         job = download.job
         reason = download.stop_reason
         if jid not in self._jobs:
