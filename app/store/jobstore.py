@@ -15,7 +15,7 @@ from app.store.schema import SchemaTooNew, migrate
 
 _JOB_COLUMNS = (
     "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
-    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at"
+    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, checksum"
 )
 _UPDATABLE = (
     "url",
@@ -33,6 +33,7 @@ _UPDATABLE = (
     "sha256",
     "speed_limit",
     "finished_at",
+    "checksum",
 )
 _MAX_LOG_PER_JOB = 200
 
@@ -64,6 +65,7 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit,
         added_at,
         finished_at,
+        checksum,
     ) = tuple(row)
     try:
         job_state = JobState(state)
@@ -104,6 +106,7 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit=speed_limit,
         added_at=float(added_at),
         finished_at=finished_at,
+        checksum=checksum if checksum else (f"sha256:{sha256.lower()}" if sha256 else None),
     )
 
 
@@ -175,13 +178,19 @@ class JobStore:
         connections: int = 8,
         sha256: str | None = None,
         speed_limit: int | None = None,
+        checksum: str | None = None,
     ) -> Job:
+        """`checksum` is "algo:hex"; a bare `sha256` (the older spelling) becomes one."""
         now = time.time()
+        if checksum is None and sha256:
+            checksum = f"sha256:{sha256.lower()}"
+        if checksum and checksum.startswith("sha256:"):
+            sha256 = checksum.partition(":")[2]
         with self._lock:
             cur = self._conn.execute(
                 "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit,"
-                " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (url, dest_dir, state.value, connections, sha256, speed_limit, now),
+                " added_at, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, dest_dir, state.value, connections, sha256, speed_limit, now, checksum),
             )
             jid = cur.lastrowid
         assert jid is not None
@@ -194,6 +203,7 @@ class JobStore:
             connections=connections,
             sha256=sha256,
             speed_limit=speed_limit,
+            checksum=checksum,
         )
 
     def load_jobs(self) -> tuple[list[Job], list[str]]:
