@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from app.engine import naming
+from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
+from app.engine.checksums import parse_checksum
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
@@ -109,6 +111,7 @@ class Engine:
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
+        self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
@@ -225,11 +228,19 @@ class Engine:
         sha256: str | None = None,
         start: bool = True,
         speed_limit: int | None = None,
+        checksum: str | None = None,
+        file_name: str | None = None,
     ) -> Job:
-        """Queue a new download (BadInput for a bad URL, folder or checksum)."""
+        """Queue a new download (BadInput for a bad URL, folder or checksum).
+
+        `checksum` is any spelling parse_checksum takes (`sha-256=HEX`, bare HEX, `md5:HEX`);
+        `file_name` fixes the saved name (an input file's `out=`) instead of the server's.
+        """
         clean = validate_url(url)
         directory = check_dest_dir(dest_dir)
         digest = check_sha256(sha256)
+        expected = str(parse_checksum(checksum)) if checksum else None
+        name = naming.sanitize(file_name) if file_name else None
         n = self._settings.clamp_connections(connections)
         job = self._store.add_job(
             clean,
@@ -238,7 +249,11 @@ class Engine:
             connections=n,
             sha256=digest,
             speed_limit=speed_limit,
+            checksum=expected,
         )
+        if name:
+            job.file_name = self._reserve_name(directory, name, job.id)
+            self._store.update_job(job, ["file_name"])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
             self._eligible.add(job.id)
@@ -468,6 +483,7 @@ class Engine:
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
             sessions=self._sessions,
+            finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))

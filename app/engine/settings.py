@@ -26,6 +26,9 @@ class EngineSettings:
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
     verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
+    # job has none, and verify the file with it.
+    auto_checksum: bool = True
 
     def clamp_connections(self, n: int | None) -> int:
         value = self.connections if n is None else n

@@ -265,6 +265,8 @@ class FileSpec:
     html_200_min_start: int = 0
     status_on_range_only: int | None = None
     head_lies: bool = False
+    # sent as-is with every file answer (200 and 206), e.g. {"Repr-Digest": "sha-256=:…:"}
+    extra_headers: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[RequestLog], None] | None = None
     # --- how often a counted fault has fired (see *_times) ---
     drops: int = 0
@@ -533,6 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.append(("Content-Disposition", spec.content_disposition))
         if spec.gzip:
             headers.append(("Content-Encoding", "gzip"))
+        headers.extend(spec.extra_headers.items())
 
         use_range = can_range and rng is not None
         if use_range and log.if_range is not None and spec.if_range:
