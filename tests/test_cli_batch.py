@@ -146,7 +146,8 @@ def test_export_and_import_round_trip(server: FaultServer, tmp_path: Path) -> No
     listing = tmp_path / "list.txt"
     digest = "ab" * 32
     listing.write_text(
-        f"{server.url('/e/a.bin')}\n  dir={tmp_path / 'A'}\n  out=x.bin\n  checksum=sha-256={digest}\n"
+        f"{server.url('/e/a.bin')}\n  dir={tmp_path / 'A'}\n  out=x.bin\n"
+        f"  checksum=sha-256={digest}\n"
         f"{server.url('/e/b.bin')}\n"
     )
     r = tether("add", "-i", str(listing), "-o", str(tmp_path / "B"), data=tmp_path / "d")
