@@ -29,6 +29,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
     Option("notify", "Notify when a download completes or fails", bool),
     Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
+    Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
 )
 
 
@@ -42,6 +43,7 @@ class Options:
     minimize_to_tray: bool = False
     notify: bool = True
     stall_timeout: int = 30
+    auto_checksum: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -50,6 +52,7 @@ class Options:
             connections=self.connections,
             speed_limit=self.speed_limit,
             stall_timeout=float(self.stall_timeout),
+            auto_checksum=self.auto_checksum,
         )
 
     def resolved_download_dir(self) -> str:

@@ -57,3 +57,16 @@ def test_any_algorithm_round_trips_and_sha256_stays_in_step(tmp_path: Path) -> N
     assert by_url["http://h/b"].verified is None  # not completed: nothing verified yet
     assert by_url["http://h/c"].sha256 == "2" * 64
     store.close()
+
+
+def test_auto_checksum_option_reaches_the_engine_settings(tmp_path: Path) -> None:
+    import dataclasses
+
+    from app.options import load_options, save_options
+
+    store = JobStore.open(tmp_path / "db.sqlite3")
+    options = load_options(store)
+    assert options.auto_checksum and options.engine_settings().auto_checksum
+    save_options(store, dataclasses.replace(options, auto_checksum=False))
+    assert not load_options(store).engine_settings().auto_checksum
+    store.close()
