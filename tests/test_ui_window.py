@@ -255,7 +255,7 @@ def test_add_dialog_adds_and_remembers_folder(env: Any, qtbot: Any, tmp_path: Pa
     dialog.urls_edit.setPlainText("https://example.com/new.iso\nnot a link\nhttps://e.org/b")
     assert "2 links will be added" in dialog.count_label.text()
     assert "1 line without a link" in dialog.count_label.text()
-    assert not dialog.sha256.isEnabled()  # a checksum is for one file
+    assert not dialog.checksum.isEnabled()  # a checksum is for one file
     target = tmp_path / "isos"
     dialog.folder.set_path(str(target))
     dialog.connections.setValue(4)
@@ -273,16 +273,24 @@ def test_add_dialog_adds_and_remembers_folder(env: Any, qtbot: Any, tmp_path: Pa
     again.reject()
 
 
-def test_add_dialog_sha256_validation(env: Any) -> None:
+def test_add_dialog_checksum_recognises_the_algorithm(env: Any) -> None:
     window, engine, _ = env
-    dialog = window.show_add_dialog(["https://example.com/one.iso"])
-    assert dialog.ok_button.isEnabled()
-    dialog.sha256.setText("abc")
-    assert not dialog.ok_button.isEnabled()
-    dialog.sha256.setText("AB" * 32)
-    assert dialog.ok_button.isEnabled()
-    dialog.accept()
-    assert engine.calls[-1][1][3] == "ab" * 32
+    for text, algo, label in (
+        ("AB" * 32, "sha256", "SHA-256"),
+        (" " + "cd" * 16 + "\n", "md5", "MD5"),
+        ("sha-512=" + "ef" * 64, "sha512", "SHA-512"),
+        ("sha1:" + "01" * 20, "sha1", "SHA-1"),
+    ):
+        dialog = window.show_add_dialog(["https://example.com/one.iso"])
+        assert dialog.ok_button.isEnabled()
+        dialog.checksum.setText("abc")
+        assert not dialog.ok_button.isEnabled()
+        assert dialog.checksum_kind.text() == "not a checksum"
+        dialog.checksum.setText(text)
+        assert dialog.ok_button.isEnabled() and dialog.checksum_kind.text() == label
+        dialog.accept()
+        url, checksum, _name = engine.calls[-1][1]
+        assert engine.calls[-1][0] == "add_extra" and checksum.startswith(algo + ":")
 
 
 def _drop(window: MainWindow, mime: QMimeData) -> None:
@@ -518,3 +526,41 @@ def test_help_menu_has_log_folder_and_about(
     monkeypatch.setattr(window, "_open_path", opened.append)  # nothing is really launched
     window.commands.open_logs.trigger()
     assert opened == [str(tmp_path / "data" / "logs")] and Path(opened[0]).is_dir()
+
+
+def test_add_dialog_expands_patterns_with_a_count(env: Any) -> None:
+    window, engine, _ = env
+    for _ in range(2):  # two batches in a row
+        dialog = window.show_add_dialog()
+        dialog.urls_edit.setPlainText(
+            "https://example.com/img[001-045].jpg\nhttps://example.com/{a,b}.zip\n"
+        )
+        assert "47 links will be added" in dialog.count_label.text()
+        dialog.urls_edit.setPlainText("https://example.com/f[1-100000].jpg")
+        assert "100,000" in dialog.count_label.text() and not dialog.ok_button.isEnabled()
+        dialog.urls_edit.setPlainText("https://example.com/[9-1]")
+        assert not dialog.ok_button.isEnabled()
+        dialog.patterns.setChecked(False)  # taken literally: brackets aren't a link character
+        dialog.urls_edit.setPlainText("https://example.com/img[001-045].jpg\nhttps://e.org/x")
+        assert dialog.ok_button.isEnabled()
+        dialog.patterns.setChecked(True)
+        assert "46 links will be added" in dialog.count_label.text()
+        before = len([c for c in engine.calls if c[0] == "add"])
+        dialog.accept()
+        adds = [c for c in engine.calls if c[0] == "add"][before:]
+        assert len(adds) == 46 and adds[0][1][0] == "https://example.com/img001.jpg"
+
+
+def test_verified_downloads_say_so_in_the_status(env: Any) -> None:
+    window, engine, _ = env
+    job = make_job(99, JobState.COMPLETED, checksum="sha256:" + "ab" * 32)
+    model = window.model
+    model.load([*model.jobs(), job])
+    row = model.row_of(99)
+    assert row is not None
+    index = model.index(row, Column.STATE)
+    assert model.data(index) == "Verified (SHA-256)"
+    assert "ab" * 32 in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    job.checksum = None
+    model.load([*[j for j in model.jobs() if j.id != 99], job])
+    assert model.data(model.index(model.row_of(99) or 0, Column.STATE)) == "Completed"

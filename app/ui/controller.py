@@ -33,6 +33,8 @@ class EngineLike(Protocol):
         connections: int | None = ...,
         sha256: str | None = ...,
         start: bool = ...,
+        checksum: str | None = ...,
+        file_name: str | None = ...,
     ) -> Job: ...
     def pause(self, job_id: int) -> None: ...
     def resume(self, job_id: int) -> None: ...
@@ -56,6 +58,9 @@ class AddRequest:
     connections: int | None = None
     sha256: str | None = None
     start: bool = True
+    checksum: str | None = None  # "algo:hex" (any algorithm); for one URL
+    # Per URL, from an imported list: (folder, file name, checksum); None entries use the above.
+    entries: list[tuple[str | None, str | None, str | None]] | None = None
 
 
 @dataclass(slots=True)
@@ -159,14 +164,24 @@ class Controller(QObject):
 
     def add(self, request: AddRequest) -> Outcome:
         out = Outcome()
-        for url in request.urls:
+        for i, url in enumerate(request.urls):
+            folder, name, checksum = (
+                request.entries[i] if request.entries is not None else (None, None, None)
+            )
+            checksum = checksum or request.checksum
+            extra: dict[str, Any] = {}
+            if checksum:
+                extra["checksum"] = checksum  # only when set: older engines lack the keyword
+            if name:
+                extra["file_name"] = name
             try:
                 job = self.engine.add(
                     url,
-                    request.dest_dir,
+                    folder or request.dest_dir,
                     connections=request.connections,
                     sha256=request.sha256,
                     start=request.start,
+                    **extra,
                 )
             except Exception as exc:
                 out.errors.append(f"{url}: {exc}")

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.engine.checksums import LABELS
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import ACTIVE_STATES, Job, JobState
 from app.ui import formatting, icons
@@ -459,6 +460,9 @@ class JobTableModel(QAbstractTableModel):
         if col == Column.STATE:
             if job.state is JobState.FAILED and job.error:
                 return self.tr("Failed: %1").replace("%1", one_line(job.error))
+            verified = job.verified
+            if verified:
+                return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))
             return state_text(job.state)
         if col == Column.ADDED:
             return formatting.timestamp(job.added_at)
@@ -467,6 +471,13 @@ class JobTableModel(QAbstractTableModel):
     def _tooltip(self, job: Job, col: int) -> str | None:
         if col == Column.STATE and job.error:
             return job.error
+        if col == Column.STATE and job.verified and job.checksum:
+            algo, _, digest = job.checksum.partition(":")
+            return (
+                self.tr("Completed; its %1 matches %2")
+                .replace("%1", LABELS.get(algo, algo))
+                .replace("%2", digest)
+            )
         if col == Column.NAME:
             where = job.path or job.dest_dir
             return f"{display_name(job)}\n{where}\n{job.url}"
