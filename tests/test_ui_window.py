@@ -289,7 +289,7 @@ def test_add_dialog_checksum_recognises_the_algorithm(env: Any) -> None:
         dialog.checksum.setText(text)
         assert dialog.ok_button.isEnabled() and dialog.checksum_kind.text() == label
         dialog.accept()
-        url, checksum, _name = engine.calls[-1][1]
+        _url, checksum, _name = engine.calls[-1][1]
         assert engine.calls[-1][0] == "add_extra" and checksum.startswith(algo + ":")
 
 
@@ -552,7 +552,7 @@ def test_add_dialog_expands_patterns_with_a_count(env: Any) -> None:
 
 
 def test_verified_downloads_say_so_in_the_status(env: Any) -> None:
-    window, engine, _ = env
+    window, _engine, _ = env
     job = make_job(99, JobState.COMPLETED, checksum="sha256:" + "ab" * 32)
     model = window.model
     model.load([*model.jobs(), job])
