@@ -564,3 +564,35 @@ def test_verified_downloads_say_so_in_the_status(env: Any) -> None:
     job.checksum = None
     model.load([*[j for j in model.jobs() if j.id != 99], job])
     assert model.data(model.index(model.row_of(99) or 0, Column.STATE)) == "Completed"
+
+
+def test_file_menu_imports_and_exports_lists(env: Any, tmp_path: Path) -> None:
+    window, engine, _ = env
+    names = [a.objectName() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "action_import_list" in names and "action_export_list" in names
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "https://example.com/a.iso\n  dir=/tmp/elsewhere\n  out=b.iso\n"
+        f"  checksum=sha-256={'ab' * 32}\nhttps://example.com/c.iso\n"
+    )
+    for _ in range(2):  # the action twice in one session
+        before = len(engine.calls)
+        ids = window.lists.import_from(str(listing))
+        assert len(ids) == 2
+        calls = engine.calls[before:]
+        assert ("add", ("https://example.com/a.iso", "/tmp/elsewhere", 8, None, True)) in calls
+        assert ("add_extra", ("https://example.com/a.iso", f"sha256:{'ab' * 32}", "b.iso")) in calls
+        assert ("add", ("https://example.com/c.iso", str(tmp_path), 8, None, True)) in calls
+    bad = tmp_path / "bad.txt"
+    bad.write_text("  out=x\n")
+    assert window.lists.import_from(str(bad)) == []
+    assert "line 1" in window.status.currentMessage()
+    for name in ("q.txt", "q.json"):
+        assert window.lists.export_to(str(tmp_path / name))
+        text = (tmp_path / name).read_text()
+        assert "https://example.com/a.iso" in text and "b.iso" in text
+    assert "  checksum=sha-256=" + "ab" * 32 in (tmp_path / "q.txt").read_text()
+    assert not window.lists.export_to(str(tmp_path / "no" / "such" / "dir.txt"))
+    dialog = window.lists.ask_import()
+    assert dialog.isVisible()
+    dialog.reject()

@@ -46,6 +46,7 @@ from app.ui.dialogs.add import AddDialog
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
+from app.ui.lists import ListTransfer
 from app.ui.proxy import Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
@@ -78,6 +79,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.question: QMessageBox | None = None
         self.properties_dialogs: dict[int, PropertiesDialog] = {}
+        self.lists = ListTransfer(self)  # File ▸ Import…/Export…
         self._quitting = False
         self._tray_hint_shown = False
 
@@ -145,6 +147,9 @@ class MainWindow(QMainWindow):
         for action in (a.add, a.paste):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(a.import_list)
+        file_menu.addAction(a.export_list)
+        file_menu.addSeparator()
         file_menu.addAction(a.settings)
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
@@ -199,6 +204,8 @@ class MainWindow(QMainWindow):
         a = self.commands
         a.add.triggered.connect(lambda: self.show_add_dialog())
         a.paste.triggered.connect(self.paste_urls)
+        a.import_list.triggered.connect(self.lists.ask_import)
+        a.export_list.triggered.connect(self.lists.ask_export)
         a.pause.triggered.connect(lambda: self.controller.pause(self._ids()))
         a.resume.triggered.connect(lambda: self.controller.resume(self._ids()))
         a.pause_all.triggered.connect(self.controller.pause_all)
