@@ -596,3 +596,25 @@ def test_file_menu_imports_and_exports_lists(env: Any, tmp_path: Path) -> None:
     dialog = window.lists.ask_import()
     assert dialog.isVisible()
     dialog.reject()
+
+
+def test_pasting_a_pattern_keeps_it_whole_for_the_dialog(env: Any, qtbot: Any) -> None:
+    window, engine, _ = env
+    clipboard = QGuiApplication.clipboard()
+    for n in range(2):  # two pastes in a row
+        clipboard.setText(f"https://example.com/{{a,b}}/f[1-{n + 2}].bin\nsee https://e.org/x\n")
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        dialog = window.add_dialog
+        assert dialog is not None
+        qtbot.waitUntil(dialog.isVisible)
+        expected = 2 * (n + 2) + 1
+        assert f"{expected} links will be added" in dialog.count_label.text()
+        before = len([c for c in engine.calls if c[0] == "add"])
+        dialog.accept()
+        adds = [c for c in engine.calls if c[0] == "add"][before:]
+        assert [c[1][0] for c in adds][:2] == [
+            "https://example.com/a/f1.bin",
+            "https://example.com/a/f2.bin",
+        ]
+        assert len(adds) == expected

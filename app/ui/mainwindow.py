@@ -42,7 +42,7 @@ from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.controller import AddRequest, Controller
-from app.ui.dialogs.add import AddDialog
+from app.ui.dialogs.add import AddDialog, pasted_links
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
@@ -397,6 +397,10 @@ class MainWindow(QMainWindow):
 
     def paste_urls(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
+        patterned = pasted_links(mime.text()) if mime.hasText() else None
+        if patterned:  # file[001-100].jpg: the dialog expands it and shows the count
+            self.show_add_dialog(patterned)
+            return
         self.offer_urls(drop.read_mime(mime))
 
     def cancel_selected(self) -> None:

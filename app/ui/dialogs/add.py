@@ -35,6 +35,29 @@ from app.ui.widgets import FolderPicker
 MAX_CONNECTIONS = 32
 
 
+def _is_pattern_line(item: str) -> bool:
+    if not item.lower().startswith(("http://", "https://")) or any(c.isspace() for c in item):
+        return False
+    try:
+        return has_pattern(item)
+    except BadInput:
+        return True  # a broken pattern: shown as written, the dialog says what is wrong
+
+
+def pasted_links(text: str) -> list[str] | None:
+    """Pasted text holding URL patterns: the lines for the dialog, patterns as written (the
+    usual link picking would cut `{a,b}` off); None when there are none."""
+    lines: list[str] = []
+    patterned = False
+    for line in text.splitlines():
+        if _is_pattern_line(line.strip()):
+            lines.append(line.strip())
+            patterned = True
+        else:
+            lines.extend(extract_urls(line))
+    return lines if patterned else None
+
+
 def read_links(text: str, patterns: bool = True) -> tuple[list[str], int, str | None]:
     """The dialog's reading of its text: (URLs, lines without a link, a pattern error).
 
@@ -47,14 +70,13 @@ def read_links(text: str, patterns: bool = True) -> tuple[list[str], int, str | 
         item = line.strip()
         if not item:
             continue
-        if patterns and item.lower().startswith(("http://", "https://")) and " " not in item:
+        if patterns and _is_pattern_line(item):
             try:
-                if has_pattern(item):
-                    n = count(item)
-                    if len(urls) + n > MAX_URLS:
-                        return urls, ignored, f"{len(urls) + n:,} links: at most {MAX_URLS:,}"
-                    urls.extend(expand(item))
-                    continue
+                n = count(item)
+                if len(urls) + n > MAX_URLS:
+                    return urls, ignored, f"{len(urls) + n:,} links: at most {MAX_URLS:,}"
+                urls.extend(expand(item))
+                continue
             except BadInput as exc:
                 return urls, ignored, str(exc).split(" (use --globoff")[0]
         found = extract_urls(line)
