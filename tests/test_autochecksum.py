@@ -150,3 +150,20 @@ def test_auto_checksum_can_be_turned_off(server: FaultServer, tmp_path: Path) ->
     job = download(tmp_path, server.url("/o/f.bin"), cfg=settings(auto_checksum=False))
     assert job.state == JobState.COMPLETED and job.checksum is None
     assert not server.requests_for("/o/SHA256SUMS")
+
+
+def test_a_folder_without_sidecars_stops_being_asked(server: FaultServer, tmp_path: Path) -> None:
+    from app.engine.autochecksum import SIDECAR_GIVE_UP, SIDECARS
+
+    for i in range(6):
+        server.add_file(f"/n/f{i}.bin", payload(20 * KIB, seed=70 + i))
+
+    async def body(engine: Engine) -> None:
+        ids = [engine.add(server.url(f"/n/f{i}.bin"), str(tmp_path / "out")).id for i in range(6)]
+        await engine.wait_idle()
+        assert all(engine.job(j).state == JobState.COMPLETED for j in ids)
+
+    run_engine(tmp_path, body, settings(max_concurrent=1))
+    asked = [r for r in server.requests if r.path.endswith(tuple(s for s, _ in SIDECARS))]
+    assert len(asked) == SIDECAR_GIVE_UP * len(SIDECARS)
+    assert len(server.requests_for("/n/SHA256SUMS")) == 1

@@ -29,6 +29,9 @@ CACHE_SECONDS = 600.0  # a batch's lookups share lists fetched in the last ten m
 # (list name, the algorithm it lists); strongest first: the first list naming the file wins
 FOLDER_LISTS = (("SHA512SUMS", "sha512"), ("SHA256SUMS", "sha256"))
 SIDECARS = ((".sha512", "sha512"), (".sha256", "sha256"), (".sha256sum", "sha256"), (".md5", "md5"))
+# After this many files of one folder had no sidecar (and none had one), its other files don't
+# ask: a batch of 500 files from a folder without sidecars would otherwise cost 2,000 404s.
+SIDECAR_GIVE_UP = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +73,7 @@ class ChecksumFinder:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, str | None]] = {}
         self._fetching: dict[str, threading.Lock] = {}
+        self._misses: dict[str, tuple[float, int]] = {}  # folder -> (since, files without)
 
     def get_text(self, url: str, limit: int) -> str | None:
         """The body of a 200 answer of at most `limit` bytes, else None (404, errors, too big)."""
@@ -122,6 +126,8 @@ class ChecksumFinder:
             found = parse_sums(text, names, algo) if text else None
             if found is not None:
                 return Found(found, list_url)
+        if not self._sidecars_worth_asking(folder):
+            return None
         for suffix, algo in SIDECARS:
             if stop.is_set():
                 return None
@@ -129,8 +135,22 @@ class ChecksumFinder:
             text = self.get_text(side, SIDECAR_LIMIT)
             found = parse_sidecar(text, names, algo) if text else None
             if found is not None:
+                with self._lock:
+                    self._misses[folder] = (time.monotonic(), -1)  # this folder has them
                 return Found(found, side)
+        with self._lock:
+            since, misses = self._misses.get(folder, (time.monotonic(), 0))
+            if misses >= 0:
+                self._misses[folder] = (since, misses + 1)
         return None
+
+    def _sidecars_worth_asking(self, folder: str) -> bool:
+        with self._lock:
+            since, misses = self._misses.get(folder, (0.0, 0))
+            if time.monotonic() - since > CACHE_SECONDS:
+                self._misses.pop(folder, None)
+                return True
+            return misses < SIDECAR_GIVE_UP
 
 
 class Lookup:

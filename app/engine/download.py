@@ -1123,7 +1123,8 @@ class Download:
         job = self.job
         if self._finder is None or self._lookup or self._found or self._stored_checksum():
             return
-        if probe.response is not None:
+        # an encoded answer's digest is of the encoded bytes: not comparable to the file's
+        if probe.response is not None and not probe.encoded:
             whole = probe.status == 206 and probe.body_start == 0 and probe.body_end == probe.size
             stated = checksums.from_response_headers(probe.status, probe.response.headers, whole)
             if stated is not None:
