@@ -618,3 +618,15 @@ def test_pasting_a_pattern_keeps_it_whole_for_the_dialog(env: Any, qtbot: Any) -
             "https://example.com/a/f2.bin",
         ]
         assert len(adds) == expected
+
+
+def test_properties_show_the_checksum_and_whether_it_was_verified(env: Any) -> None:
+    window, engine, _ = env
+    job = make_job(98, JobState.COMPLETED, checksum="sha512:" + "cd" * 64)
+    engine._jobs[98] = job
+    window.model.load([*window.model.jobs(), job])
+    dialog = window.show_properties(98)
+    assert dialog is not None
+    text = dialog.sha256_label.text()
+    assert text.startswith("SHA-512 " + "cd" * 64) and "verified" in text
+    dialog.reject()
