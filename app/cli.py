@@ -16,6 +16,7 @@ from typing import TextIO
 
 from app import batch
 from app.engine import naming
+from app.engine.checksums import LABELS
 from app.engine.engine import Engine, check_dest_dir
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind
@@ -553,6 +554,8 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
         if job.error:
             line += f"  ({job.error})"
+        elif job.verified:
+            line += f"  (verified {LABELS.get(job.verified, job.verified)})"
         out.write(line + "\n")
     return EXIT_OK
 

@@ -111,6 +111,8 @@ def test_checksum_flags(server: FaultServer, tmp_path: Path) -> None:
     )
     assert r.returncode == 0, r.stderr
     assert rows(tmp_path / "d")[0]["verified"] == "sha512"
+    listing = tether("list", data=tmp_path / "d").stdout
+    assert "(verified SHA-512)" in listing
     r = tether(
         "get", server.url("/c/f.bin"), "--sha256", sha(data), "--again", "-o", str(out),
         data=tmp_path / "d",
