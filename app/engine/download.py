@@ -94,7 +94,9 @@ class Download:
         self._store = store
         self._settings = settings
         self._global_bucket = bucket
-        self._job_bucket = TokenBucket(job.speed_limit) if job.speed_limit else None
+        # Always there (unlimited costs one attribute read per chunk) so that a limit set while
+        # the job runs applies at once: see set_speed_limit.
+        self._job_bucket = TokenBucket(job.speed_limit)
         self._emit = emit
         self._on_finished = on_finished
         self._reserve_name = reserve_name
@@ -146,6 +148,11 @@ class Download:
         for sock in socks:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def set_speed_limit(self, rate: int | None) -> None:
+        """This job's own limit (None: unlimited), live; safe from any thread."""
+        self.job.speed_limit = rate if rate and rate > 0 else None
+        self._job_bucket.set_rate(self.job.speed_limit)
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)
@@ -839,7 +846,8 @@ class Download:
         lock = self._lock
         stop = self._stop
         write_at = part.write_at
-        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        # Both buckets, even unlimited ones: a limit switched on mid-response must apply now.
+        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None]
         left = body_end - pos  # bytes the body still holds for us
         pause = 0.0
         monotonic = time.monotonic
@@ -1021,7 +1029,8 @@ class Download:
         stop = self._stop
         raw = resp.raw
         size = self._settings.buffer_size
-        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
+        # Both buckets, even unlimited ones: a limit switched on mid-response must apply now.
+        buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None]
         pos = 0
         while not stop.is_set():
             try:
