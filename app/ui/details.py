@@ -174,7 +174,14 @@ class DetailsPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.table.setShowGrid(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        rows = self.table.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no size hints per update
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        cols = self.table.horizontalHeader()
+        cols.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        cols.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.log_view = QPlainTextEdit()
         self.log_view.setObjectName("details_history")
         self.log_view.setReadOnly(True)
@@ -268,7 +275,7 @@ class DetailsPanel(QWidget):
         if self.size_label.text() != text:
             self.size_label.setText(text)
         now = time.monotonic()
-        self.graph.set_samples(self.history.samples(job.id), now)
+        self.graph.set_samples(self.history.samples(job.id), now, view.live)
         self._fill_connections(self.rates.update(view.segments, now, view.live))
 
     def _fill_static(self, job: Job) -> None:
@@ -312,9 +319,10 @@ class DetailsPanel(QWidget):
         }
         for r, row in enumerate(rows):
             length = row.end - row.start
+            start = formatting.size(row.start) if row.start else "0"
             cells = (
-                f"{formatting.size(row.start)} – {formatting.size(row.end)}",
-                f"{formatting.size(row.done)} / {formatting.size(length)}",
+                f"{start} – {formatting.size(row.end)}",
+                f"{formatting.size(row.done)} · {formatting.percent(row.done, length)}",
                 formatting.speed(row.speed) if row.speed is not None else "",
                 states[row.state],
             )

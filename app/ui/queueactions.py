@@ -51,7 +51,7 @@ class QueueActions(QObject):
             self.tr("&Limit Speed"),
             "Ctrl+L",
             self.tr("Switch the total speed limit on or off"),
-            "pause",
+            "limit",
         )
         self.toggle_limit.setCheckable(True)
         self.show_details = make(

@@ -67,16 +67,20 @@ class SpeedGraph(QWidget):
         self.setObjectName("speed_graph")
         self._samples: list[tuple[float, float]] = []
         self._now = 0.0
+        self._live = False
         self.setMinimumSize(200, 90)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:
         return QSize(320, 120)
 
-    def set_samples(self, samples: Sequence[tuple[float, float]], now: float) -> None:
+    def set_samples(
+        self, samples: Sequence[tuple[float, float]], now: float, live: bool = True
+    ) -> None:
+        """`live`: the job runs now (else the right-hand label says it does not)."""
         samples = list(samples)
-        if samples != self._samples or now != self._now:
-            self._samples, self._now = samples, now
+        if samples != self._samples or now != self._now or live != self._live:
+            self._samples, self._now, self._live = samples, now, live
             self.update()
 
     def peak(self) -> float:
@@ -129,7 +133,7 @@ class SpeedGraph(QWidget):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             self.tr("Last minute · scale %1").replace("%1", formatting.size(int(top)) + "/s"),
         )
-        current = self._samples[-1][1] if self._samples else 0.0
+        current = self._samples[-1][1] if self._samples and self._live else 0.0
         painter.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
