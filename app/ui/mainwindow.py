@@ -40,6 +40,7 @@ from app.paths import log_dir, resolve_data_dir
 from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
+from app.ui.addflow import AddFlow, TypeFolderFollower, clipboard_links
 from app.ui.controller import AddRequest, Controller
 from app.ui.dialogs.add import AddDialog
 from app.ui.dialogs.properties import PropertiesDialog
@@ -90,6 +91,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self.extras = WindowExtras(self)  # sidebar, details panel, queue order, column chooser
+        self.add_flow = AddFlow(self)  # duplicate and file-exists questions, type folders
         self.setCentralWidget(self.extras.build_central(self._build_filter_bar(), self.view))
         self.status = QueueStatusBar(self.model)
         self.setStatusBar(self.status)
@@ -362,6 +364,8 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        if urls is None:
+            urls = clipboard_links() or None  # "copy a link, press Ctrl+N"
         dialog = AddDialog(
             self,
             urls=urls,
@@ -372,21 +376,26 @@ class MainWindow(QMainWindow):
         )
         dialog.submitted.connect(self._on_add_submitted)
         dialog.finished.connect(dialog.deleteLater)
+        if dest_dir is None:
+            TypeFolderFollower(dialog, self.options.folder_for)
         self.add_dialog = dialog
         dialog.open()
         return dialog
 
     def _on_add_submitted(self, request: AddRequest) -> None:
         self.ui_state.set_last_dest_dir(request.dest_dir)
-        outcome = self.controller.add(request)
-        if outcome.done:
-            self.select_job(outcome.done[-1])
+        self.add_flow.submit(request)
 
     def offer_urls(self, content: DropContent, dest_dir: str | None = None) -> None:
         """A drop, a paste or a forwarded launch: confirm with the add dialog."""
         note = drop.ignored_note(content)
         if not content.urls:
             self.status.showMessage(note or self.tr("No download links found"), 8000)
+            return
+        if self.options.add_without_asking:
+            self.add_flow.add_without_asking(content.urls, dest_dir)
+            if note:
+                self.status.showMessage(note, 8000)
             return
         self.show_add_dialog(content.urls, note=note, dest_dir=dest_dir)
 
