@@ -173,9 +173,7 @@ def test_several_conflicts_are_asked_one_after_the_other(env: Any, qtbot: Any) -
 def test_add_without_asking_for_drops_and_pastes(env: Any, qtbot: Any, tmp_path: Path) -> None:
     window, engine, store = env
     videos = tmp_path / "videos"
-    options = dataclasses.replace(
-        window.options, add_without_asking=True, folder_video=str(videos)
-    )
+    options = dataclasses.replace(window.options, add_without_asking=True, folder_video=str(videos))
     window.apply_options(options)
     assert store["add_without_asking"] is True
     for n, url in enumerate(("https://e.org/a.mp4", "https://e.org/b.zip"), start=1):
@@ -198,7 +196,7 @@ def test_add_dialog_prefills_from_the_clipboard(env: Any, qtbot: Any) -> None:
         dialog = window.show_add_dialog()
         assert dialog.urls() == [url]
         dialog.reject()
-        qtbot.waitUntil(lambda: not dialog.isVisible())
+        qtbot.waitUntil(lambda d=dialog: not d.isVisible())
     QGuiApplication.clipboard().setText("no links")
     dialog = window.show_add_dialog()
     assert dialog.urls() == []
@@ -208,7 +206,7 @@ def test_add_dialog_prefills_from_the_clipboard(env: Any, qtbot: Any) -> None:
 def test_add_dialog_follows_the_kind_folder_until_the_user_picks(
     env: Any, qtbot: Any, tmp_path: Path
 ) -> None:
-    window, engine, _ = env
+    window, _, _ = env
     music = str(tmp_path / "music")
     window.apply_options(dataclasses.replace(window.options, folder_audio=music))
     for _ in range(2):
