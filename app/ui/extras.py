@@ -6,6 +6,7 @@ Kept out of mainwindow.py, which only creates this object and calls its hooks.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt
@@ -13,9 +14,11 @@ from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
 
 from app.engine.queueorder import Move
 from app.options import Options
+from app.store.models import Job, JobState
 from app.ui.columns import ColumnChooser
 from app.ui.details import DetailsPanel
 from app.ui.filetypes import FileKind
+from app.ui.notify import DesktopNotifier
 from app.ui.proxy import Category
 from app.ui.queueactions import QueueActions, knob_menus
 from app.ui.reorder import RowDragReorder
@@ -45,6 +48,7 @@ class WindowExtras(QObject):
             window.view, window.ui_state.set_header, window.view.apply_default_columns, self
         )
         self.drag = RowDragReorder(window.view, self._drop_rows, self)
+        self.notifier = DesktopNotifier(self)
         self.split_main: QSplitter | None = None
         self.split_details: QSplitter | None = None
 
@@ -89,6 +93,10 @@ class WindowExtras(QObject):
         self.details.configure_requested.connect(self._on_configure)
         w.view.selectionModel().selectionChanged.connect(lambda *_: self.on_selection())
         w.controller.job_log.connect(self.details.append_history)
+        w.tray.desktop_notify = self._desktop_notify
+        w.tray.message_clicked.connect(self._on_balloon_clicked)
+        self.notifier.open_file.connect(w._open_path)
+        self.notifier.open_folder.connect(lambda path: w._open_path(os.path.dirname(path)))
         self.set_options(w.options)
         # The toolbar and the tray get the limit toggle; the menus the rest.
         w.toolbar.insertAction(w.commands.settings, a.toggle_limit)
@@ -189,6 +197,19 @@ class WindowExtras(QObject):
 
     def _on_configure(self, job_id: int, connections: int, limit: int) -> None:
         self.window.controller.configure([job_id], connections=connections, speed_limit=limit)
+
+    # ---- notifications -----------------------------------------------------------------
+
+    def _desktop_notify(self, job: Job, title: str, body: str) -> bool:
+        path = job.path if job.state is JobState.COMPLETED else None
+        return self.notifier.notify(title, body, path)
+
+    def _on_balloon_clicked(self, job: Job | None) -> None:
+        """The tray balloon can't carry buttons: a click shows the file's folder."""
+        if job is not None and job.state is JobState.COMPLETED:
+            self.window._open_path(job.dest_dir)
+        else:
+            self.window.bring_to_front()
 
     # ---- queue order -------------------------------------------------------------------
 
