@@ -9,6 +9,7 @@ selected job, on the model's ~4 Hz progress tick.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,48 +52,44 @@ class ConnectionRow:
 
 
 class ConnectionRates:
-    """Per-connection speed from successive segment snapshots of one job.
+    """Per-connection speed from successive segment snapshots of one job, over the last few
+    seconds (a 250 ms tick alone jumps with every chunk, more so under a speed limit).
 
     A segment is known by its start: a steal shortens the victim's end and adds a new start,
     so keys stay stable while ranges move.
     """
 
+    WINDOW_S = 3.0
+
     def __init__(self) -> None:
-        self._done: dict[int, int] = {}
-        self._speed: dict[int, float] = {}
-        self._at: float | None = None
+        self._samples: dict[int, deque[tuple[float, int]]] = {}
 
     def reset(self) -> None:
-        self._done.clear()
-        self._speed.clear()
-        self._at = None
+        self._samples.clear()
 
     def update(
         self, segments: Sequence[tuple[int, int, int]], now: float, live: bool
     ) -> list[ConnectionRow]:
-        dt = now - self._at if self._at is not None else 0.0
         rows = []
+        seen: dict[int, deque[tuple[float, int]]] = {}
         for start, end, done in sorted(segments):
-            finished = start + done >= end
+            samples = self._samples.get(start) or deque()
+            samples.append((now, done))
+            while len(samples) > 2 and samples[0][0] < now - self.WINDOW_S:
+                samples.popleft()
+            seen[start] = samples
             speed: float | None = None
             if live:
-                before = self._done.get(start)
-                if before is not None and dt > 0:
-                    rate = max(0.0, (done - before) / dt)
-                    # Smoothed: one 250 ms tick alone jumps with every chunk written.
-                    speed = 0.5 * rate + 0.5 * self._speed.get(start, rate)
-                    self._speed[start] = speed
-                else:  # first sight of this range: nothing measured yet
-                    speed = self._speed.get(start, 0.0)
-            if finished:
+                (t0, d0), (t1, d1) = samples[0], samples[-1]
+                speed = max(0.0, (d1 - d0) / (t1 - t0)) if t1 > t0 else 0.0
+            if start + done >= end:
                 state = "done"
             elif not live:
                 state = "stopped"
             else:
                 state = "active" if speed else "waiting"
             rows.append(ConnectionRow(start, end, done, speed, state))
-        self._done = {start: done for start, _end, done in segments}
-        self._at = now
+        self._samples = seen
         return rows
 
 
@@ -180,7 +177,9 @@ class DetailsPanel(QWidget):
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no size hints per update
         rows.setDefaultSectionSize(self.fontMetrics().height() + 6)
         cols = self.table.horizontalHeader()
-        cols.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # The range needs the room; the rest are short and sized to what they hold.
+        cols.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        cols.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         cols.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.log_view = QPlainTextEdit()
         self.log_view.setObjectName("details_history")
@@ -195,8 +194,8 @@ class DetailsPanel(QWidget):
         self.body = QWidget()
         row = QHBoxLayout(self.body)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addLayout(left, 5)
-        row.addWidget(self.tabs, 4)
+        row.addLayout(left, 1)
+        row.addWidget(self.tabs, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(8, 6, 8, 6)
         outer.addWidget(self.empty)
