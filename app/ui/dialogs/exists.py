@@ -9,6 +9,7 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 
 from app.engine.naming import unique_name
+from app.engine.urls import redact
 from app.ui.conflicts import Conflict, ConflictKind
 
 
@@ -44,14 +45,14 @@ class ConflictQuestion(QMessageBox):
         elif conflict.kind is ConflictKind.IN_QUEUE:
             self.setWindowTitle(self.tr("Already in the list"))
             self.setText(self.tr("“%1” is already in the download list.").replace("%1", name))
-            self.setInformativeText(conflict.url)
+            self.setInformativeText(redact(conflict.url))  # no tokens or passwords on screen
             self._add("show", self.tr("Show It"), accept)
             self._add("add", self.tr("Add Again"), QMessageBox.ButtonRole.ActionRole)
             default = "show"
         else:
             self.setWindowTitle(self.tr("Already downloaded"))
             self.setText(self.tr("“%1” was already downloaded.").replace("%1", name))
-            self.setInformativeText(conflict.path or conflict.url)
+            self.setInformativeText(conflict.path or redact(conflict.url))
             self._add("open", self.tr("Open It"), accept)
             self._add("add", self.tr("Download Again"), QMessageBox.ButtonRole.ActionRole)
             default = "open"

@@ -72,10 +72,10 @@ class MoreSettings(QWidget):
             answer_form.addRow(title, combo)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.without_asking)
         layout.addWidget(folders)
         layout.addWidget(answers)
+        layout.addStretch(1)
 
     def apply(self, options: Options) -> Options:
         values: dict[str, object] = {
