@@ -217,6 +217,20 @@ def test_sidebar_choice_is_restored(qtbot: Any, tmp_path: Path) -> None:
     controller.detach()
 
 
+def test_old_active_filter_is_restored_as_all(qtbot: Any, tmp_path: Path) -> None:
+    store = DictStore({"ui.filter_category": "active"})
+    model = JobTableModel()
+    controller = Controller(model)
+    controller.attach(FeatureEngine(sample_jobs(), on_event=controller.on_engine_event))
+    window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
+    qtbot.addWidget(window)
+    assert window.proxy.category() is Category.ALL
+    assert window.extras.sidebar.current_key() is Category.ALL
+    assert len(view_ids(window)) == 5
+    window.request_quit()
+    controller.detach()
+
+
 # ---- queue order -------------------------------------------------------------------------
 
 

@@ -135,7 +135,12 @@ class WindowExtras(QObject):
             kind: FileKind | None = FileKind(ui.kind()) if ui.kind() else None
         except ValueError:
             kind = None
-        self.sidebar.select(kind or self.window.proxy.category())
+        category = self.window.proxy.category()
+        # A kind shows every state; "active" (the old filter bar's) has no place in the sidebar.
+        if kind is not None or not self.sidebar.has(category):
+            category = Category.ALL
+        self.sidebar.select(kind or category)
+        self._on_chosen(category, kind)  # also when the sidebar already showed it
 
     def save(self) -> None:
         ui = self.window.ui_state

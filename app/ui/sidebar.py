@@ -78,6 +78,9 @@ class Sidebar(QTreeWidget):
         self._labels[key] = label
         self._items[key] = item
 
+    def has(self, key: Category | FileKind) -> bool:
+        return key in self._items
+
     def item_for(self, key: Category | FileKind) -> QTreeWidgetItem:
         return self._items[key]
 
