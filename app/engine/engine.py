@@ -23,6 +23,7 @@ from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
+from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
@@ -126,6 +127,15 @@ class Engine:
         jobs, self.problems = self._store.load_jobs()
         for problem in self.problems:
             log.warning("%s", problem)
+        positions = self._store.positions()
+        unplaced: list[tuple[int, int]] = []
+        for job in jobs:
+            if job.id in positions:
+                job.position = positions[job.id]
+            else:  # added by a Tether without queue order: after everything else, by id
+                job.position = max(positions.values(), default=0) + 1 + len(unplaced)
+                unplaced.append((job.id, job.position))
+        self._store.set_positions(unplaced)
         for job in jobs:
             if job.state == JobState.DOWNLOADING:
                 # It was running when the last process stopped (cleanly or not): run it again.
@@ -239,6 +249,8 @@ class Engine:
             sha256=digest,
             speed_limit=speed_limit,
         )
+        job.position = max((j.position for j in self._jobs.values()), default=0) + 1
+        self._store.set_positions([(job.id, job.position)])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
             self._eligible.add(job.id)
@@ -378,9 +390,52 @@ class Engine:
             if job_id in self._running:  # a running download follows its new limit now
                 self._bandwidth.set_own_limit(job_id, job.speed_limit)
                 self._running[job_id].job.speed_limit = job.speed_limit
+        running = self._running.get(job_id)
+        if running is not None:  # its copy of the job is what it writes back
+            running.job.connections = job.connections
         if fields:
             self._store.update_job(job, fields)
             self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    def queue_order(self) -> list[int]:
+        """Every job id in the queue's order: the order queued jobs start in."""
+        return [j.id for j in sorted(self._jobs.values(), key=lambda j: (j.position, j.id))]
+
+    @threadsafe
+    def move(
+        self, job_ids: Iterable[int], move: Move | str, scope: Iterable[int] | None = None
+    ) -> None:
+        """Move jobs up/down one place or to the top/bottom of the queue (relative to `scope`,
+        the jobs the user sees, when given)."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(reorder(self.queue_order(), ids, Move(move), view))
+
+    @threadsafe
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
+    ) -> None:
+        """Place jobs just before another one (None: last): a drag and drop in the list."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(move_before(self.queue_order(), ids, before, view))
+
+    def _set_order(self, order: list[int]) -> None:
+        changed = []
+        for position, job_id in enumerate(order, start=1):
+            job = self._jobs[job_id]
+            if job.position != position:
+                job.position = position
+                changed.append(job)
+        if not changed:
+            return
+        self._store.set_positions((j.id, j.position) for j in changed)
+        for job in changed:
+            running = self._running.get(job.id)
+            if running is not None:  # its own copy is written back when it finishes
+                running.job.position = job.position
+            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+        self._schedule()
 
     @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
@@ -400,8 +455,13 @@ class Engine:
 
     def _dispatch(self, event: EngineEvent) -> None:
         if event.kind == EventKind.CHANGED and event.job is not None:
-            if event.job_id not in self._jobs:
+            current = self._jobs.get(event.job_id)
+            if current is None:
                 return  # a late event from a job already removed
+            if event.job is not current:
+                # A download's copy may predate a move or configure() made while it ran: the
+                # fields the engine owns come from the engine's record.
+                _keep_engine_fields(event.job, current)
             self._jobs[event.job_id] = event.job
         if event.kind == EventKind.LOG and event.job_id not in self._jobs:
             return
@@ -445,7 +505,7 @@ class Engine:
         slots = self._settings.max_concurrent - len(self._running)
         if slots <= 0:
             return
-        for job in sorted(self._jobs.values(), key=lambda j: j.id):
+        for job in sorted(self._jobs.values(), key=lambda j: (j.position, j.id)):
             if slots <= 0:
                 break
             if job.state != JobState.QUEUED or job.id in self._running:
@@ -566,3 +626,10 @@ class Engine:
         if self._eligible is not None:
             self._eligible.discard(job.id)
         self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))
+
+
+def _keep_engine_fields(job: Job, current: Job) -> None:
+    """Copy what only the engine changes (queue place, per-job knobs) onto a download's copy."""
+    job.position = current.position
+    job.connections = current.connections
+    job.speed_limit = current.speed_limit

@@ -313,6 +313,33 @@ class JobStore:
         with self._lock:
             self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
 
+    # ------------------------------------------------------------------ queue order
+    def positions(self) -> dict[int, int]:
+        """Each job's place in the queue (jobs added by an older Tether may be missing)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT job_id, position FROM queue_order").fetchall()
+        return {int(j): int(p) for j, p in rows if isinstance(p, int)}
+
+    def set_positions(self, items: Iterable[tuple[int, int]]) -> None:
+        """Write (job id, position) pairs in one transaction."""
+        rows = list(items)
+        if not rows:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO queue_order (job_id, position) VALUES (?, ?)"
+                    " ON CONFLICT(job_id) DO UPDATE SET position = excluded.position",
+                    rows,
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
     # ------------------------------------------------------------------ history
     def add_log(self, job_id: int, message: str, at: float | None = None) -> None:
         with self._lock:

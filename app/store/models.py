@@ -58,6 +58,7 @@ class Job:
     speed_limit: int | None = None  # bytes/s for this job only; None = unlimited
     finished_at: float | None = None
     segments: list[SegmentRecord] = field(default_factory=list)
+    position: int = 0  # place in the queue's order (kept in the queue_order table)
 
     def snapshot(self) -> Job:
         """A copy safe to hand to another thread (segments are immutable records)."""

@@ -46,6 +46,15 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # The queue's order (moved by the user; the engine starts queued jobs by it). A table of its
+    # own, so the jobs table and its readers stay as they are.
+    """
+    CREATE TABLE queue_order (
+        job_id   INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO queue_order (job_id, position) SELECT id, id FROM jobs;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
