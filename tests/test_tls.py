@@ -1,0 +1,218 @@
+"""Which CAs are trusted: each route (explicit file, REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE,
+SSL_CERT_FILE, the system store through truststore) works, precedence holds, an untrusted
+certificate fails in one clear line, and the SSL context is built once per settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import ssl
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.engine import http, tls
+from app.engine.errors import PermanentError
+from app.store import JobState
+from tests.engine_helpers import FAST, KIB, download, file_sha, payload, sha
+from tests.support.faultserver import FaultServer
+
+trustme = pytest.importorskip("trustme")
+
+CA_VARS = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
+
+@pytest.fixture(scope="module")
+def ca() -> object:
+    return trustme.CA()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in CA_VARS:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def https_server(ca: object) -> Iterator[FaultServer]:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(ctx)  # type: ignore[attr-defined]
+    with FaultServer(ssl_context=ctx) as srv:
+        yield srv
+
+
+def _pem(ca: object, path: Path) -> str:
+    ca.cert_pem.write_to_path(str(path))  # type: ignore[attr-defined]
+    return str(path)
+
+
+# ---------------------------------------------------------------------------- precedence (pure)
+@pytest.mark.parametrize(
+    ("explicit", "env", "expected"),
+    [
+        ("/x.pem", {"REQUESTS_CA_BUNDLE": "/r", "SSL_CERT_FILE": "/s"}, ("file", "/x.pem")),
+        (None, {"REQUESTS_CA_BUNDLE": "/r", "CURL_CA_BUNDLE": "/c"}, ("file", "/r")),
+        (None, {"CURL_CA_BUNDLE": "/c", "SSL_CERT_FILE": "/s"}, ("file", "/c")),
+        (None, {"SSL_CERT_FILE": "/s"}, ("file", "/s")),
+        (
+            None,
+            {"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": " ", "SSL_CERT_FILE": "/s"},
+            ("file", "/s"),
+        ),
+        (None, {"REQUESTS_CA_BUNDLE": "", "CURL_CA_BUNDLE": ""}, ("system", None)),
+        ("", {}, ("system", None)),
+    ],
+)
+def test_trust_precedence(
+    explicit: str | None, env: dict[str, str], expected: tuple[str, str]
+) -> None:
+    trust = tls.choose_trust(explicit, env)
+    assert (trust.kind, trust.path) == expected
+
+
+def test_system_store_is_truststore_and_always_verifies() -> None:
+    truststore = pytest.importorskip("truststore")
+    ctx = tls.build_context(tls.Trust("system"))
+    assert isinstance(ctx, truststore.SSLContext)
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname
+
+
+def test_certifi_when_the_system_store_cannot_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    import truststore
+
+    def broken(*_: object) -> None:
+        raise OSError("no store")
+
+    monkeypatch.setattr(truststore, "SSLContext", broken)
+    ctx = tls.build_context(tls.Trust("system"))
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.get_ca_certs()
+
+
+def test_a_bad_ca_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / "junk.pem").write_text("not a certificate")
+    for path in (tmp_path / "missing.pem", tmp_path / "junk.pem"):
+        with pytest.raises(PermanentError) as err:
+            tls.build_context(tls.Trust("file", str(path), "SSL_CERT_FILE"))
+        assert str(path) in err.value.reason and "SSL_CERT_FILE" in err.value.reason
+        assert "\n" not in err.value.reason
+
+
+# ---------------------------------------------------------------------------- each route, end to end
+def _fetch(tmp_path: Path, srv: FaultServer, verify: bool | str = True) -> tuple[JobState, str]:
+    data = payload(200 * KIB)
+    srv.add_file("/f.bin", data)
+    job = download(tmp_path, srv.url("/f.bin"), cfg=dataclasses.replace(FAST, verify_tls=verify))
+    if job.state == JobState.COMPLETED:
+        assert file_sha(job.path or "") == sha(data)
+    return job.state, job.error or ""
+
+
+@pytest.mark.parametrize("var", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"])
+def test_ca_from_the_environment(
+    var: str, ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    # the higher-precedence variables are set but empty: they must not hide this one
+    for name in CA_VARS[: CA_VARS.index(var)]:
+        clean_env.setenv(name, "")
+    clean_env.setenv(var, _pem(ca, tmp_path / "ca.pem"))
+    state, error = _fetch(tmp_path, https_server)
+    assert state == JobState.COMPLETED, error
+
+
+def test_ssl_cert_file_loses_to_requests_ca_bundle(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    other = trustme.CA()
+    clean_env.setenv("SSL_CERT_FILE", _pem(ca, tmp_path / "ca.pem"))
+    clean_env.setenv("REQUESTS_CA_BUNDLE", _pem(other, tmp_path / "other.pem"))
+    state, error = _fetch(tmp_path, https_server)
+    assert state == JobState.FAILED and error == "the server's TLS certificate is not trusted"
+
+
+def test_explicit_ca_wins_over_the_environment(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    other = trustme.CA()
+    clean_env.setenv("SSL_CERT_FILE", _pem(other, tmp_path / "other.pem"))
+    state, error = _fetch(tmp_path, https_server, verify=_pem(ca, tmp_path / "ca.pem"))
+    assert state == JobState.COMPLETED, error
+
+
+def test_an_explicit_ca_is_the_only_one_trusted(
+    ca: object, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """A given CA file replaces the bundle (as curl --cacert): requests' default certifi bundle
+    is not loaded on top of it."""
+    other = trustme.CA()
+    pem = _pem(other, tmp_path / "other.pem")
+    session = http.new_session(pem)
+    ctx = session.get_adapter("https://x/")._ssl_context  # type: ignore[attr-defined]
+    assert len(ctx.get_ca_certs()) == 1
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to hash a CA folder")
+def test_ca_from_the_system_store(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """A CA installed in the system store (here: OpenSSL's SSL_CERT_DIR, which is what the system
+    store is on Linux) is trusted through truststore, with nothing configured in Tether."""
+    pytest.importorskip("truststore")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    pem = _pem(ca, certs / "ca.pem")
+    digest = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", pem],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (certs / f"{digest}.0").symlink_to(pem)
+    clean_env.setenv("SSL_CERT_DIR", str(certs))
+    state, error = _fetch(tmp_path, https_server)
+    assert state == JobState.COMPLETED, error
+
+
+def test_an_untrusted_certificate_fails_in_one_clear_line(
+    https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    state, error = _fetch(tmp_path, https_server)
+    assert state == JobState.FAILED
+    assert error == "the server's TLS certificate is not trusted"
+    assert https_server.bytes_served("/f.bin") == 0
+
+
+def test_a_bad_ca_bundle_in_the_environment_fails_the_job_clearly(
+    https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    clean_env.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "nope.pem"))
+    state, error = _fetch(tmp_path, https_server)
+    assert state == JobState.FAILED
+    assert "REQUESTS_CA_BUNDLE" in error and "nope.pem" in error and "\n" not in error
+
+
+# ---------------------------------------------------------------------------- cost
+def test_the_context_is_built_once_per_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    built: list[tls.Trust] = []
+    real = tls.build_context
+
+    def counting(trust: tls.Trust) -> ssl.SSLContext:
+        built.append(trust)
+        return real(trust)
+
+    monkeypatch.setattr(tls, "build_context", counting)
+    pool = http.SessionPool()
+    sessions = [pool.acquire(f"https://h{i}.example/f") for i in range(5)]
+    sessions += [pool.bound(None).acquire("https://other.example/f") for _ in range(3)]
+    assert len(built) == 1
+    for s in sessions:
+        pool.release(s, "https://h0.example/f")
+    pool.set_verify(_pem(trustme.CA(), tmp_path / "new.pem"))
+    pool.acquire("https://h9.example/f")
+    pool.acquire("https://h8.example/f")
+    assert len(built) == 2 and built[1].kind == "file"
+    pool.close()
