@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.store import private
 from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
 from app.store.schema import SchemaTooNew, migrate
 
@@ -126,15 +127,25 @@ class JobStore:
         """Open (creating and migrating) the database file; StoreError with one line if we can't."""
         db = Path(path)
         try:
-            db.parent.mkdir(parents=True, exist_ok=True)
+            private.private_dir(db.parent)
         except OSError as exc:
             raise StoreError(f"cannot create data directory {db.parent}: {exc.strerror}") from exc
+        try:
+            # SQLite creates files 0644 & ~umask, and gives -wal/-shm the database's mode:
+            # creating the database 0600 first makes all three private from the first byte.
+            private.private_file(db)
+            for suffix in ("-wal", "-shm", "-journal"):
+                private.tighten(db.with_name(db.name + suffix))
+        except OSError as exc:
+            raise StoreError(f"cannot open database {db}: {exc.strerror}") from exc
         try:
             conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False, timeout=10.0)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {db}: {exc}") from exc
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            # deleted rows (a job's credentials) are overwritten, not left in free pages
+            conn.execute("PRAGMA secure_delete=ON")
             # NORMAL in WAL mode: a commit survives an app crash; fsync at checkpoints. The data
             # file is fsynced before offsets are written, which is what the invariant needs.
             conn.execute("PRAGMA synchronous=NORMAL")
