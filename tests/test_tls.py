@@ -100,7 +100,7 @@ def test_a_bad_ca_file_is_one_clear_line(tmp_path: Path) -> None:
         assert "\n" not in err.value.reason
 
 
-# ---------------------------------------------------------------------------- each route, end to end
+# ------------------------------------------------------------------------ each route, end to end
 def _fetch(tmp_path: Path, srv: FaultServer, verify: bool | str = True) -> tuple[JobState, str]:
     data = payload(200 * KIB)
     srv.add_file("/f.bin", data)
