@@ -29,6 +29,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
     Option("notify", "Notify when a download completes or fails", bool),
     Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
+    # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
+    Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
+    Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
 )
 
 
@@ -42,6 +45,8 @@ class Options:
     minimize_to_tray: bool = False
     notify: bool = True
     stall_timeout: int = 30
+    ca_certificate: str = ""
+    use_netrc: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -50,6 +55,8 @@ class Options:
             connections=self.connections,
             speed_limit=self.speed_limit,
             stall_timeout=float(self.stall_timeout),
+            verify_tls=self.ca_certificate or True,
+            netrc=self.use_netrc,
         )
 
     def resolved_download_dir(self) -> str:

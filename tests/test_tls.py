@@ -216,3 +216,68 @@ def test_the_context_is_built_once_per_settings(
     pool.acquire("https://h8.example/f")
     assert len(built) == 2 and built[1].kind == "file"
     pool.close()
+
+
+# ---------------------------------------------------------------------------- the command line
+def test_cli_ca_certificate(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    from tests.trust_helpers import run_tether
+
+    https_server.add_file("/f.bin", payload(50 * KIB))
+    pem = _pem(ca, tmp_path / "ca.pem")
+    data = tmp_path / "d"
+    r = run_tether("get", https_server.url("/f.bin"), "-o", str(tmp_path / "o"), data=data)
+    assert r.returncode == 1 and "certificate is not trusted" in r.stderr
+    r = run_tether(
+        "get",
+        https_server.url("/f.bin"),
+        "-o",
+        str(tmp_path / "o"),
+        "--ca-certificate",
+        pem,
+        data=data,
+    )
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "o" / "f.bin").exists()
+
+
+def test_cli_add_keeps_the_ca_for_the_window_and_resume(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    from app.options import load_options
+    from app.store import JobStore
+    from tests.trust_helpers import run_tether
+
+    https_server.add_file("/f.bin", payload(50 * KIB))
+    pem = _pem(ca, tmp_path / "ca.pem")
+    data = tmp_path / "d"
+    url = https_server.url("/f.bin")
+    r = run_tether("add", url, "-o", str(tmp_path / "o"), "--ca-certificate", pem, data=data)
+    assert r.returncode == 0, r.stderr
+    store = JobStore.open(data / "tether.sqlite3")
+    options = load_options(store)
+    store.close()
+    assert options.ca_certificate == pem
+    assert options.engine_settings().verify_tls == pem  # what the window runs with
+    r = run_tether("resume", data=data)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("command", ["get", "add", "resume"])
+def test_cli_bad_ca_certificate_is_one_line_and_exit_2(command: str, tmp_path: Path) -> None:
+    from tests.trust_helpers import run_tether
+
+    (tmp_path / "junk.pem").write_text("hello")
+    urls = [] if command == "resume" else ["https://127.0.0.1:1/f"]
+    for bad in (tmp_path / "missing.pem", tmp_path / "junk.pem", tmp_path):
+        r = run_tether(command, *urls, "--ca-certificate", str(bad), data=tmp_path / "d")
+        assert r.returncode == 2, (bad, r.stderr)
+        assert r.stderr.count("\n") == 1 and str(bad) in r.stderr and "Traceback" not in r.stderr
+
+
+def test_get_help_mentions_ca_certificate(tmp_path: Path) -> None:
+    from tests.trust_helpers import run_tether
+
+    r = run_tether("get", "--help", data=tmp_path)
+    assert "--ca-certificate" in r.stdout and "--no-netrc" in r.stdout

@@ -37,7 +37,7 @@ class Trust:
 def choose_trust(explicit: str | None, env: Mapping[str, str]) -> Trust:
     """Apply the precedence above (pure). Empty values count as unset, never as "don't verify"."""
     if explicit:
-        return Trust("file", explicit, "--ca-certificate")
+        return Trust("file", explicit, "--ca-certificate or the CA certificate setting")
     for name in CA_ENV_VARS:
         value = env.get(name, "").strip()
         if value:
