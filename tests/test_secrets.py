@@ -252,3 +252,31 @@ def test_a_recreated_database_never_finds_an_old_keyring_entry(
     fresh.set_credentials(job.id, None)
     assert fresh.secrets.credentials(job.id) is None
     fresh.close()
+
+
+# ---------------------------------------------------------------------------- the engine
+def test_a_new_url_replaces_or_forgets_the_credentials(tmp_path: Path, no_keyring: None) -> None:
+    import asyncio
+
+    from app.engine.engine import Engine
+
+    async def body() -> None:
+        store = JobStore.open(tmp_path / "t.sqlite3")
+        engine = Engine(store)
+        await engine.start()
+        job = engine.add(f"https://alice:{PASSWORD}@host/f", str(tmp_path), start=False)
+        assert job.url == "https://host/f"
+        engine.set_url(job.id, "https://host/g")  # same host, no credentials given: kept
+        assert store.secrets.credentials(job.id) == Credentials("alice", PASSWORD)
+        engine.set_url(job.id, "https://bob:new@host/g")
+        assert engine.job(job.id).url == "https://host/g"
+        assert store.secrets.credentials(job.id) == Credentials("bob", "new")
+        engine.refresh_credentials(job.id, "https://carol:x@host/g")
+        assert store.secrets.credentials(job.id) == Credentials("carol", "x")
+        assert engine.find_unfinished("https://carol:x@host/g", str(tmp_path)) is not None
+        engine.set_url(job.id, "https://mirror.example/g")  # another host: never sent there
+        assert store.secrets.credentials(job.id) is None
+        await engine.shutdown()
+        store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 30))

@@ -27,11 +27,15 @@ def private_dir(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create `path` empty if missing, 0600 from the first instant; tighten it if it exists."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        tighten(path)  # an existing file is never opened for writing here (it may be read-only)
+        return path
     try:
         if _POSIX:
             with contextlib.suppress(OSError):
-                os.fchmod(fd, FILE_MODE)
+                os.fchmod(fd, FILE_MODE)  # the umask can only have removed bits; be explicit
     finally:
         os.close(fd)
     return path
