@@ -7,6 +7,7 @@ unfinished: only in the secret store (the job_secrets table here: no keyring on 
 from __future__ import annotations
 
 import base64
+import json
 import sqlite3
 from pathlib import Path
 
@@ -119,3 +120,27 @@ def test_a_kill_mid_transfer_leaves_the_password_only_as_a_secret_then_nothing(
     assert r.returncode == 0, r.stderr
     assert (out / "big.bin").read_bytes() == expected
     assert _leaks(data) == []
+
+
+def test_with_a_keyring_the_data_folder_never_holds_the_password(
+    server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where a real keyring exists the password is there only, even while the job is unfinished
+    (here: killed mid-transfer), and the keyring entry goes when the job completes."""
+    keyring_file = tmp_path / "keyring.json"
+    monkeypatch.delenv("TETHER_KEYRING")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.filekeyring.FileKeyring")
+    monkeypatch.setenv("TETHER_TEST_KEYRING", str(keyring_file))
+    expected = _serve(server, "/big.bin", 4 * MIB)
+    data = tmp_path / "data"
+    out = tmp_path / "o"
+    url = _url(server, "/big.bin")
+    proc = spawn_tether("get", url, "-o", str(out), "-c", "2", data=data, killpoint="write:2")
+    assert proc.wait(timeout=60) == -9
+    assert PASSWORD in keyring_file.read_text()
+    assert _leaks(data) == []
+    r = run_tether("resume", data=data)
+    assert r.returncode == 0, r.stderr
+    assert (out / "big.bin").read_bytes() == expected
+    assert _leaks(data) == []
+    assert json.loads(keyring_file.read_text()) == {}
