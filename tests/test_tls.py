@@ -197,24 +197,40 @@ def test_a_bad_ca_bundle_in_the_environment_fails_the_job_clearly(
 def test_the_context_is_built_once_per_settings(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, clean_env: pytest.MonkeyPatch
 ) -> None:
+    """A CA file's context: once per settings, shared. The system store's: once per session
+    (its handshake lock must not be shared), never per request or per reuse of a session.
+    The environment is read once per settings either way."""
     built: list[tls.Trust] = []
-    real = tls.build_context
+    decided: list[bool | str] = []
+    real_build, real_trust = tls.build_context, tls.trust_for
 
     def counting(trust: tls.Trust) -> ssl.SSLContext:
         built.append(trust)
-        return real(trust)
+        return real_build(trust)
+
+    def deciding(verify: bool | str, env: object = None) -> tls.Trust:
+        decided.append(verify)
+        return real_trust(verify)
 
     monkeypatch.setattr(tls, "build_context", counting)
-    pool = http.SessionPool()
+    monkeypatch.setattr(tls, "trust_for", deciding)
+    pool = http.SessionPool(_pem(trustme.CA(), tmp_path / "ca.pem"))
     sessions = [pool.acquire(f"https://h{i}.example/f") for i in range(5)]
     sessions += [pool.bound(None).acquire("https://other.example/f") for _ in range(3)]
-    assert len(built) == 1
+    assert len(built) == 1 and len(decided) == 1
     for s in sessions:
         pool.release(s, "https://h0.example/f")
-    pool.set_verify(_pem(trustme.CA(), tmp_path / "new.pem"))
-    pool.acquire("https://h9.example/f")
-    pool.acquire("https://h8.example/f")
-    assert len(built) == 2 and built[1].kind == "file"
+    for _ in range(5):  # idle sessions come back with their context: nothing is built
+        pool.release(pool.acquire("https://h0.example/f"), "https://h0.example/f")
+    assert len(built) == 1
+    pool.set_verify(True)
+    fresh = [pool.acquire(f"https://n{i}.example/f") for i in range(3)]
+    assert [t.kind for t in built[1:]] == ["system"] * 3 and len(decided) == 2
+    for s in fresh:
+        pool.release(s, "https://n0.example/f")
+    for _ in range(5):
+        pool.release(pool.acquire("https://n0.example/f"), "https://n0.example/f")
+    assert len(built) == 4
     pool.close()
 
 
@@ -281,3 +297,67 @@ def test_get_help_mentions_ca_certificate(tmp_path: Path) -> None:
 
     r = run_tether("get", "--help", data=tmp_path)
     assert "--ca-certificate" in r.stdout and "--no-netrc" in r.stdout
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to hash a CA folder")
+def test_a_stuck_handshake_does_not_hold_up_other_servers(
+    ca: object, https_server: FaultServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """truststore's context holds a lock for the whole handshake: shared by every session, one
+    server that never answers the TLS handshake would queue every other handshake behind it."""
+    import asyncio
+    import socket
+    import threading
+
+    from app.engine.engine import Engine
+    from app.store import JobStore
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    pem = _pem(ca, certs / "ca.pem")
+    digest = subprocess.run(
+        ["openssl", "x509", "-hash", "-noout", "-in", pem],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (certs / f"{digest}.0").symlink_to(pem)
+    clean_env.setenv("SSL_CERT_DIR", str(certs))
+    https_server.add_file("/f.bin", payload(100 * KIB))
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    hello = threading.Event()
+    release = threading.Event()
+
+    def swallow() -> None:
+        conn, _ = silent.accept()
+        conn.recv(1)  # the ClientHello has arrived: the client is inside its handshake
+        hello.set()
+        release.wait(60)
+        conn.close()
+
+    threading.Thread(target=swallow, daemon=True).start()
+    stuck_url = f"https://127.0.0.1:{silent.getsockname()[1]}/never.bin"
+    cfg = dataclasses.replace(FAST, connect_timeout=30.0, stall_timeout=30.0)
+
+    async def body() -> None:
+        store = JobStore.open(tmp_path / "d" / "t.sqlite3")
+        engine = Engine(store, cfg)
+        await engine.start()
+        try:
+            engine.add(stuck_url, str(tmp_path / "o1"))
+            await asyncio.to_thread(hello.wait, 10)
+            assert hello.is_set()
+            job = engine.add(https_server.url("/f.bin"), str(tmp_path / "o2"))
+            await asyncio.wait_for(engine.wait_idle([job.id]), 10)
+            assert engine.job(job.id).state == JobState.COMPLETED, engine.job(job.id).error
+        finally:
+            release.set()
+            await engine.shutdown()
+            store.close()
+
+    try:
+        asyncio.run(body())
+    finally:
+        release.set()
+        silent.close()

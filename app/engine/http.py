@@ -127,7 +127,7 @@ def new_session(
 
 
 class _PoolCore:
-    """What every view of one SessionPool shares: idle sessions, the SSL context, a lock."""
+    """What every view of one SessionPool shares: idle sessions, the trust decision, a lock."""
 
     def __init__(self, verify: bool | str, max_idle: int) -> None:
         self.verify = verify
@@ -135,19 +135,33 @@ class _PoolCore:
         self.idle: dict[tuple[str, str], list[requests.Session]] = {}
         self.lock = threading.Lock()
         self.closed = False
+        self.trust: tls.Trust | None = None
         self.context: ssl.SSLContext | None = None
 
     def ssl_context(self) -> ssl.SSLContext:
-        """Built on first use and kept until the settings change (a failure is not cached)."""
+        """The context for a new session; the environment is read once per settings.
+
+        A CA file's context is built once and shared (parsing the file costs ~ms; a plain
+        context needs no lock). The system store's truststore context is made per session
+        instead: it costs ~0.3 ms (the store is consulted at each handshake anyway) but holds a
+        lock for the whole handshake, so one shared context would queue every TLS handshake
+        of the process behind the slowest server (tests/test_tls.py, stuck handshake).
+        A failure is not cached: the next session tries again.
+        """
         with self.lock:
-            ctx = self.context
-            verify = self.verify
-        if ctx is not None:
-            return ctx
-        ctx = tls.build_context(tls.trust_for(verify))
+            verify, trust, ctx = self.verify, self.trust, self.context
+        if trust is None:
+            trust = tls.trust_for(verify)
+        if trust.kind == "system":
+            ctx = tls.build_context(trust)
+        elif ctx is None:
+            ctx = tls.build_context(trust)
+            with self.lock:
+                if self.verify == verify and self.context is None:
+                    self.context = ctx
         with self.lock:
-            if self.verify == verify and self.context is None:
-                self.context = ctx
+            if self.verify == verify and self.trust is None:
+                self.trust = trust
         return ctx
 
 
@@ -205,6 +219,7 @@ class SessionPool:
         core = self._core
         with core.lock:
             core.verify = verify
+            core.trust = None
             core.context = None
             stale = [s for sessions in core.idle.values() for s in sessions]
             core.idle.clear()
