@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.engine import credentials
 from app.engine.credentials import (
@@ -231,3 +233,22 @@ def test_digest_when_the_server_asks_for_it(
     assert job.state == JobState.COMPLETED, job.error
     assert file_sha(job.path or "") == sha(_DigestHandler.body)
     assert any(h and h.startswith("Digest ") for h in _DigestHandler.seen)
+
+
+@given(
+    a=st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5})?", fullmatch=True),
+    b=st.from_regex(r"[a-z][a-z0-9-]{0,10}(\.[a-z]{2,5})?", fullmatch=True),
+    scheme_a=st.sampled_from(["http", "https"]),
+    scheme_b=st.sampled_from(["http", "https"]),
+    port=st.sampled_from(["", ":80", ":443", ":8080"]),
+    path=st.sampled_from(["/", "/f", "/@x", "?u=https://a/"]),
+)
+def test_credentials_never_go_to_another_host(
+    a: str, b: str, scheme_a: str, scheme_b: str, port: str, path: str
+) -> None:
+    origin = f"{scheme_a}://{a}/file"
+    target = f"{scheme_b}://{b}{port}{path}"
+    if a != b:
+        assert not may_send_credentials(origin, target)
+    if scheme_a == "https" and scheme_b == "http":
+        assert not may_send_credentials(origin, target)  # never downgraded to plain http

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.engine import http, tls
 from app.engine.errors import PermanentError
@@ -71,6 +73,26 @@ def test_trust_precedence(
 ) -> None:
     trust = tls.choose_trust(explicit, env)
     assert (trust.kind, trust.path) == expected
+
+
+@given(
+    explicit=st.sampled_from([None, "", "/x.pem"]),
+    env=st.dictionaries(
+        st.sampled_from(["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "OTHER"]),
+        st.sampled_from(["", " ", "/a.pem", "/b.pem"]),
+    ),
+)
+def test_trust_is_the_first_source_that_is_set(explicit: str | None, env: dict[str, str]) -> None:
+    trust = tls.choose_trust(explicit, env)
+    ordered = [("--ca-certificate", explicit or "")] + [
+        (n, env.get(n, "")) for n in tls.CA_ENV_VARS
+    ]
+    first = next(((name, value.strip()) for name, value in ordered if value.strip()), None)
+    if first is None:
+        assert trust.kind == "system" and trust.path is None
+    else:
+        assert trust.kind == "file" and trust.path == first[1]
+        assert first[0] in trust.source
 
 
 def test_system_store_is_truststore_and_always_verifies() -> None:
