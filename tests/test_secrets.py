@@ -124,6 +124,23 @@ def test_secrets_go_when_the_job_completes_or_is_removed(tmp_path: Path, no_keyr
         assert PASSWORD.encode() not in path.read_bytes(), path.name
 
 
+def test_a_kill_between_completion_and_drop_is_swept_on_open(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    db = tmp_path / "t.sqlite3"
+    store = JobStore.open(db)
+    job = store.add_job(f"https://a:{PASSWORD}@h/1", str(tmp_path))
+    store.close()
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("UPDATE jobs SET state = 'completed' WHERE id = ?", (job.id,))  # then SIGKILL
+    conn.close()
+    store = JobStore.open(db)
+    assert store.secrets.credentials(job.id) is None
+    store.close()
+    for path in tmp_path.iterdir():
+        assert PASSWORD.encode() not in path.read_bytes(), path.name
+
+
 def test_an_older_database_has_its_credentials_moved_out_on_open(
     tmp_path: Path, no_keyring: None
 ) -> None:

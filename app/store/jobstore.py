@@ -176,6 +176,7 @@ class JobStore:
         store = cls(conn, db, use_keyring=use_keyring)
         try:
             move_credentials_out(conn, store.secrets)
+            store.secrets.sweep()
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"the database {db} is damaged ({exc})") from exc

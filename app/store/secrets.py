@@ -222,6 +222,17 @@ class SecretStore:
         with contextlib.suppress(Exception):  # already gone, or the keyring is locked
             backend.delete_password(self._service(), f"{job_id}:{kind}")
 
+    def sweep(self) -> None:
+        """Drop what completed jobs still hold: a kill between recording the completion and
+        dropping the secret must not keep it forever (run on open)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT DISTINCT job_id FROM job_secrets"
+                " WHERE job_id IN (SELECT id FROM jobs WHERE state = 'completed')"
+            ).fetchall()
+        for (job_id,) in rows:
+            self.drop(int(job_id))
+
     def scrub(self) -> None:
         """Deleted secrets out of the files: secure_delete zeroed the database pages; a
         TRUNCATE checkpoint moves them into the database and empties the WAL, which still held
