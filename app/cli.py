@@ -185,8 +185,10 @@ def _check_ca_file(text: str | None) -> str | None:
     if text is None:
         return None
     path = os.path.abspath(os.path.expanduser(text))
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         raise CliError(f"--ca-certificate: no such file: {path}")
+    if not os.path.isfile(path):
+        raise CliError(f"--ca-certificate: not a file: {path}")
     if not os.access(path, os.R_OK):
         raise CliError(f"--ca-certificate: cannot read {path}")
     try:
