@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TextIO
 
 from app.engine.engine import Engine, check_dest_dir, check_sha256
-from app.engine.errors import BadInput
+from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
 from app.engine.settings import MAX_CONNECTIONS
+from app.engine.tls import Trust, build_context
 from app.engine.urls import redact, validate_url
 from app.options import load_options
 from app.paths import database_path
@@ -67,6 +68,19 @@ def rate_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _trust_args(sub: argparse.ArgumentParser, *, netrc: bool = True, keep: bool = False) -> None:
+    sub.add_argument(
+        "--ca-certificate",
+        metavar="FILE",
+        help="trust the CA certificates in this PEM file instead of the system's"
+        + (" (kept for this data folder, so the window uses it too)" if keep else ""),
+    )
+    if netrc:
+        sub.add_argument(
+            "--no-netrc", action="store_true", help="don't use ~/.netrc (or $NETRC) credentials"
+        )
+
+
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     get = sub.add_parser("get", help="download URLs now, in the foreground")
@@ -100,6 +114,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
     )
+    _trust_args(get)
 
     add = sub.add_parser("add", help="queue URLs without downloading")
     add.add_argument("urls", nargs="+", metavar="URL")
@@ -111,12 +126,14 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
+    _trust_args(add, netrc=False, keep=True)
 
     resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
+    _trust_args(resume)
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -161,6 +178,24 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }
+
+
+def _check_ca_file(text: str | None) -> str | None:
+    """An absolute path to a readable file of PEM certificates, or CliError (exit 2)."""
+    if text is None:
+        return None
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.exists(path):
+        raise CliError(f"--ca-certificate: no such file: {path}")
+    if not os.path.isfile(path):
+        raise CliError(f"--ca-certificate: not a file: {path}")
+    if not os.access(path, os.R_OK):
+        raise CliError(f"--ca-certificate: cannot read {path}")
+    try:
+        build_context(Trust("file", path, "--ca-certificate"))
+    except PermanentError as exc:
+        raise CliError(exc.reason) from exc
+    return path
 
 
 def _check_urls(urls: Sequence[str]) -> list[str]:
@@ -283,6 +318,7 @@ async def _run_engine(
             existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
+            engine.refresh_credentials(existing.id, url)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
@@ -338,6 +374,11 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")
         changes["max_concurrent"] = args.jobs
+    ca_file = getattr(args, "ca_certificate", None)  # checked by the command already
+    if ca_file:
+        changes["verify_tls"] = ca_file  # this run; `tether add --ca-certificate` keeps it
+    if getattr(args, "no_netrc", False):
+        changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
     return Engine(store, settings, autostart=False)
@@ -345,6 +386,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     urls = _check_urls(args.urls)
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     if args.sha256 and len(urls) > 1:
         raise CliError("--sha256 applies to one URL; give one URL per `tether get --sha256`")
     try:
@@ -365,6 +407,7 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     urls = _check_urls(args.urls)
+    ca_file = _check_ca_file(args.ca_certificate)
     if args.sha256 and len(urls) > 1:
         raise CliError("--sha256 applies to one URL")
     lock = _lock(data_dir)
@@ -377,6 +420,8 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         except BadInput as exc:
             raise CliError(str(exc)) from exc
         n = args.connections or options.connections
+        if ca_file is not None:
+            store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
         for url in urls:
             job = store.add_job(url, dest, state=JobState.QUEUED, connections=n, sha256=digest)
             store.add_log(job.id, f"added {redact(url)}")
@@ -389,6 +434,7 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:

@@ -54,6 +54,9 @@ OPTIONS: tuple[Option, ...] = (
         Option(f"folder_{kind}", f"Folder for {kind} files (empty: the download folder)", str)
         for kind in FILE_KINDS
     ),
+    # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
+    Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
+    Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
 )
 
 
@@ -78,6 +81,8 @@ class Options:
     folder_document: str = ""
     folder_program: str = ""
     folder_image: str = ""
+    ca_certificate: str = ""
+    use_netrc: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -86,6 +91,8 @@ class Options:
             connections=self.connections,
             speed_limit=self.speed_limit,
             stall_timeout=float(self.stall_timeout),
+            verify_tls=self.ca_certificate or True,
+            netrc=self.use_netrc,
         )
 
     def resolved_download_dir(self) -> str:

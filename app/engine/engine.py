@@ -19,6 +19,7 @@ from typing import ParamSpec, TypeVar
 
 from app.engine import naming
 from app.engine.bandwidth import Bandwidth
+from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
@@ -28,6 +29,7 @@ from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
+from app.store.secrets import split_userinfo
 
 log = logging.getLogger("tether.engine")
 
@@ -110,6 +112,7 @@ class Engine:
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
+        self._netrc = NetrcCache(enabled=self._settings.netrc)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
@@ -261,21 +264,19 @@ class Engine:
 
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]  # jobs keep their URL without credentials
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
-            if (
-                job.url == url.strip()
-                and job.dest_dir == directory
-                and job.state != JobState.COMPLETED
-            ):
+            if job.url == url and job.dest_dir == directory and job.state != JobState.COMPLETED:
                 return job
         return None
 
     def find_completed(self, url: str, dest_dir: str) -> Job | None:
         """A completed job for this URL and folder whose file is still there."""
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
             if (
-                job.url == url.strip()
+                job.url == url
                 and job.dest_dir == directory
                 and job.state == JobState.COMPLETED
                 and job.path
@@ -364,11 +365,22 @@ class Engine:
         # a download that has reached its outcome is only winding down: it won't use the URL
         if (d is not None and d.outcome is None) or job.state == JobState.COMPLETED:
             raise BadInput("pause the download before changing its URL")
-        job.url = validate_url(url)
+        new_url = validate_url(url)
+        clean, creds = split_userinfo(new_url)
+        if creds is None and not may_send_credentials(job.url, clean):
+            self._store.set_credentials(job.id, None)  # never for another host
+        job.url = new_url  # the store splits credentials out into the job's secret
         job.final_url = None
         self._store.update_job(job, ["url", "final_url"])
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    @threadsafe
+    def refresh_credentials(self, job_id: int, url: str) -> None:
+        """The user gave this job's URL again with (maybe new) credentials: keep those."""
+        clean, creds = split_userinfo(url.strip())
+        if creds is not None and clean == self.job(job_id).url:
+            self._store.set_credentials(job_id, creds)
 
     @threadsafe
     def configure(
@@ -442,6 +454,8 @@ class Engine:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if settings.netrc != self._settings.netrc:
+            self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
         self._bandwidth.set_global(settings.speed_limit)
         self._schedule()
@@ -527,7 +541,10 @@ class Engine:
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
-            sessions=self._sessions,
+            # this job's credentials ride on its sessions while it holds them (credentials.py)
+            sessions=self._sessions.bound(
+                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
+            ),
         )
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))

@@ -55,6 +55,17 @@ MIGRATIONS: list[str] = [
     );
     INSERT INTO queue_order (job_id, position) SELECT id, id FROM jobs;
     """,
+    # Credentials split out of URLs (and later cookies/headers); value NULL = in the OS keyring.
+    # Rows of older databases whose URLs still carry credentials are moved here on open
+    # (JobStore._move_credentials_out: splitting a URL needs Python, not SQL).
+    """
+    CREATE TABLE job_secrets (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        kind   TEXT    NOT NULL,
+        value  TEXT,
+        PRIMARY KEY (job_id, kind)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
