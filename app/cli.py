@@ -18,9 +18,10 @@ from app import batch
 from app.engine import naming
 from app.engine.checksums import LABELS
 from app.engine.engine import Engine, check_dest_dir
-from app.engine.errors import BadInput
+from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
 from app.engine.settings import MAX_CONNECTIONS
+from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
 from app.inputfile import Entry
 from app.options import load_options
@@ -87,6 +88,19 @@ def _batch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one file)")
 
 
+def _trust_args(sub: argparse.ArgumentParser, *, netrc: bool = True, keep: bool = False) -> None:
+    sub.add_argument(
+        "--ca-certificate",
+        metavar="FILE",
+        help="trust the CA certificates in this PEM file instead of the system's"
+        + (" (kept for this data folder, so the window uses it too)" if keep else ""),
+    )
+    if netrc:
+        sub.add_argument(
+            "--no-netrc", action="store_true", help="don't use ~/.netrc (or $NETRC) credentials"
+        )
+
+
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     get = sub.add_parser("get", help="download URLs now, in the foreground")
@@ -124,6 +138,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
     )
+    _trust_args(get)
 
     add = sub.add_parser("add", help="queue URLs without downloading")
     _batch_args(add)
@@ -134,6 +149,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="folder to save into (default: the configured download folder)",
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
+    _trust_args(add, netrc=False, keep=True)
 
     resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
@@ -141,6 +157,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
     resume.add_argument("--no-auto-checksum", action="store_true")
+    _trust_args(resume)
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -223,6 +240,24 @@ def _entry_dir(entry: Entry, default: str) -> str:
         return check_dest_dir(entry.dir) if entry.dir else default
     except BadInput as exc:
         raise CliError(str(exc)) from exc
+
+
+def _check_ca_file(text: str | None) -> str | None:
+    """An absolute path to a readable file of PEM certificates, or CliError (exit 2)."""
+    if text is None:
+        return None
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.exists(path):
+        raise CliError(f"--ca-certificate: no such file: {path}")
+    if not os.path.isfile(path):
+        raise CliError(f"--ca-certificate: not a file: {path}")
+    if not os.access(path, os.R_OK):
+        raise CliError(f"--ca-certificate: cannot read {path}")
+    try:
+        build_context(Trust("file", path, "--ca-certificate"))
+    except PermanentError as exc:
+        raise CliError(exc.reason) from exc
+    return path
 
 
 # ---------------------------------------------------------------------------- progress
@@ -336,6 +371,7 @@ async def _run_engine(
             existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
+            engine.refresh_credentials(existing.id, url)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
@@ -397,6 +433,11 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")
         changes["max_concurrent"] = args.jobs
+    ca_file = getattr(args, "ca_certificate", None)  # checked by the command already
+    if ca_file:
+        changes["verify_tls"] = ca_file  # this run; `tether add --ca-certificate` keeps it
+    if getattr(args, "no_netrc", False):
+        changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
     return Engine(store, settings, autostart=False)
@@ -404,6 +445,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     try:
         dest = check_dest_dir(args.output_dir or os.getcwd())
     except BadInput as exc:
@@ -450,6 +492,7 @@ def _queue(
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    ca_file = _check_ca_file(args.ca_certificate)
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -458,6 +501,8 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
             dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
         except BadInput as exc:
             raise CliError(str(exc)) from exc
+        if ca_file is not None:
+            store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
         _queue(store, entries, dest, args.connections or options.connections, out)
         return EXIT_OK
     finally:
@@ -506,6 +551,7 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
 
 
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:

@@ -281,7 +281,7 @@ def test_add_dialog_checksum_recognises_the_algorithm(env: Any) -> None:
         ("sha-512=" + "ef" * 64, "sha512", "SHA-512"),
         ("sha1:" + "01" * 20, "sha1", "SHA-1"),
     ):
-        dialog = window.show_add_dialog(["https://example.com/one.iso"])
+        dialog = window.show_add_dialog([f"https://example.com/{algo}.iso"])
         assert dialog.ok_button.isEnabled()
         dialog.checksum.setText("abc")
         assert not dialog.ok_button.isEnabled()
@@ -530,7 +530,7 @@ def test_help_menu_has_log_folder_and_about(
 
 def test_add_dialog_expands_patterns_with_a_count(env: Any) -> None:
     window, engine, _ = env
-    for _ in range(2):  # two batches in a row
+    for n in range(2):  # two batches in a row
         dialog = window.show_add_dialog()
         dialog.urls_edit.setPlainText(
             "https://example.com/img[001-045].jpg\nhttps://example.com/{a,b}.zip\n"
@@ -541,14 +541,16 @@ def test_add_dialog_expands_patterns_with_a_count(env: Any) -> None:
         dialog.urls_edit.setPlainText("https://example.com/[9-1]")
         assert not dialog.ok_button.isEnabled()
         dialog.patterns.setChecked(False)  # taken literally: brackets aren't a link character
-        dialog.urls_edit.setPlainText("https://example.com/img[001-045].jpg\nhttps://e.org/x")
+        dialog.urls_edit.setPlainText(
+            f"https://example.com/{n}/img[001-045].jpg\nhttps://e.org/{n}"
+        )
         assert dialog.ok_button.isEnabled()
         dialog.patterns.setChecked(True)
         assert "46 links will be added" in dialog.count_label.text()
         before = len([c for c in engine.calls if c[0] == "add"])
         dialog.accept()
         adds = [c for c in engine.calls if c[0] == "add"][before:]
-        assert len(adds) == 46 and adds[0][1][0] == "https://example.com/img001.jpg"
+        assert len(adds) == 46 and adds[0][1][0] == f"https://example.com/{n}/img001.jpg"
 
 
 def test_verified_downloads_say_so_in_the_status(env: Any) -> None:
@@ -602,7 +604,9 @@ def test_pasting_a_pattern_keeps_it_whole_for_the_dialog(env: Any, qtbot: Any) -
     window, engine, _ = env
     clipboard = QGuiApplication.clipboard()
     for n in range(2):  # two pastes in a row
-        clipboard.setText(f"https://example.com/{{a,b}}/f[1-{n + 2}].bin\nsee https://e.org/x\n")
+        clipboard.setText(
+            f"https://example.com/{{a,b}}{n}/f[1-{n + 2}].bin\nsee https://e.org/{n}\n"
+        )
         window.view.setFocus()
         qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
         dialog = window.add_dialog
@@ -614,8 +618,8 @@ def test_pasting_a_pattern_keeps_it_whole_for_the_dialog(env: Any, qtbot: Any) -
         dialog.accept()
         adds = [c for c in engine.calls if c[0] == "add"][before:]
         assert [c[1][0] for c in adds][:2] == [
-            "https://example.com/a/f1.bin",
-            "https://example.com/a/f2.bin",
+            f"https://example.com/a{n}/f1.bin",
+            f"https://example.com/a{n}/f2.bin",
         ]
         assert len(adds) == expected
 

@@ -21,14 +21,17 @@ from app.engine import naming
 from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
 from app.engine.checksums import parse_checksum
+from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
+from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
+from app.store.secrets import split_userinfo
 
 log = logging.getLogger("tether.engine")
 
@@ -111,6 +114,7 @@ class Engine:
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
+        self._netrc = NetrcCache(enabled=self._settings.netrc)
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -129,6 +133,15 @@ class Engine:
         jobs, self.problems = self._store.load_jobs()
         for problem in self.problems:
             log.warning("%s", problem)
+        positions = self._store.positions()
+        unplaced: list[tuple[int, int]] = []
+        for job in jobs:
+            if job.id in positions:
+                job.position = positions[job.id]
+            else:  # added by a Tether without queue order: after everything else, by id
+                job.position = max(positions.values(), default=0) + 1 + len(unplaced)
+                unplaced.append((job.id, job.position))
+        self._store.set_positions(unplaced)
         for job in jobs:
             if job.state == JobState.DOWNLOADING:
                 # It was running when the last process stopped (cleanly or not): run it again.
@@ -251,6 +264,8 @@ class Engine:
             speed_limit=speed_limit,
             checksum=expected,
         )
+        job.position = max((j.position for j in self._jobs.values()), default=0) + 1
+        self._store.set_positions([(job.id, job.position)])
         if name:
             job.file_name = self._reserve_name(directory, name, job.id)
             self._store.update_job(job, ["file_name"])
@@ -264,21 +279,19 @@ class Engine:
 
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]  # jobs keep their URL without credentials
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
-            if (
-                job.url == url.strip()
-                and job.dest_dir == directory
-                and job.state != JobState.COMPLETED
-            ):
+            if job.url == url and job.dest_dir == directory and job.state != JobState.COMPLETED:
                 return job
         return None
 
     def find_completed(self, url: str, dest_dir: str) -> Job | None:
         """A completed job for this URL and folder whose file is still there."""
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
             if (
-                job.url == url.strip()
+                job.url == url
                 and job.dest_dir == directory
                 and job.state == JobState.COMPLETED
                 and job.path
@@ -367,11 +380,22 @@ class Engine:
         # a download that has reached its outcome is only winding down: it won't use the URL
         if (d is not None and d.outcome is None) or job.state == JobState.COMPLETED:
             raise BadInput("pause the download before changing its URL")
-        job.url = validate_url(url)
+        new_url = validate_url(url)
+        clean, creds = split_userinfo(new_url)
+        if creds is None and not may_send_credentials(job.url, clean):
+            self._store.set_credentials(job.id, None)  # never for another host
+        job.url = new_url  # the store splits credentials out into the job's secret
         job.final_url = None
         self._store.update_job(job, ["url", "final_url"])
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    @threadsafe
+    def refresh_credentials(self, job_id: int, url: str) -> None:
+        """The user gave this job's URL again with (maybe new) credentials: keep those."""
+        clean, creds = split_userinfo(url.strip())
+        if creds is not None and clean == self.job(job_id).url:
+            self._store.set_credentials(job_id, creds)
 
     @threadsafe
     def configure(
@@ -393,15 +417,60 @@ class Engine:
             if job_id in self._running:  # a running download follows its new limit now
                 self._bandwidth.set_own_limit(job_id, job.speed_limit)
                 self._running[job_id].job.speed_limit = job.speed_limit
+        running = self._running.get(job_id)
+        if running is not None:  # its copy of the job is what it writes back
+            running.job.connections = job.connections
         if fields:
             self._store.update_job(job, fields)
             self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    def queue_order(self) -> list[int]:
+        """Every job id in the queue's order: the order queued jobs start in."""
+        return [j.id for j in sorted(self._jobs.values(), key=lambda j: (j.position, j.id))]
+
+    @threadsafe
+    def move(
+        self, job_ids: Iterable[int], move: Move | str, scope: Iterable[int] | None = None
+    ) -> None:
+        """Move jobs up/down one place or to the top/bottom of the queue (relative to `scope`,
+        the jobs the user sees, when given)."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(reorder(self.queue_order(), ids, Move(move), view))
+
+    @threadsafe
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
+    ) -> None:
+        """Place jobs just before another one (None: last): a drag and drop in the list."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(move_before(self.queue_order(), ids, before, view))
+
+    def _set_order(self, order: list[int]) -> None:
+        changed = []
+        for position, job_id in enumerate(order, start=1):
+            job = self._jobs[job_id]
+            if job.position != position:
+                job.position = position
+                changed.append(job)
+        if not changed:
+            return
+        self._store.set_positions((j.id, j.position) for j in changed)
+        for job in changed:
+            running = self._running.get(job.id)
+            if running is not None:  # its own copy is written back when it finishes
+                running.job.position = job.position
+            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+        self._schedule()
 
     @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if settings.netrc != self._settings.netrc:
+            self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
         self._bandwidth.set_global(settings.speed_limit)
         self._schedule()
@@ -415,8 +484,13 @@ class Engine:
 
     def _dispatch(self, event: EngineEvent) -> None:
         if event.kind == EventKind.CHANGED and event.job is not None:
-            if event.job_id not in self._jobs:
+            current = self._jobs.get(event.job_id)
+            if current is None:
                 return  # a late event from a job already removed
+            if event.job is not current:
+                # A download's copy may predate a move or configure() made while it ran: the
+                # fields the engine owns come from the engine's record.
+                _keep_engine_fields(event.job, current)
             self._jobs[event.job_id] = event.job
         if event.kind == EventKind.LOG and event.job_id not in self._jobs:
             return
@@ -460,7 +534,7 @@ class Engine:
         slots = self._settings.max_concurrent - len(self._running)
         if slots <= 0:
             return
-        for job in sorted(self._jobs.values(), key=lambda j: j.id):
+        for job in sorted(self._jobs.values(), key=lambda j: (j.position, j.id)):
             if slots <= 0:
                 break
             if job.state != JobState.QUEUED or job.id in self._running:
@@ -482,7 +556,12 @@ class Engine:
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
-            sessions=self._sessions,
+            # this job's credentials ride on its sessions while it holds them (credentials.py)
+            sessions=self._sessions.bound(
+                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
+            ),
+            # published checksums are fetched without the job's credentials (a SUMS list is
+            # public where the file is; a 401 there just means "none found")
             finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
@@ -582,3 +661,10 @@ class Engine:
         if self._eligible is not None:
             self._eligible.discard(job.id)
         self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))
+
+
+def _keep_engine_fields(job: Job, current: Job) -> None:
+    """Copy what only the engine changes (queue place, per-job knobs) onto a download's copy."""
+    job.position = current.position
+    job.connections = current.connections
+    job.speed_limit = current.speed_limit

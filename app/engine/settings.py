@@ -24,7 +24,8 @@ class EngineSettings:
     # disk, page cache would otherwise hold gigabytes a crash throws away (and re-downloads).
     max_unsynced: int = 64 * 1024 * 1024
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
-    verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
+    verify_tls: bool | str = True  # True (system store/env, see tls.py) or a CA file; never off
+    netrc: bool = True  # ~/.netrc (or $NETRC) credentials for hosts whose URL has none
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
     # job has none, and verify the file with it.

@@ -59,6 +59,7 @@ class Job:
     finished_at: float | None = None
     checksum: str | None = None  # "algo:hex" (checksums.Checksum's str); verified at the finish
     segments: list[SegmentRecord] = field(default_factory=list)
+    position: int = 0  # place in the queue's order (kept in the queue_order table)
 
     def snapshot(self) -> Job:
         """A copy safe to hand to another thread (segments are immutable records)."""

@@ -46,6 +46,26 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # The queue's order (moved by the user; the engine starts queued jobs by it). A table of its
+    # own, so the jobs table and its readers stay as they are.
+    """
+    CREATE TABLE queue_order (
+        job_id   INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO queue_order (job_id, position) SELECT id, id FROM jobs;
+    """,
+    # Credentials split out of URLs (and later cookies/headers); value NULL = in the OS keyring.
+    # Rows of older databases whose URLs still carry credentials are moved here on open
+    # (JobStore._move_credentials_out: splitting a URL needs Python, not SQL).
+    """
+    CREATE TABLE job_secrets (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        kind   TEXT    NOT NULL,
+        value  TEXT,
+        PRIMARY KEY (job_id, kind)
+    ) WITHOUT ROWID;
+    """,
     # "algo:hex" of any supported algorithm (md5, sha1, sha256, sha512), the user's or one the
     # server published. `sha256` stays, kept in step for sha256, so an older Tether still reads it.
     """

@@ -69,7 +69,7 @@ class ListTransfer(QObject):
             dest_dir=options.resolved_download_dir(),
             connections=options.connections,
             start=options.start_on_add,
-            entries=[(e.dir, e.out, e.checksum) for e in entries],
+            entries={e.url: (e.dir, e.out, e.checksum) for e in entries},
         )
         return list(self._window.controller.add(request).done)
 

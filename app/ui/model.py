@@ -181,6 +181,10 @@ class JobTableModel(QAbstractTableModel):
     def progress_of(self, job_id: int) -> Progress | None:
         return self._progress.get(job_id)
 
+    def progress_snapshot(self) -> dict[int, Progress]:
+        """The latest progress of every running job (read-only: the model owns it)."""
+        return self._progress
+
     def active_count(self) -> int:
         """Jobs queued or downloading: while there are any, progress is worth polling."""
         return self._active
@@ -219,6 +223,8 @@ class JobTableModel(QAbstractTableModel):
         self._progress.clear()
         if self._sort_column >= 0:
             self._rows.sort(key=self._sort_key(self._sort_column), reverse=self._descending())
+        else:
+            self._rows.sort(key=_queue_key)
         self._reindex()
         self.endResetModel()
         self._recount_active()
@@ -259,9 +265,15 @@ class JobTableModel(QAbstractTableModel):
                 if prev.state is not job.state:
                     transitions.append((job, prev.state))
                 changed[job.id] = job
+        moved = self._sort_column < 0 and any(
+            job.position != self._rows[self._row_of[job_id]].position
+            for job_id, job in changed.items()
+        )
         self._apply_removals(removals)
         self._apply_changes(changed)
         self._apply_inserts(list(inserts.values()))
+        if moved:  # unsorted means "in the queue's order", which just changed
+            self.sort(-1, self._sort_order)
         self._recount_active()
         for job, before in transitions:
             self.state_changed.emit(job, before)
@@ -534,11 +546,14 @@ class JobTableModel(QAbstractTableModel):
         about to click until they sort again.
         """
         self._sort_column, self._sort_order = column, order
-        if column < 0 or not 0 <= column < len(Column):
+        if column >= len(Column):
             return
         self.layoutAboutToBeChanged.emit()
         old_ids = [j.id for j in self._rows]
-        self._rows.sort(key=self._sort_key(column), reverse=self._descending())
+        if column < 0:  # no sort column: the queue's order, the order jobs start in
+            self._rows.sort(key=_queue_key)
+        else:
+            self._rows.sort(key=self._sort_key(column), reverse=self._descending())
         self._reindex()
         persistent = self.persistentIndexList()
         if persistent:
@@ -552,6 +567,10 @@ class JobTableModel(QAbstractTableModel):
                     new_to.append(self.index(new_row, idx.column()))
             self.changePersistentIndexList(new_from, new_to)
         self.layoutChanged.emit()
+
+
+def _queue_key(job: Job) -> tuple[int, int]:
+    return (job.position, job.id)
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

@@ -268,6 +268,9 @@ class FileSpec:
     # sent as-is with every file answer (200 and 206), e.g. {"Repr-Digest": "sha-256=:…:"}
     extra_headers: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[RequestLog], None] | None = None
+    # --- access control (off by default) ---
+    auth: str | None = None  # the exact Authorization value required, else 401 Basic challenge
+    set_cookie: str | None = None  # sent as Set-Cookie with every answer for this file
     # --- how often a counted fault has fired (see *_times) ---
     drops: int = 0
     shorts: int = 0
@@ -426,6 +429,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_header(keyword, value)
 
     def end_headers(self) -> None:
+        spec = self.server.owner.files.get(self._log.file or "") if self._log is not None else None
+        if spec is not None and spec.set_cookie is not None:
+            self.send_header("Set-Cookie", spec.set_cookie)
         if self._log is not None:
             self._log.response_headers = Headers(self._resp_headers)
         super().end_headers()
@@ -491,6 +497,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_file(log, spec, head)
 
     def _answer_file(self, log: RequestLog, spec: FileSpec, head: bool) -> None:
+        if spec.auth is not None and log.headers.get("Authorization") != spec.auth:
+            log.faults.append("auth")
+            self._send_simple(
+                log, 401, {"WWW-Authenticate": 'Basic realm="faultserver"'}, head=head
+            )
+            return
         owner = self.server.owner
         with owner._lock:
             data, etag, last_modified = spec.data, spec.etag, spec.last_modified

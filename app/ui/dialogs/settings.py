@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.options import OPTIONS, Options
+from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -103,10 +105,18 @@ class SettingsDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.folder.changed.connect(lambda _t: self.ok_button.setEnabled(bool(self.folder.path())))
 
+        self.more = MoreSettings(options)
+        pages = QTabWidget()
+        general = QWidget()
+        page = QVBoxLayout(general)
+        page.addWidget(downloads)
+        page.addWidget(behaviour)
+        page.addWidget(hint)
+        page.addStretch(1)
+        pages.addTab(general, self.tr("General"))
+        pages.addTab(self.more, self.tr("Adding"))
         layout = QVBoxLayout(self)
-        layout.addWidget(downloads)
-        layout.addWidget(behaviour)
-        layout.addWidget(hint)
+        layout.addWidget(pages)
         layout.addStretch(1)
         layout.addWidget(buttons)
 
@@ -120,7 +130,7 @@ class SettingsDialog(QDialog):
         return spin
 
     def options(self) -> Options:
-        return dataclasses.replace(
+        options = dataclasses.replace(
             self._options,
             download_dir=self.folder.path(),
             max_concurrent=self.max_concurrent.value(),
@@ -130,7 +140,9 @@ class SettingsDialog(QDialog):
             minimize_to_tray=self.minimize_to_tray.isChecked(),
             notify=self.notify.isChecked(),
             auto_checksum=self.auto_checksum.isChecked(),
+            saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
         )
+        return self.more.apply(options)
 
     def accept(self) -> None:
         if not self.folder.path():
