@@ -74,7 +74,9 @@ def rate_arg(text: str) -> int:
 
 def _batch_args(p: argparse.ArgumentParser) -> None:
     """URLs, patterns, lists and a checksum: what `get` and `add` take alike."""
-    p.add_argument("urls", nargs="*", metavar="URL", help="file[001-100].jpg, {a,b} expand")
+    p.add_argument(
+        "urls", nargs="*", metavar="URL", help="links; patterns like f[001-100].jpg, {a,b} expand"
+    )
     p.add_argument(
         "-i",
         "--input-file",

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import requests
 
 from app.engine.checksums import Checksum, parse_sidecar, parse_sums
+from app.engine.errors import DownloadError
 from app.engine.http import SessionPool
 
 log = logging.getLogger("tether.engine")
@@ -77,10 +78,13 @@ class ChecksumFinder:
 
     def get_text(self, url: str, limit: int) -> str | None:
         """The body of a 200 answer of at most `limit` bytes, else None (404, errors, too big)."""
-        session = self._sessions.acquire(url)
+        try:
+            session = self._sessions.acquire(url)
+        except DownloadError:  # e.g. an unusable CA file: the download itself says so
+            return None
         try:
             resp = session.get(url, stream=True, timeout=self._timeout, allow_redirects=True)
-        except requests.RequestException:
+        except (requests.RequestException, ValueError):
             session.close()
             return None
         try:
