@@ -30,6 +30,7 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
+from app.engine.pacing import WINDOW, coalesce_pause
 from app.engine.partfile import PartFile
 from app.engine.ratelimit import TokenBucket
 from app.engine.retry import RetryBudget
@@ -885,9 +886,12 @@ class Download:
                 seg.reserved = pos + take
             got += n
             now = monotonic()
-            if now - since >= 0.25:  # smoothed speed for steal decisions, 4 updates/s
+            if now - since >= WINDOW:  # smoothed speed for steal decisions, 4 updates/s
                 rate = got / (now - since)
                 seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate
+                # Coalesce on slow links only, judged by the rate, never by one read's size:
+                # an HTTPS read is at most one 16 KiB TLS record however fast the link.
+                pause = coalesce_pause(rate)
                 got = 0
                 since = now
             if take > 0:
@@ -906,18 +910,8 @@ class Download:
                         self._await_checkpoint(stop)
             if take < n or pos >= seg.end:
                 return left == 0
-            # Coalesce: a small read means the link is slower than we drain it. Waiting a
-            # little lets the kernel buffer fill, so hundreds of slow connections cost a few
-            # wakeups (and GIL handovers) a second each instead of one per packet. A big read
-            # resets it, so fast links never wait; the wait is cut short by stop().
-            if n < _COALESCE:
-                pause = pause * 2 if pause else _FIRST_PAUSE
-                if pause > _MAX_PAUSE:
-                    pause = _MAX_PAUSE
-                if stop.wait(pause):
-                    return False
-            else:
-                pause = 0.0
+            if pause and stop.wait(pause):  # cut short by stop()
+                return False
         return True
 
     def _await_checkpoint(self, stop: threading.Event) -> None:
@@ -940,6 +934,8 @@ class Download:
                 self._stream_loop(session, part)
             except BaseException as exc:  # handed to the job thread
                 result.append(exc)
+            finally:
+                self._wake.set()  # the supervisor sees the end now, not at its next tick
 
         t = threading.Thread(target=run, name=f"tether-job-{self.job.id}-stream", daemon=True)
         t.start()
@@ -1023,7 +1019,11 @@ class Download:
         size = self._settings.buffer_size
         buckets = [b for b in (self._global_bucket, self._job_bucket) if b is not None and b.rate]
         pos = 0
+        monotonic = time.monotonic
+        since, mark, pause = monotonic(), 0, 0.0
         while not stop.is_set():
+            if pause and stop.wait(pause):  # a slow stream coalesces too (see pacing.py)
+                return
             try:
                 # decode_content: a gzip-encoded plain answer is saved as the file it stands for;
                 # read1 returns what has arrived, so slow streams still show progress.
@@ -1034,6 +1034,10 @@ class Download:
                 raise from_request_exception(exc) from exc
             if not data:
                 return
+            now = monotonic()
+            if now - since >= WINDOW:
+                pause = coalesce_pause((pos + len(data) - mark) / (now - since))
+                since, mark = now, pos + len(data)
             for bucket in buckets:
                 bucket.consume(len(data), stop)
             if stop.is_set():
@@ -1093,13 +1097,6 @@ class Download:
         self._changed("state", "error", "done", "size", "finished_at", "file_name")
         self.outcome = Outcome.COMPLETED
         self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
-
-
-_COALESCE = 64 * 1024  # reads smaller than this trigger a short wait before the next one
-_FIRST_PAUSE = 0.002
-# The pause only grows while reads stay under _COALESCE, i.e. on links slower than
-# _COALESCE/_MAX_PAUSE (128 KB/s); so at most ~2×_COALESCE ever waits in the kernel buffer.
-_MAX_PAUSE = 0.5
 
 
 class _Stopped(Exception):
