@@ -13,7 +13,7 @@ import pytest
 
 from app.engine.settings import EngineSettings
 from app.store import JobState
-from tests.engine_helpers import MIB, download, file_sha, sha
+from tests.engine_helpers import FAST, MIB, download, file_sha, sha
 from tests.support.faultserver import FaultServer
 from tests.trust_helpers import quick_payload
 
@@ -76,3 +76,18 @@ def test_https_stream_without_ranges_runs_at_full_speed(
     assert job.state == JobState.COMPLETED, job.error
     assert file_sha(job.path or "") == sha(data)
     assert len(data) / took > HTTPS_FLOOR, f"{len(data) / took / 1e6:.1f} MB/s"
+
+
+# ---------------------------------------------------------------------------- 416 past the end
+@pytest.mark.parametrize("mode", ["total", "bare"])
+def test_416_to_the_bounded_probe_asks_again_within_the_file(
+    server: FaultServer, tmp_path: Path, mode: str
+) -> None:
+    """httpbin's /range/N answers 416 to `bytes=0-1048575` for a 100 KiB file; curl downloads
+    it, so must we (never "the server cannot serve that range (416)" for a whole file)."""
+    data = quick_payload(100 * 1024, seed=5)
+    server.add_file("/range.bin", data, past_end_416=mode)
+    job = download(tmp_path, server.url("/range.bin"), cfg=FAST)
+    assert job.state == JobState.COMPLETED, job.error
+    assert file_sha(job.path or "") == sha(data)
+    assert any("past_end_416" in r.faults for r in server.requests_for("/range.bin"))

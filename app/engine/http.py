@@ -190,14 +190,26 @@ def probe(
     the answer both describes the file and carries bytes we need. `ranged=False` is for servers
     whose range answers can't be trusted: a plain GET whose body becomes the single stream.
     """
-    stop = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
-    asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged else {}
-    try:
-        resp = session.get(url, headers=asked, stream=True, timeout=timeout, allow_redirects=True)
-    except Exception as exc:
-        raise from_request_exception(exc) from exc
-    status = resp.status_code
-    headers = resp.headers
+    stop: int | None = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
+    while True:
+        asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged and stop is not None else {}
+        try:
+            resp = session.get(
+                url, headers=asked, stream=True, timeout=timeout, allow_redirects=True
+            )
+        except Exception as exc:
+            raise from_request_exception(exc) from exc
+        status = resp.status_code
+        headers = resp.headers
+        if status != 416 or not asked or end is not None:
+            break
+        # Our bounded range may run past the end of a small file, and some servers (httpbin's
+        # /range/N) refuse it whole instead of sending what exists: ask again within the size.
+        retry = range_after_416(start, stop, parse_content_range(headers.get("Content-Range")))
+        if retry is False:
+            break
+        resp.close()
+        stop = retry
     if status >= 400:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         resp.close()
@@ -268,6 +280,20 @@ def probe(
         body_end=body_end,
         body_start=start if status == 206 else 0,
     )
+
+
+def range_after_416(start: int, stop: int | None, answer: object) -> int | bool | None:
+    """After a 416 to the fresh probe's `bytes=start-(stop-1)`: the end to ask instead (pure).
+
+    An int: ask `bytes=start-(int-1)` (the file, per `bytes */total`, ends there); None: ask
+    without a range (no size given); False: the 416 stands (the range really starts past the
+    end, or asking again can't help).
+    """
+    if stop is None:
+        return False
+    if isinstance(answer, UnsatisfiedRange):
+        return answer.total if start < answer.total < stop else False
+    return None if start == 0 and answer is None else False
 
 
 def check_ranged_answer(

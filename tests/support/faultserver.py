@@ -30,6 +30,8 @@ Fault semantics worth knowing:
 * ``if_range=False``: If-Range is ignored and the Range is honoured even when the validator no
   longer matches (the dangerous "splice" server).
 * ``chunked`` and ``no_length`` both ignore Range (200) and send no Accept-Ranges.
+* ``past_end_416`` ("total" or "bare"): a range whose last byte is past the end gets 416 instead
+  of the part that exists (httpbin's /range/N does this), with or without ``bytes */size``.
 * Error answers (``status_sequence``, ``status_always``, ``status_on_range_only``, 404, 416, 500)
   carry ``<html>error</html>`` with a Content-Length and keep the connection alive.
 * ``drop_after``/``short_body``/``stall_after`` fire only when the body is longer than the offset;
@@ -265,6 +267,9 @@ class FileSpec:
     html_200_min_start: int = 0
     status_on_range_only: int | None = None
     head_lies: bool = False
+    # 416 to a range that runs past the end, like httpbin's /range/N: "total" sends
+    # `Content-Range: bytes */size`, "bare" sends no Content-Range at all.
+    past_end_416: str | None = None
     on_request: Callable[[RequestLog], None] | None = None
     # --- how often a counted fault has fired (see *_times) ---
     drops: int = 0
@@ -544,6 +549,12 @@ class _Handler(BaseHTTPRequestHandler):
         if use_range:
             assert rng is not None
             span = rng.resolve(size)
+            if spec.past_end_416 is not None and rng.last is not None and rng.last >= size:
+                log.faults.append("past_end_416")
+                span = None
+                if spec.past_end_416 == "bare":
+                    self._send_simple(log, 416, head=head)
+                    return
             if span is None:
                 headers.append(("Content-Range", f"bytes */{size}"))
                 self._send_simple(log, 416, dict(headers), head=head)
