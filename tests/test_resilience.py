@@ -91,3 +91,44 @@ def test_416_to_the_bounded_probe_asks_again_within_the_file(
     assert job.state == JobState.COMPLETED, job.error
     assert file_sha(job.path or "") == sha(data)
     assert any("past_end_416" in r.faults for r in server.requests_for("/range.bin"))
+
+
+# ---------------------------------------------------------------------------- error lines
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_a_dead_proxy_is_named_without_its_credentials(
+    server: FaultServer, scheme: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.engine import http
+    from app.engine.errors import TransientError, from_request_exception
+
+    port = _free_port()  # nothing listens there
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(f"{scheme.upper()}_PROXY", f"http://bob:hunter2@127.0.0.1:{port}")
+    url = f"{scheme}://127.0.0.1:{server.port}/f.bin"
+    session = http.new_session(url=url)
+    with pytest.raises(Exception) as caught:
+        session.get(url, timeout=(2, 2))
+    err = from_request_exception(caught.value)
+    assert isinstance(err, TransientError)
+    assert err.reason == f"cannot reach the proxy 127.0.0.1:{port} (connection refused)"
+
+
+def test_an_untrusted_certificate_says_how_to_trust_a_ca(
+    https_server: FaultServer, tmp_path: Path
+) -> None:
+    https_server.add_file("/f.bin", b"x" * 1000)
+    job = download(tmp_path, https_server.url("/f.bin"), cfg=FAST)
+    assert job.state == JobState.FAILED
+    assert job.error == (
+        "the server's TLS certificate is not trusted "
+        "(use --ca-certificate FILE, or add the CA to the system store)"
+    )
