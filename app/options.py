@@ -29,6 +29,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
     Option("notify", "Notify when a download completes or fails", bool),
     Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
+    Option(
+        "retry_for",
+        "Seconds to keep retrying a download that gets no further (server down, no network)",
+        int,
+        0,
+        86400,
+    ),
 )
 
 
@@ -42,6 +49,7 @@ class Options:
     minimize_to_tray: bool = False
     notify: bool = True
     stall_timeout: int = 30
+    retry_for: int = 300
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -50,6 +58,7 @@ class Options:
             connections=self.connections,
             speed_limit=self.speed_limit,
             stall_timeout=float(self.stall_timeout),
+            retry_for=float(self.retry_for),
         )
 
     def resolved_download_dir(self) -> str:

@@ -17,7 +17,8 @@ from app.store import Job, JobStore
 KIB = 1024
 MIB = 1024 * 1024
 
-# Small pieces so a 2 MiB file really splits, quick retries, a short stall watchdog.
+# Small pieces so a 2 MiB file really splits, quick retries, a short stall watchdog, and
+# outages given up quickly.
 FAST = EngineSettings(
     connections=4,
     stall_timeout=1.0,
@@ -25,7 +26,8 @@ FAST = EngineSettings(
     checkpoint_interval=0.2,
     min_split=64 * KIB,
     buffer_size=64 * KIB,
-    retry=RetryPolicy(attempts=4, base_delay=0.02, max_delay=0.1, max_retry_after=3.0),
+    retry=RetryPolicy(base_delay=0.02, max_delay=0.1, max_retry_after=3.0),
+    retry_for=2.0,  # an outage (no progress at all) fails after this long
 )
 
 

@@ -30,10 +30,11 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
+from app.engine.outage import OutageClock, gave_up
 from app.engine.pacing import WINDOW, coalesce_pause
 from app.engine.partfile import PartFile
 from app.engine.ratelimit import TokenBucket
-from app.engine.retry import RetryBudget
+from app.engine.retry import backoff_delay
 from app.engine.segments import gaps, plan, steal_cut
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
@@ -54,6 +55,7 @@ class Outcome(enum.StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"
     FAILED = "failed"
+    RETRYING = "retrying"  # an outage ended the run; the engine starts it again at retry_at
 
 
 class _Segment:
@@ -115,7 +117,12 @@ class Download:
         self._sockets_lock = threading.Lock()
         self._part: PartFile | None = None
         self._probe: http.ProbeResult | None = None
-        self._budget = RetryBudget(settings.retry)
+        self._clock = OutageClock(
+            settings.retry_for, job.retry_best, job.retry_since, job.retry_attempts
+        )
+        self._outage: TransientError | None = None  # why every connection is failing
+        self._fetching = 0  # connections working on a range (under _lock)
+        self._down = 0  # of those, how many brought nothing on their last try (under _lock)
         self._rng = random.Random()
         self._speed_samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
         self._active_workers = 0
@@ -226,6 +233,8 @@ class Download:
             self._run()
             if self.outcome is None:
                 self.outcome = Outcome.STOPPED
+        except _Outage as outage:
+            self._after_outage(outage.error)
         except DownloadError as err:
             self._fail(err.reason)
         except Exception as exc:  # a bug must still end as a clear, failed job
@@ -248,10 +257,11 @@ class Download:
         self.error = reason
         self.job.state = JobState.FAILED
         self.job.error = reason
+        self.job.retry_at = None
         with contextlib.suppress(DownloadError):
             self._checkpoint()
         try:
-            self._changed("state", "error", "done")
+            self._changed("state", "error", "done", "retry_at")
         except Exception:
             log.exception("job %d: could not record failure", self.job.id)
         self._log(f"failed: {reason}")
@@ -274,9 +284,11 @@ class Download:
                     self._transfer_ranged()
                 if self._stop.is_set():
                     with self._lock:
-                        fatal = self._fatal
+                        fatal, outage = self._fatal, self._outage
                     if fatal is not None:
                         raise fatal
+                    if outage is not None and self.stop_reason is None:
+                        raise _Outage(outage)
                     self._checkpoint()
                     return
                 self._finish()
@@ -303,7 +315,6 @@ class Download:
                 self._log(f"starting over from 0: {err.reason}")
                 self._discard_partial()
                 self._reset_run_state()
-                self._budget = RetryBudget(self._settings.retry)
 
     def _adopt_renamed_file(self) -> bool:
         """A crash between the final rename and recording 'completed' leaves the whole file
@@ -345,6 +356,7 @@ class Download:
         self._wake.clear()
         with self._lock:
             self._fatal = None
+            self._outage = None
 
     # ------------------------------------------------------------------ probe + plan
     def _session(self) -> requests.Session:
@@ -353,40 +365,26 @@ class Download:
     def _give_back(self, session: requests.Session) -> None:
         self._sessions.release(session, self.job.final_url or self.job.url)
 
-    def _probe_with_retry(self, force_stream: bool) -> http.ProbeResult:
+    def _probe_file(self, force_stream: bool) -> http.ProbeResult:
         session = self._session()
         url = self.job.url
         try:
-            while True:
-                try:
-                    start, end = self._probe_span()
-                    result = http.probe(
-                        session,
-                        url,
-                        self._timeout(),
-                        ranged=not force_stream,
-                        start=start,
-                        end=end,
-                    )
-                    self._probe_session = session
-                    return result
-                except http.RangesBroken:
-                    if force_stream:
-                        raise PermanentError("the server's answers are malformed") from None
-                    raise
-                except http.RangeNotSatisfiable as err:
-                    result = self._after_416(url, err)
-                    self._probe_session = session
-                    return result
-                except TransientError as err:
-                    delay = self._budget.on_failure(self.done_bytes(), err.retry_after)
-                    if delay is None:
-                        raise PermanentError(
-                            f"{err.reason} (gave up after {self._budget.used} retries)"
-                        ) from err
-                    self._log(f"{err.reason}; retrying in {delay:.0f} s")
-                    if self._stop.wait(delay):
-                        raise _Stopped() from None
+            try:
+                start, end = self._probe_span()
+                result = http.probe(
+                    session, url, self._timeout(), ranged=not force_stream, start=start, end=end
+                )
+            except http.RangesBroken:
+                if force_stream:
+                    raise PermanentError("the server's answers are malformed") from None
+                raise
+            except http.RangeNotSatisfiable as err:
+                result = self._after_416(url, err)
+            except TransientError as err:
+                # Nothing gets through: end the run, free the slot, try again later.
+                raise _Outage(err) from err
+            self._probe_session = session
+            return result
         except BaseException:
             self._give_back(session)
             raise
@@ -432,10 +430,7 @@ class Download:
             job.state = JobState.DOWNLOADING
             job.error = None
             self._changed("state", "error")
-        try:
-            probe = self._probe_with_retry(force_stream)
-        except _Stopped:
-            return
+        probe = self._probe_file(force_stream)
         self._probe = probe
         if probe.status == 206 and probe.size is not None:
             self._ranged_size = probe.size
@@ -469,6 +464,7 @@ class Download:
                 job.segments = []
                 job.done = 0
                 fresh = True
+                self._clock.reset()
 
         job.final_url = probe.final_url
         job.size = probe.size
@@ -543,6 +539,7 @@ class Download:
         self._stream_done = 0
         self.job.segments = []
         self.job.done = 0
+        self._clock.reset()
         if self._probe is not None:
             self._probe.close()
             self._probe = None
@@ -582,7 +579,11 @@ class Download:
         self.job.done = done
 
     def _sample_speed(self) -> None:
-        self._speed_samples.append((time.monotonic(), self.done_bytes()))
+        done = self.done_bytes()
+        self._speed_samples.append((time.monotonic(), done))
+        if done > self._clock.best:  # further than ever: any outage is over
+            with self._lock:
+                self._clock.progressed(done)
 
     def _supervise(self, threads: list[threading.Thread]) -> None:
         """The job thread's loop while workers run: checkpoints and speed samples."""
@@ -786,39 +787,100 @@ class Download:
     def _fetch_segment(
         self, wid: int, session: requests.Session, seg: _Segment, part: PartFile, buf: bytearray
     ) -> None:
-        while not self._stop.is_set():
-            pos = seg.start + seg.done
-            if pos >= seg.end:
-                return
-            resp: requests.Response | None = None
-            complete = False
-            try:
-                resp, body_end = self._open_range(session, pos, seg.end)
-                seg.req_end = body_end
-                self._register(wid, resp)
-                complete = self._read_body(resp, seg, pos, body_end, part, buf)
-            except TransientError as err:
-                if self._stop.is_set():
+        down = False  # our last try brought nothing (counted in self._down)
+        failures = 0  # tries in a row that brought nothing: sets the backoff
+        with self._lock:
+            self._fetching += 1
+        try:
+            while not self._stop.is_set():
+                pos = seg.start + seg.done
+                if pos >= seg.end:
                     return
-                self._retry_wait(err)
-            except (OSError, requests.RequestException) as exc:
-                if self._stop.is_set():
-                    return
-                self._retry_wait(from_request_exception(exc))
-            finally:
-                self._unregister(wid)
-                if resp is not None:
-                    _finish_response(resp, complete)
+                resp: requests.Response | None = None
+                complete = False
+                try:
+                    resp, body_end = self._open_range(session, pos, seg.end)
+                    if down:  # the server answers again
+                        with self._lock:
+                            self._down -= 1
+                        down = False
+                    seg.req_end = body_end
+                    self._register(wid, resp)
+                    complete = self._read_body(resp, seg, pos, body_end, part, buf)
+                except (TransientError, OSError, requests.RequestException) as exc:
+                    if self._stop.is_set():
+                        return
+                    err = from_request_exception(exc)
+                    if not isinstance(err, TransientError):
+                        raise err from exc
+                    progressed = seg.start + seg.done > pos
+                    failures = 1 if progressed else failures + 1
+                    down = self._connection_failed(err, progressed, down, failures)
+                finally:
+                    self._unregister(wid)
+                    if resp is not None:
+                        _finish_response(resp, complete)
+        finally:
+            with self._lock:
+                self._fetching -= 1
+                self._down -= int(down)
 
-    def _retry_wait(self, err: DownloadError) -> None:
-        retry_after = err.retry_after if isinstance(err, TransientError) else None
-        if not isinstance(err, TransientError):
-            raise err
-        delay = self._budget.on_failure(self.done_bytes(), retry_after)
-        if delay is None:
-            raise PermanentError(f"{err.reason} (gave up after {self._budget.used} retries)")
+    def _connection_failed(
+        self, err: TransientError, progressed: bool, was_down: bool, failures: int
+    ) -> bool:
+        """One connection's try failed; returns whether it is down (the try brought nothing).
+
+        When every working connection is down, or nothing got further for `retry_for`, that is
+        an outage: the run ends once (one event, not one failure per connection) and the job
+        waits as `retrying` without its slot. Otherwise this connection waits and tries again
+        while the others carry on.
+        """
+        now = time.time()
+        down = not progressed
+        with self._lock:
+            self._down += int(down) - int(was_down)
+            if down:
+                self._clock.failed(now)
+            outage = down and (self._down >= self._fetching or self._clock.expired(now))
+            if outage and self._outage is None:
+                self._outage = err
+        if outage:
+            self._halt()
+            return down
+        delay = backoff_delay(failures, self._settings.retry, err.retry_after, self._rng)
         self._log(f"{err.reason}; retrying in {delay:.1f} s")
         self._stop.wait(delay)
+        return down
+
+    def _after_outage(self, err: TransientError) -> None:
+        """Nothing gets through: keep the checkpoint, give the slot back, try again later,
+        or fail with one line once `retry_for` has passed without getting further."""
+        now = time.time()
+        job, clock = self.job, self._clock
+        with contextlib.suppress(DownloadError):
+            self._checkpoint()
+        with self._lock:
+            clock.progressed(self.done_bytes())
+            clock.ended_run(now)
+        if clock.expired(now):
+            self._fail(gave_up(err.reason, now - (clock.since or now)))
+            return
+        job.retry_at = clock.next_try(now, self._settings.retry, err.retry_after, self._rng)
+        job.retry_since, job.retry_attempts, job.retry_best = (
+            clock.since,
+            clock.attempts,
+            clock.best,
+        )
+        job.state = JobState.RETRYING
+        job.error = err.reason
+        self.outcome = Outcome.RETRYING
+        try:
+            self._changed("state", "error", "done", *_CLOCK_FIELDS)
+        except Exception:
+            log.exception("job %d: could not record the outage", job.id)
+        self._log(
+            f"{err.reason}; trying again in {job.retry_at - now:.0f} s (attempt {clock.attempts})"
+        )
 
     def _read_body(
         self,
@@ -956,9 +1018,22 @@ class Download:
         return session if isinstance(session, requests.Session) else self._session()
 
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
+        with self._lock:
+            self._fetching += 1
+        try:
+            self._stream_tries(session, part)
+        finally:
+            with self._lock:
+                self._fetching -= 1
+                self._down = 0
+
+    def _stream_tries(self, session: requests.Session, part: PartFile) -> None:
         job = self.job
         first = True
+        down = False
+        failures = 0
         while not self._stop.is_set():
+            best = self._clock.best  # a try that gets further than this made progress
             resp: requests.Response | None = None
             if first:
                 probe = self._probe
@@ -993,21 +1068,17 @@ class Download:
             except TransientError as err:
                 if self._stop.is_set():
                     return
-                progress = self._stream_done
-                delay = self._budget.on_failure(progress, err.retry_after)
-                if delay is None:
-                    raise PermanentError(
-                        f"{err.reason} (gave up after {self._budget.used} retries)"
-                    ) from err
-                self._log(
-                    f"{err.reason}; this server cannot resume, starting again from 0 in "
-                    f"{delay:.1f} s"
-                )
+                # Only getting further than ever counts: a server that always cuts the stream
+                # at the same byte is an outage that ends, not a loop.
+                progressed = self._stream_done > best
+                with self._lock:
+                    self._clock.progressed(self._stream_done)
+                failures = 1 if progressed else failures + 1
+                self._log(f"{err.reason}; this server cannot resume: starting again from 0")
                 self._stream_done = 0
                 self._durable = 0
                 part.truncate(0)
-                if self._stop.wait(delay):
-                    return
+                down = self._connection_failed(err, progressed, down, failures)
             finally:
                 self._unregister(0)
                 if resp is not None:
@@ -1093,14 +1164,23 @@ class Download:
         job.done = job.size
         job.finished_at = time.time()
         job.segments = []
+        job.retry_at = job.retry_since = None
+        job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], job.done)
-        self._changed("state", "error", "done", "size", "finished_at", "file_name")
+        self._changed("state", "error", "done", "size", "finished_at", "file_name", *_CLOCK_FIELDS)
         self.outcome = Outcome.COMPLETED
         self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
 
 
-class _Stopped(Exception):
-    """Internal: a wait was cut short by stop()."""
+_CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
+
+
+class _Outage(Exception):
+    """Internal: every connection is failing (or nothing got further for retry_for)."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(error.reason)
+        self.error = error
 
 
 class _Incomplete(Exception):

@@ -25,6 +25,9 @@ class EngineSettings:
     max_unsynced: int = 64 * 1024 * 1024
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
     verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
+    # How long a job keeps trying through an outage (server restart, network loss) without
+    # getting further than it ever was, before it fails; across runs and app restarts.
+    retry_for: float = 300.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def clamp_connections(self, n: int | None) -> int:

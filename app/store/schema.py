@@ -46,6 +46,13 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: the outage clock of a retrying job (see app/engine/outage.py)
+    """
+    ALTER TABLE jobs ADD COLUMN retry_at REAL;
+    ALTER TABLE jobs ADD COLUMN retry_since REAL;
+    ALTER TABLE jobs ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN retry_best INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
