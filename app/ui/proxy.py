@@ -1,4 +1,4 @@
-"""Filtering of the queue (All / Active / Completed / Failed and a search text) for the view."""
+"""Filtering of the queue (All / Active / Completed / Failed / Cancelled, and a search text)."""
 
 from __future__ import annotations
 
@@ -14,16 +14,21 @@ from app.ui.model import STATE_ROLE, JobTableModel, display_name
 
 class Category(enum.Enum):
     ALL = "all"
-    ACTIVE = "active"  # queued, downloading or paused: not finished either way
+    ACTIVE = "active"  # queued, downloading, retrying or paused: not finished either way
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
+ACTIVE_FILTER_STATES = frozenset(
+    {JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING, JobState.PAUSED}
+)
 _STATES: dict[Category, frozenset[JobState] | None] = {
     Category.ALL: None,
-    Category.ACTIVE: frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED}),
+    Category.ACTIVE: ACTIVE_FILTER_STATES,
     Category.COMPLETED: frozenset({JobState.COMPLETED}),
     Category.FAILED: frozenset({JobState.FAILED}),
+    Category.CANCELLED: frozenset({JobState.CANCELLED}),
 }
 
 
