@@ -299,9 +299,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # FaultServer joins its own threads with a deadline
 
-    def __init__(self, owner: FaultServer, host: str) -> None:
+    def __init__(self, owner: FaultServer, host: str, port: int = 0) -> None:
         self.owner = owner
-        super().__init__((host, 0), _Handler)
+        super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup: skip it.
@@ -809,11 +809,13 @@ class FaultServer:
         if self.raise_errors and exc_type is None and self.errors:
             raise AssertionError(f"FaultServer had internal errors: {self.errors!r}")
 
-    def start(self) -> None:
+    def start(self, port: int = 0) -> None:
+        """Listen on ``port`` (0: a free one). After ``stop()``, ``start(self.port)`` brings the
+        same server back on the same address, like a restarted server (refused meanwhile)."""
         if self._httpd is not None:
             raise RuntimeError("FaultServer already started")
         self._stopping.clear()
-        self._httpd = _Server(self, self.host)
+        self._httpd = _Server(self, self.host, port)
         self.port = self._httpd.server_port
         scheme = "https" if self.ssl_context is not None else "http"
         self.base_url = f"{scheme}://{self.host}:{self.port}"
