@@ -179,3 +179,69 @@ def test_get_again_is_idempotent(server: FaultServer, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x.bin"]
     assert tether(*args, "--again", data=tmp_path / "d").returncode == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x (1).bin", "x.bin"]
+
+
+def _dead_url() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}/f.bin"  # nothing listens there now
+
+
+def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(tmp_path: Path) -> None:
+    url = _dead_url()
+    t0 = time.monotonic()
+    r = tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "1", data=tmp_path / "d")
+    assert time.monotonic() - t0 >= 1
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"tether: {url}: connection refused by the server (kept trying")
+    r = tether("get", url, "--retry-for", "86401", data=tmp_path / "d")
+    assert r.returncode == 2 and "86400" in r.stderr
+
+
+def test_list_shows_a_retrying_job(tmp_path: Path) -> None:
+    url = _dead_url()
+    data = tmp_path / "d"
+    proc = start_tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "120", data=data)
+    try:
+        deadline = time.monotonic() + 30
+        row: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            r = tether("list", "--json", data=data)
+            rows = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else []
+            if rows and rows[0]["state"] == "retrying":
+                row = rows[0]
+                break
+            time.sleep(0.1)  # polling another process's database, with a deadline
+        assert row, "the job never showed as retrying"
+        assert row["error"] == "connection refused by the server"
+        assert isinstance(row["retry_attempts"], int) and row["retry_attempts"] >= 1
+        assert isinstance(row["retry_at"], float)
+        text = tether("list", data=data).stdout
+        assert "retrying" in text and "connection refused by the server (attempt" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def test_retry_text_for_the_progress_line() -> None:
+    from app.cli import retry_text
+    from app.store.models import Job, JobState
+
+    job = Job(
+        id=1,
+        url="http://x/f",
+        dest_dir="/tmp",
+        state=JobState.RETRYING,
+        added_at=0.0,
+        error="connection refused by the server",
+        retry_at=1017.2,
+        retry_attempts=3,
+    )
+    assert retry_text(job, 1000.0) == (
+        "retrying in 17 s — connection refused by the server (attempt 3)"
+    )
