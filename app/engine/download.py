@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno
-import hashlib
 import logging
 import os
 import random
@@ -30,9 +29,11 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
-from app.engine.outage import OutageClock, gave_up
+from app.engine.outage import ConnectionHealth, OutageClock
 from app.engine.pacing import WINDOW, coalesce_pause
 from app.engine.partfile import PartFile
+from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces these
+from app.engine.partfile import sha256_of as _sha256_of
 from app.engine.ratelimit import TokenBucket
 from app.engine.retry import backoff_delay
 from app.engine.segments import gaps, plan, steal_cut
@@ -121,8 +122,7 @@ class Download:
             settings.retry_for, job.retry_best, job.retry_since, job.retry_attempts
         )
         self._outage: TransientError | None = None  # why every connection is failing
-        self._fetching = 0  # connections working on a range (under _lock)
-        self._down = 0  # of those, how many brought nothing on their last try (under _lock)
+        self._health = ConnectionHealth()  # under _lock
         self._rng = random.Random()
         self._speed_samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
         self._active_workers = 0
@@ -787,10 +787,10 @@ class Download:
     def _fetch_segment(
         self, wid: int, session: requests.Session, seg: _Segment, part: PartFile, buf: bytearray
     ) -> None:
-        down = False  # our last try brought nothing (counted in self._down)
+        down = False  # our last try brought nothing (counted in self._health)
         failures = 0  # tries in a row that brought nothing: sets the backoff
         with self._lock:
-            self._fetching += 1
+            self._health.working += 1
         try:
             while not self._stop.is_set():
                 pos = seg.start + seg.done
@@ -802,7 +802,7 @@ class Download:
                     resp, body_end = self._open_range(session, pos, seg.end)
                     if down:  # the server answers again
                         with self._lock:
-                            self._down -= 1
+                            self._health.down -= 1
                         down = False
                     seg.req_end = body_end
                     self._register(wid, resp)
@@ -819,29 +819,25 @@ class Download:
                 finally:
                     self._unregister(wid)
                     if resp is not None:
-                        _finish_response(resp, complete)
+                        http.finish_response(resp, complete)
         finally:
             with self._lock:
-                self._fetching -= 1
-                self._down -= int(down)
+                self._health.working -= 1
+                self._health.down -= int(down)
 
     def _connection_failed(
         self, err: TransientError, progressed: bool, was_down: bool, failures: int
     ) -> bool:
         """One connection's try failed; returns whether it is down (the try brought nothing).
-
-        When every working connection is down, or nothing got further for `retry_for`, that is
-        an outage: the run ends once (one event, not one failure per connection) and the job
-        waits as `retrying` without its slot. Otherwise this connection waits and tries again
-        while the others carry on.
-        """
+        Every working connection down (or no progress for retry_for) is an outage: the run ends
+        once, not once per connection. Otherwise this one waits and tries again."""
         now = time.time()
         down = not progressed
         with self._lock:
-            self._down += int(down) - int(was_down)
+            all_down = self._health.failed(was_down, down)
             if down:
                 self._clock.failed(now)
-            outage = down and (self._down >= self._fetching or self._clock.expired(now))
+            outage = all_down or (down and self._clock.expired(now))
             if outage and self._outage is None:
                 self._outage = err
         if outage:
@@ -860,17 +856,14 @@ class Download:
         with contextlib.suppress(DownloadError):
             self._checkpoint()
         with self._lock:
-            clock.progressed(self.done_bytes())
-            clock.ended_run(now)
-        if clock.expired(now):
-            self._fail(gave_up(err.reason, now - (clock.since or now)))
+            at, line = clock.after_run(
+                self.done_bytes(), now, err.reason, err.retry_after, self._settings.retry, self._rng
+            )
+        if at is None:
+            self._fail(line)
             return
-        job.retry_at = clock.next_try(now, self._settings.retry, err.retry_after, self._rng)
-        job.retry_since, job.retry_attempts, job.retry_best = (
-            clock.since,
-            clock.attempts,
-            clock.best,
-        )
+        job.retry_at, job.retry_since = at, clock.since
+        job.retry_attempts, job.retry_best = clock.attempts, clock.best
         job.state = JobState.RETRYING
         job.error = err.reason
         self.outcome = Outcome.RETRYING
@@ -997,6 +990,8 @@ class Download:
             except BaseException as exc:  # handed to the job thread
                 result.append(exc)
             finally:
+                with self._lock:
+                    self._health = ConnectionHealth()
                 self._wake.set()  # the supervisor sees the end now, not at its next tick
 
         t = threading.Thread(target=run, name=f"tether-job-{self.job.id}-stream", daemon=True)
@@ -1018,20 +1013,12 @@ class Download:
         return session if isinstance(session, requests.Session) else self._session()
 
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
-        with self._lock:
-            self._fetching += 1
-        try:
-            self._stream_tries(session, part)
-        finally:
-            with self._lock:
-                self._fetching -= 1
-                self._down = 0
-
-    def _stream_tries(self, session: requests.Session, part: PartFile) -> None:
         job = self.job
         first = True
         down = False
         failures = 0
+        with self._lock:
+            self._health.working = 1
         while not self._stop.is_set():
             best = self._clock.best  # a try that gets further than this made progress
             resp: requests.Response | None = None
@@ -1185,45 +1172,3 @@ class _Outage(Exception):
 
 class _Incomplete(Exception):
     """Internal: the workers ended with bytes missing; resume from the last checkpoint."""
-
-
-def _finish_response(resp: requests.Response, complete: bool) -> None:
-    """Give a fully read connection back for keep-alive; drop one cut short."""
-    if complete:
-        fp = getattr(resp.raw, "_fp", None)
-        try:
-            if fp is not None and getattr(fp, "length", None) not in (None, 0):
-                # we read the body ourselves: tell http.client it's over so the socket is reusable
-                fp.length = 0
-                fp.close()
-            resp.raw.release_conn()
-            return
-        except Exception:  # fall back to dropping the connection
-            pass
-    resp.close()
-
-
-def _sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(1024 * 1024)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
-
-
-def _fsync_dir(path: str) -> None:
-    """Make the rename durable (POSIX); a no-op where directories can't be opened."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -390,3 +390,19 @@ def fast_body_reader(resp: requests.Response) -> Any | None:
     if reader is None or not hasattr(reader, "readinto1"):
         return None
     return reader
+
+
+def finish_response(resp: requests.Response, complete: bool) -> None:
+    """Give a fully read connection back for keep-alive; drop one cut short."""
+    if complete:
+        fp = getattr(resp.raw, "_fp", None)
+        try:
+            if fp is not None and getattr(fp, "length", None) not in (None, 0):
+                # we read the body ourselves: tell http.client it's over so the socket is reusable
+                fp.length = 0
+                fp.close()
+            resp.raw.release_conn()
+            return
+        except Exception:  # fall back to dropping the connection
+            pass
+    resp.close()

@@ -62,11 +62,44 @@ class OutageClock:
             at = min(at, max(now, self.since + self.retry_for))
         return at
 
+    def after_run(
+        self,
+        done: int,
+        now: float,
+        reason: str,
+        retry_after: float | None,
+        policy: RetryPolicy,
+        rng: random.Random,
+    ) -> tuple[float | None, str]:
+        """A run ended in this outage at `done` bytes: (wall time of the next try, `reason`),
+        or (None, the one line to fail with) once `retry_for` has passed without progress."""
+        self.progressed(done)
+        self.ended_run(now)
+        if self.expired(now):
+            return None, gave_up(reason, now - (self.since or now))
+        return self.next_try(now, policy, retry_after, rng), reason
+
     def reset(self) -> None:
         """The partial data was discarded (file changed) or the user asked again: start afresh."""
         self.best = 0
         self.since = None
         self.attempts = 0
+
+
+class ConnectionHealth:
+    """A job's working connections, and how many brought nothing on their last try: all of
+    them at once is an outage. Not locked itself: the job's lock guards it."""
+
+    __slots__ = ("down", "working")
+
+    def __init__(self) -> None:
+        self.working = 0
+        self.down = 0
+
+    def failed(self, was_down: bool, brought_nothing: bool) -> bool:
+        """Record one connection's failed try; True when every working connection is down."""
+        self.down += int(brought_nothing) - int(was_down)
+        return brought_nothing and self.down >= self.working
 
 
 def gave_up(reason: str, seconds: float) -> str:
