@@ -128,7 +128,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
 
-    resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
+    resume = sub.add_parser(
+        "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
+    )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
@@ -433,8 +435,8 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 if jid not in by_id:
                     raise CliError(f"no job with id {jid}")
             targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
-        else:
-            targets = [j for j in jobs if j.state != JobState.COMPLETED]
+        else:  # every unfinished job; cancelled ones only when named
+            targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
         if not targets:
             if out.isatty():
                 out.write("nothing to resume\n")

@@ -245,3 +245,19 @@ def test_retry_text_for_the_progress_line() -> None:
     assert retry_text(job, 1000.0) == (
         "retrying in 17 s — connection refused by the server (attempt 3)"
     )
+
+
+def test_resume_all_leaves_cancelled_jobs_alone(server: FaultServer, tmp_path: Path) -> None:
+    from app.store import JobState, JobStore
+
+    server.add_file("/a.bin", payload(10 * KIB))
+    data = tmp_path / "d"
+    store = JobStore.open(data / "tether.sqlite3")
+    job = store.add_job(server.url("/a.bin"), str(tmp_path / "o"), state=JobState.CANCELLED)
+    store.close()
+    r = tether("resume", data=data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(tether("list", "--json", data=data).stdout)[0]["state"] == "cancelled"
+    r = tether("resume", str(job.id), data=data)  # named: it starts again
+    assert r.returncode == 0, r.stderr
+    assert json.loads(tether("list", "--json", data=data).stdout)[0]["state"] == "completed"
