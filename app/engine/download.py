@@ -234,7 +234,12 @@ class Download:
             if self.outcome is None:
                 self.outcome = Outcome.STOPPED
         except _Outage as outage:
-            self._after_outage(outage.error)
+            if self.stop_reason is None:
+                self._after_outage(outage.error)
+            else:  # paused or stopped meanwhile: that wins over the outage
+                with contextlib.suppress(DownloadError):
+                    self._checkpoint()
+                self.outcome = Outcome.STOPPED
         except DownloadError as err:
             self._fail(err.reason)
         except Exception as exc:  # a bug must still end as a clear, failed job
