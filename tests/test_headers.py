@@ -120,7 +120,10 @@ def test_range_after_416_asks_within_the_stated_size() -> None:
 
     assert range_after_416(0, 1 << 20, UnsatisfiedRange(102400)) == 102400
     assert range_after_416(0, 1 << 20, None) is None  # no size given: ask without a range
-    assert range_after_416(0, 1 << 20, UnsatisfiedRange(5 << 20)) is False  # inside: it stands
+    # a range inside the file refused, or the narrowed one refused again: no range at all
+    assert range_after_416(0, 1 << 20, UnsatisfiedRange(5 << 20)) is None
+    assert range_after_416(0, 102400, UnsatisfiedRange(102400)) is None
+    assert range_after_416(0, 1 << 20, UnsatisfiedRange(0)) is False  # empty file
     assert range_after_416(7, 1 << 20, UnsatisfiedRange(5)) is False  # starts past the end
     assert range_after_416(7, 1 << 20, None) is False
     assert range_after_416(0, None, UnsatisfiedRange(10)) is False

@@ -92,7 +92,7 @@ def test_https_stream_without_ranges_runs_at_full_speed(
 
 
 # ---------------------------------------------------------------------------- 416 past the end
-@pytest.mark.parametrize("mode", ["total", "bare"])
+@pytest.mark.parametrize("mode", ["total", "bare", "always"])
 def test_416_to_the_bounded_probe_asks_again_within_the_file(
     server: FaultServer, tmp_path: Path, mode: str
 ) -> None:

@@ -286,14 +286,18 @@ def range_after_416(start: int, stop: int | None, answer: object) -> int | bool 
     """After a 416 to the fresh probe's `bytes=start-(stop-1)`: the end to ask instead (pure).
 
     An int: ask `bytes=start-(int-1)` (the file, per `bytes */total`, ends there); None: ask
-    without a range (no size given); False: the 416 stands (the range really starts past the
-    end, or asking again can't help).
+    without a range (no size given, or even a range within the size was refused: a whole file
+    curl would download must not fail); False: the 416 stands (an empty file, or a resumed
+    probe's range, which starts past the end).
     """
     if stop is None:
         return False
     if isinstance(answer, UnsatisfiedRange):
-        return answer.total if start < answer.total < stop else False
-    return None if start == 0 and answer is None else False
+        if start < answer.total < stop:
+            return answer.total
+        if answer.total == 0:
+            return False  # an empty file: the probe knows what to do with that
+    return None if start == 0 else False
 
 
 def check_ranged_answer(

@@ -31,7 +31,8 @@ Fault semantics worth knowing:
   longer matches (the dangerous "splice" server).
 * ``chunked`` and ``no_length`` both ignore Range (200) and send no Accept-Ranges.
 * ``past_end_416`` ("total" or "bare"): a range whose last byte is past the end gets 416 instead
-  of the part that exists (httpbin's /range/N does this), with or without ``bytes */size``.
+  of the part that exists (httpbin's /range/N does this), with or without ``bytes */size``;
+  "always" answers 416 with ``bytes */size`` to every range (and serves plain GETs).
 * Error answers (``status_sequence``, ``status_always``, ``status_on_range_only``, 404, 416, 500)
   carry ``<html>error</html>`` with a Content-Length and keep the connection alive.
 * ``drop_after``/``short_body``/``stall_after`` fire only when the body is longer than the offset;
@@ -549,7 +550,9 @@ class _Handler(BaseHTTPRequestHandler):
         if use_range:
             assert rng is not None
             span = rng.resolve(size)
-            if spec.past_end_416 is not None and rng.last is not None and rng.last >= size:
+            if spec.past_end_416 is not None and (
+                spec.past_end_416 == "always" or (rng.last is not None and rng.last >= size)
+            ):
                 log.faults.append("past_end_416")
                 span = None
                 if spec.past_end_416 == "bare":
