@@ -169,3 +169,34 @@ def test_parse_rate() -> None:
     for bad in ("", "fast", "-1M", "0"):
         with pytest.raises(ValueError):
             parse_rate(bad)
+
+
+def test_an_outage_is_every_working_connection_down_at_once() -> None:
+    from app.engine.outage import ConnectionHealth
+
+    health = ConnectionHealth()
+    health.working = 3  # A, B, C
+    assert not health.failed(was_down=False, brought_nothing=True)  # A refused
+    assert not health.failed(was_down=False, brought_nothing=False)  # B: a blip mid-transfer
+    assert not health.failed(was_down=False, brought_nothing=True)  # C refused
+    assert not health.failed(was_down=True, brought_nothing=True)  # C again: still two down
+    health.down -= 1  # A got an answer again
+    assert not health.failed(was_down=False, brought_nothing=True)  # B refused
+    assert health.failed(was_down=False, brought_nothing=True)  # A refused: all three, one event
+    single = ConnectionHealth()
+    single.working = 1
+    assert not single.failed(was_down=False, brought_nothing=False)  # retried in place
+    assert single.failed(was_down=False, brought_nothing=True)
+
+
+def test_after_run_retries_then_gives_up_with_one_line() -> None:
+    clock = OutageClock(retry_for=60)
+    rng = random.Random(4)
+    at, line = clock.after_run(
+        10, 100.0, "connection refused by the server", None, RetryPolicy(), rng
+    )
+    assert at is not None and 100.0 < at <= 101.0 and line == "connection refused by the server"
+    at, line = clock.after_run(
+        10, 161.0, "connection refused by the server", None, RetryPolicy(), rng
+    )
+    assert at is None and line == "connection refused by the server (kept trying for 1 min 1 s)"
