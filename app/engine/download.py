@@ -30,7 +30,7 @@ from app.engine.errors import (
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
 from app.engine.outage import ConnectionHealth, OutageClock
-from app.engine.pacing import WINDOW, coalesce_pause
+from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces these
 from app.engine.partfile import sha256_of as _sha256_of
@@ -894,6 +894,7 @@ class Download:
         Returns True when the body was read to its end (the connection can be reused).
         """
         reader = http.fast_body_reader(resp)
+        sock = http.response_socket(resp)
         raw = resp.raw
         view = memoryview(buf)
         size = len(buf)
@@ -949,9 +950,7 @@ class Download:
             if now - since >= WINDOW:  # smoothed speed for steal decisions, 4 updates/s
                 rate = got / (now - since)
                 seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate
-                # Coalesce on slow links only, judged by the rate, never by one read's size:
-                # an HTTPS read is at most one 16 KiB TLS record however fast the link.
-                pause = coalesce_pause(rate)
+                pause = coalesce_pause(rate)  # slow links coalesce reads (pacing.py)
                 got = 0
                 since = now
             if take > 0:
@@ -970,7 +969,7 @@ class Download:
                         self._await_checkpoint(stop)
             if take < n or pos >= seg.end:
                 return left == 0
-            if pause and stop.wait(pause):  # cut short by stop()
+            if pause and not data_ready(sock) and stop.wait(pause):  # cut short by stop()
                 return False
         return True
 
@@ -1084,8 +1083,10 @@ class Download:
         pos = 0
         monotonic = time.monotonic
         since, mark, pause = monotonic(), 0, 0.0
+        sock = http.response_socket(resp)
         while not stop.is_set():
-            if pause and stop.wait(pause):  # a slow stream coalesces too (see pacing.py)
+            # a slow stream coalesces too (see pacing.py)
+            if pause and not data_ready(sock) and stop.wait(pause):
                 return
             try:
                 # decode_content: a gzip-encoded plain answer is saved as the file it stands for;
