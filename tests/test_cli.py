@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
+from tests.engine_helpers import KIB, MIB, RefusedPort, file_sha, payload, sha
 from tests.support.faultserver import FaultServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,17 +181,10 @@ def test_get_again_is_idempotent(server: FaultServer, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x (1).bin", "x.bin"]
 
 
-def _dead_url() -> str:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/f.bin"  # nothing listens there now
-
-
-def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(tmp_path: Path) -> None:
-    url = _dead_url()
+def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(
+    tmp_path: Path, refused: RefusedPort
+) -> None:
+    url = refused.url
     t0 = time.monotonic()
     r = tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "1", data=tmp_path / "d")
     assert time.monotonic() - t0 >= 1
@@ -203,8 +196,8 @@ def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(tmp_path: Path)
     assert r.returncode == 2 and "86400" in r.stderr
 
 
-def test_list_shows_a_retrying_job(tmp_path: Path) -> None:
-    url = _dead_url()
+def test_list_shows_a_retrying_job(tmp_path: Path, refused: RefusedPort) -> None:
+    url = refused.url
     data = tmp_path / "d"
     proc = start_tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "120", data=data)
     try:

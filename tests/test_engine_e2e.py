@@ -18,6 +18,7 @@ from app.store import JobState
 from tests.engine_helpers import (
     KIB,
     MIB,
+    RefusedPort,
     download,
     file_sha,
     payload,
@@ -483,14 +484,9 @@ def test_speed_limit_is_shared(server: FaultServer, tmp_path: Path) -> None:
     assert took >= 0.6  # 1 MiB at 1 MiB/s across all four connections (minus the burst)
 
 
-def test_unreachable_server_fails_with_one_line(tmp_path: Path) -> None:
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens there now
-    job = download(tmp_path, f"http://127.0.0.1:{port}/f.bin")
+def test_unreachable_server_fails_with_one_line(tmp_path: Path, refused: RefusedPort) -> None:
+    # held (bound, not listening) for the whole outage: no other test run can take the port
+    job = download(tmp_path, refused.url)
     assert job.state == JobState.FAILED
     assert job.error and "refused" in job.error and "\n" not in job.error
 

@@ -20,6 +20,7 @@ from app.store import JobState, JobStore
 from tests.engine_helpers import (
     FAST,
     MIB,
+    RefusedPort,
     download,
     file_sha,
     run_engine,
@@ -117,22 +118,14 @@ def test_416_to_the_bounded_probe_asks_again_within_the_file(
 
 
 # ---------------------------------------------------------------------------- error lines
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_dead_proxy_is_named_without_its_credentials(
-    server: FaultServer, scheme: str, monkeypatch: pytest.MonkeyPatch
+    server: FaultServer, scheme: str, monkeypatch: pytest.MonkeyPatch, refused: RefusedPort
 ) -> None:
     from app.engine import http
     from app.engine.errors import TransientError, from_request_exception
 
-    port = _free_port()  # nothing listens there
+    port = refused.port  # nothing listens there
     for var in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv(f"{scheme.upper()}_PROXY", f"http://bob:hunter2@127.0.0.1:{port}")
@@ -200,10 +193,11 @@ def test_a_server_restart_is_one_outage_not_eight_failures(
     run_engine(tmp_path, body, cfg)
 
 
-def test_an_outage_fails_with_one_line_after_retry_for(tmp_path: Path) -> None:
-    port = _free_port()
+def test_an_outage_fails_with_one_line_after_retry_for(
+    tmp_path: Path, refused: RefusedPort
+) -> None:
     t0 = time.monotonic()
-    job = download(tmp_path, f"http://127.0.0.1:{port}/f.bin", cfg=settings(retry_for=1.5))
+    job = download(tmp_path, refused.url, cfg=settings(retry_for=1.5))
     assert time.monotonic() - t0 >= 1.5
     assert job.state == JobState.FAILED
     assert re.fullmatch(
@@ -213,12 +207,12 @@ def test_an_outage_fails_with_one_line_after_retry_for(tmp_path: Path) -> None:
 
 
 def test_retrying_holds_no_slot_and_obeys_pause_resume_cancel(
-    server: FaultServer, tmp_path: Path
+    server: FaultServer, tmp_path: Path, refused: RefusedPort
 ) -> None:
     """Issue 9 bug 3: a refused job must not sit 'Downloading' in one of the slots."""
     data = quick_payload(300 * 1024, seed=9)
     server.add_file("/ok.bin", data)
-    dead = f"http://127.0.0.1:{_free_port()}/f.bin"
+    dead = refused.url
     cfg = settings(max_concurrent=1, retry_for=60.0, retry=RetryPolicy(base_delay=1, max_delay=2))
 
     async def body(engine: Engine) -> None:
@@ -247,9 +241,10 @@ def test_retrying_holds_no_slot_and_obeys_pause_resume_cancel(
     run_engine(tmp_path, body, cfg)
 
 
-def test_a_retrying_job_is_retried_after_a_restart_and_keeps_its_clock(tmp_path: Path) -> None:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}/f.bin"
+def test_a_retrying_job_is_retried_after_a_restart_and_keeps_its_clock(
+    tmp_path: Path, refused: RefusedPort
+) -> None:
+    port, url = refused.port, refused.url
     data = quick_payload(200 * 1024, seed=11)
     cfg = settings(retry_for=60.0, retry=RetryPolicy(base_delay=0.5, max_delay=1))
 
@@ -268,6 +263,7 @@ def test_a_retrying_job_is_retried_after_a_restart_and_keeps_its_clock(tmp_path:
 
     with FaultServer() as srv:  # the server comes back while Tether is closed
         srv.stop()
+        refused.release()
         srv.start(port)
         srv.add_file("/f.bin", data)
 
@@ -278,14 +274,13 @@ def test_a_retrying_job_is_retried_after_a_restart_and_keeps_its_clock(tmp_path:
         run_engine(tmp_path, second, cfg)
 
 
-def test_an_outage_clock_survives_a_restart(tmp_path: Path) -> None:
+def test_an_outage_clock_survives_a_restart(tmp_path: Path, refused: RefusedPort) -> None:
     """The outage began 100 s ago (before the app restarted): with retry_for 60 s the next
     try is the last one."""
-    port = _free_port()
     cfg = settings(retry_for=60.0, retry=RetryPolicy(base_delay=30, max_delay=60))
 
     async def first(engine: Engine) -> int:
-        job = engine.add(f"http://127.0.0.1:{port}/f.bin", str(tmp_path / "out"))
+        job = engine.add(refused.url, str(tmp_path / "out"))
         await wait_for(lambda: engine.job(job.id).state == JobState.RETRYING)
         return job.id
 
@@ -310,9 +305,9 @@ def test_an_outage_clock_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_a_dead_proxy_fails_naming_the_proxy(
-    server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: RefusedPort
 ) -> None:
-    port = _free_port()
+    port = refused.port
     for var in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
