@@ -199,6 +199,7 @@ def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(
 def test_list_shows_a_retrying_job(tmp_path: Path, refused: RefusedPort) -> None:
     url = refused.url
     data = tmp_path / "d"
+    # `list` may run while `get` is still creating the database: both must cope
     proc = start_tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "120", data=data)
     try:
         deadline = time.monotonic() + 30

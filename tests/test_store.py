@@ -177,3 +177,31 @@ def test_version_1_database_gains_the_outage_clock(tmp_path: Path) -> None:
         500,
     )
     store.close()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """`tether list` may open the data folder while a first `tether get` is creating it: each
+    migration step checks the version again inside its transaction."""
+    import threading
+
+    path = tmp_path / "fresh" / "db.sqlite3"
+    n = 6
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            JobStore.open(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    store = JobStore.open(path)
+    assert store.integrity_check() == "ok"
+    store.close()
