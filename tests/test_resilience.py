@@ -234,7 +234,7 @@ def test_retrying_holds_no_slot_and_obeys_pause_resume_cancel(
         assert engine.job(stuck.id).retry_attempts == 1
         engine.cancel(stuck.id)
         await wait_for(lambda: engine.job(stuck.id).state == JobState.CANCELLED)
-        assert engine.job(stuck.id).error is None
+        assert engine.job(stuck.id).error is None and engine.job(stuck.id).retry_at is None
         await engine.wait_idle()  # nothing is left retrying
         engine.remove(stuck.id)
 

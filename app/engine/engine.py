@@ -355,7 +355,7 @@ class Engine:
         self._disarm(job_id)
         self._discard(job)
         job.error = None
-        self._set_state(job, JobState.CANCELLED, "error", "done")
+        self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
 
     @threadsafe
     def remove(self, job_id: int, delete_file: bool = False) -> None:
@@ -519,7 +519,7 @@ class Engine:
                 self._jobs[jid] = job
                 self._discard(job)
                 job.error = None
-                self._set_state(job, JobState.CANCELLED, "error", "done")
+                self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
             elif reason == StopReason.SHUTDOWN:
                 job.state = JobState.DOWNLOADING  # resumes on the next start
                 self._jobs[jid] = job
@@ -588,6 +588,8 @@ class Engine:
                 os.remove(part)
         job.done = 0
         job.segments = []
+        job.retry_at = job.retry_since = None  # no outage goes on for a cancelled job
+        job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], 0)
         self._store.add_log(job.id, "cancelled; partial data deleted")
 
