@@ -255,3 +255,39 @@ def test_resume_all_leaves_cancelled_jobs_alone(server: FaultServer, tmp_path: P
     r = tether("resume", str(job.id), data=data)  # named: it starts again
     assert r.returncode == 0, r.stderr
     assert json.loads(tether("list", "--json", data=data).stdout)[0]["state"] == "completed"
+
+
+def test_get_progress_line_shows_a_retrying_job() -> None:
+    import io
+
+    from app.cli import ProgressPrinter
+    from app.store.models import Job, JobState
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    job = Job(
+        id=7,
+        url="http://x/f.bin",
+        dest_dir="/tmp",
+        state=JobState.RETRYING,
+        added_at=0.0,
+        file_name="f.bin",
+        error="connection refused by the server",
+        retry_at=time.time() + 30,
+        retry_attempts=2,
+    )
+
+    class Engine:
+        def progress(self) -> dict[int, object]:
+            return {}  # a retrying job is not running
+
+        def job(self, job_id: int) -> Job:
+            return job
+
+    out = Tty()
+    ProgressPrinter(Engine(), {7}, out, io.StringIO()).refresh()  # type: ignore[arg-type]
+    line = out.getvalue().strip().splitlines()[-1]
+    assert line.startswith("f.bin  retrying in ")
+    assert line.endswith("s — connection refused by the server (attempt 2)")
