@@ -200,3 +200,13 @@ def test_after_run_retries_then_gives_up_with_one_line() -> None:
         10, 161.0, "connection refused by the server", None, RetryPolicy(), rng
     )
     assert at is None and line == "connection refused by the server (kept trying for 1 min 1 s)"
+
+
+def test_a_proxy_that_wants_a_login_is_permanent_and_named() -> None:
+    exc = requests.exceptions.ProxyError(
+        "Unable to connect to proxy: Tunnel connection failed: 407 Proxy Authentication Required"
+    )
+    err = from_request_exception(exc)
+    assert isinstance(err, PermanentError)
+    assert err.reason == "the proxy wants a login (407 Proxy Authentication Required)"
+    assert isinstance(status_error(407), PermanentError) and "proxy" in str(status_error(407))
