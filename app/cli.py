@@ -61,6 +61,16 @@ def stall_arg(text: str) -> float:
     return value
 
 
+def retry_for_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
 def rate_arg(text: str) -> int:
     try:
         return parse_rate(text)
@@ -110,6 +120,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="retry a connection after this long without data (default 30)",
     )
     get.add_argument(
+        "--retry-for",
+        type=retry_for_arg,
+        metavar="SECONDS",
+        help="keep retrying a download that gets no further for this long (default 300)",
+    )
+    get.add_argument(
         "--again",
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
@@ -128,12 +144,15 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
     _trust_args(add, netrc=False, keep=True)
 
-    resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
+    resume = sub.add_parser(
+        "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
+    )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
     _trust_args(resume)
+    resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -174,6 +193,8 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "size": job.size,
         "done": job.done if done is None else done,
         "error": job.error,
+        "retry_at": job.retry_at,
+        "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
@@ -269,6 +290,12 @@ class ProgressPrinter:
             else:
                 text = f"{name}  {human_size(p.done)}  {human_size(p.speed)}/s"
             lines.append(text[:width])
+        now = time.time()
+        for jid in sorted(self.ids):
+            job = self.engine.job(jid)
+            if job.state == JobState.RETRYING:
+                name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+                lines.append(f"{name}  {retry_text(job, now)}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -279,6 +306,12 @@ class ProgressPrinter:
         if self.tty:
             self._clear()
             self.out.flush()
+
+
+def retry_text(job: Job, now: float) -> str:
+    """'retrying in 17 s — connection refused (attempt 3)' for a retrying job (pure)."""
+    left = max(0, round((job.retry_at or now) - now))
+    return f"retrying in {left} s — {job.error or 'no progress'} (attempt {job.retry_attempts})"
 
 
 def _terminal_width() -> int:
@@ -370,6 +403,8 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["speed_limit"] = args.limit
     if getattr(args, "stall_timeout", None):
         changes["stall_timeout"] = args.stall_timeout
+    if getattr(args, "retry_for", None) is not None:
+        changes["retry_for"] = args.retry_for
     if getattr(args, "jobs", None):
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")
@@ -446,8 +481,8 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 if jid not in by_id:
                     raise CliError(f"no job with id {jid}")
             targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
-        else:
-            targets = [j for j in jobs if j.state != JobState.COMPLETED]
+        else:  # every unfinished job; cancelled ones only when named
+            targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
         if not targets:
             if out.isatty():
                 out.write("nothing to resume\n")
@@ -482,7 +517,9 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
-        if job.error:
+        if job.state == JobState.RETRYING:
+            line += f"  ({retry_text(job, time.time())})"
+        elif job.error:
             line += f"  ({job.error})"
         out.write(line + "\n")
     return EXIT_OK

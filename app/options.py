@@ -57,6 +57,13 @@ OPTIONS: tuple[Option, ...] = (
     # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
     Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
     Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
+    Option(
+        "retry_for",
+        "Seconds to keep retrying a download that gets no further (server down, no network)",
+        int,
+        0,
+        86400,
+    ),
 )
 
 
@@ -83,6 +90,7 @@ class Options:
     folder_image: str = ""
     ca_certificate: str = ""
     use_netrc: bool = True
+    retry_for: int = 300
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -93,6 +101,7 @@ class Options:
             stall_timeout=float(self.stall_timeout),
             verify_tls=self.ca_certificate or True,
             netrc=self.use_netrc,
+            retry_for=float(self.retry_for),
         )
 
     def resolved_download_dir(self) -> str:

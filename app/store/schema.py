@@ -66,6 +66,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, kind)
     ) WITHOUT ROWID;
     """,
+    # 4: the outage clock of a retrying job (see app/engine/outage.py)
+    """
+    ALTER TABLE jobs ADD COLUMN retry_at REAL;
+    ALTER TABLE jobs ADD COLUMN retry_since REAL;
+    ALTER TABLE jobs ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN retry_best INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -85,6 +92,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process (a `tether list` next to a first `tether get`) may have taken
+            # this step while we waited for the write lock: read the version again under it.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                conn.execute("COMMIT")
+                continue
             for statement in MIGRATIONS[target - 1].split(";"):
                 if statement.strip():
                     conn.execute(statement)
