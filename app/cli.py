@@ -65,6 +65,16 @@ def stall_arg(text: str) -> float:
     return value
 
 
+def retry_for_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
 def rate_arg(text: str) -> int:
     try:
         return parse_rate(text)
@@ -136,6 +146,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="retry a connection after this long without data (default 30)",
     )
     get.add_argument(
+        "--retry-for",
+        type=retry_for_arg,
+        metavar="SECONDS",
+        help="keep retrying a download that gets no further for this long (default 300)",
+    )
+    get.add_argument(
         "--again",
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
@@ -153,13 +169,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     _trust_args(add, netrc=False, keep=True)
 
-    resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
+    resume = sub.add_parser(
+        "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
+    )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
     resume.add_argument("--no-auto-checksum", action="store_true")
     _trust_args(resume)
+    resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -210,6 +229,8 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "size": job.size,
         "done": job.done if done is None else done,
         "error": job.error,
+        "retry_at": job.retry_at,
+        "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
         "checksum": job.checksum,  # "algo:hex"
         "verified": job.verified,  # the algorithm the finished file was checked with, or None
@@ -323,6 +344,12 @@ class ProgressPrinter:
             else:
                 text = f"{name}  {human_size(p.done)}  {human_size(p.speed)}/s"
             lines.append(text[:width])
+        now = time.time()
+        for jid in sorted(self.ids):
+            job = self.engine.job(jid)
+            if job.state == JobState.RETRYING:
+                name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+                lines.append(f"{name}  {retry_text(job, now)}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -333,6 +360,12 @@ class ProgressPrinter:
         if self.tty:
             self._clear()
             self.out.flush()
+
+
+def retry_text(job: Job, now: float) -> str:
+    """'retrying in 17 s — connection refused (attempt 3)' for a retrying job (pure)."""
+    left = max(0, round((job.retry_at or now) - now))
+    return f"retrying in {left} s — {job.error or 'no progress'} (attempt {job.retry_attempts})"
 
 
 def _terminal_width() -> int:
@@ -429,6 +462,8 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["speed_limit"] = args.limit
     if getattr(args, "stall_timeout", None):
         changes["stall_timeout"] = args.stall_timeout
+    if getattr(args, "retry_for", None) is not None:
+        changes["retry_for"] = args.retry_for
     if getattr(args, "no_auto_checksum", False):
         changes["auto_checksum"] = False
     if getattr(args, "jobs", None):
@@ -565,8 +600,8 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 if jid not in by_id:
                     raise CliError(f"no job with id {jid}")
             targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
-        else:
-            targets = [j for j in jobs if j.state != JobState.COMPLETED]
+        else:  # every unfinished job; cancelled ones only when named
+            targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
         if not targets:
             if out.isatty():
                 out.write("nothing to resume\n")
@@ -600,7 +635,9 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
-        if job.error:
+        if job.state == JobState.RETRYING:
+            line += f"  ({retry_text(job, time.time())})"
+        elif job.error:
             line += f"  ({job.error})"
         elif job.verified:
             line += f"  (verified {LABELS.get(job.verified, job.verified)})"

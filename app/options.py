@@ -57,6 +57,13 @@ OPTIONS: tuple[Option, ...] = (
     # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
     Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
     Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
+    Option(
+        "retry_for",
+        "Seconds to keep retrying a download that gets no further (server down, no network)",
+        int,
+        0,
+        86400,
+    ),
     Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
 )
 
@@ -84,6 +91,7 @@ class Options:
     folder_image: str = ""
     ca_certificate: str = ""
     use_netrc: bool = True
+    retry_for: int = 300
     auto_checksum: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
@@ -95,6 +103,7 @@ class Options:
             stall_timeout=float(self.stall_timeout),
             verify_tls=self.ca_certificate or True,
             netrc=self.use_netrc,
+            retry_for=float(self.retry_for),
             auto_checksum=self.auto_checksum,
         )
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.engine_helpers import RefusedPort  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 
 
@@ -20,6 +21,14 @@ from tests.support.faultserver import FaultServer  # noqa: E402
 def server() -> Iterator[FaultServer]:
     with FaultServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def refused() -> Iterator[RefusedPort]:
+    """A port where every connection is refused (a server that is down)."""
+    port = RefusedPort()
+    yield port
+    port.release()
 
 
 # PySide6's own atexit cleanup (PySide::destroyQCoreApplication) segfaults in this test process

@@ -64,7 +64,10 @@ def test_tls_is_verified_by_default(https_server: FaultServer, tmp_path: Path) -
     https_server.add_file("/f.bin", data)
     job = download(tmp_path, https_server.url("/f.bin"))
     assert job.state == JobState.FAILED
-    assert job.error == "the server's TLS certificate is not trusted"
+    assert job.error == (
+        "the server's TLS certificate is not trusted "
+        "(use --ca-certificate FILE, or add the CA to the system store)"
+    )
     assert not any((tmp_path / "out").glob("f.bin*")) or all(
         p.stat().st_size == 0 for p in (tmp_path / "out").glob("f.bin*")
     )

@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
@@ -64,6 +65,17 @@ def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_RESTARTABLE = frozenset(
+    {
+        JobState.PAUSED,
+        JobState.FAILED,
+        JobState.QUEUED,
+        JobState.RETRYING,
+        JobState.CANCELLED,
+    }
+)
+_PAUSABLE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
+_CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -121,6 +133,7 @@ class Engine:
         self._names_lock = threading.Lock()
         self._names: dict[int, tuple[str, str]] = {}
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
         self.problems: list[str] = []
 
@@ -150,12 +163,17 @@ class Engine:
             self._jobs[job.id] = job
             if job.file_name:
                 self._names[job.id] = (job.dest_dir, job.file_name)
+            if job.state == JobState.RETRYING:
+                self._arm_retry(job)  # its outage clock goes on where it was
         self._schedule()
 
     async def shutdown(self, timeout: float = 1.5) -> None:
         """Stop every download with a final checkpoint. Running jobs stay 'downloading' in the
         store so the next start resumes them."""
         self._closing = True
+        for handle in self._timers.values():
+            handle.cancel()  # retrying jobs stay 'retrying': the next start arms them again
+        self._timers.clear()
         downloads = list(self._running.values())
         for d in downloads:
             d.stop(StopReason.SHUTDOWN)
@@ -189,7 +207,10 @@ class Engine:
         job = self._jobs.get(job_id)
         if job is None:
             return False
-        return job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job_id in self._running
+        return (
+            job.state in (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING)
+            or job_id in self._running
+        )
 
     # ------------------------------------------------------------------ queries
     def jobs(self) -> list[Job]:
@@ -308,7 +329,8 @@ class Engine:
         if d is not None:
             d.stop(StopReason.PAUSE)
             return
-        if job.state == JobState.QUEUED:
+        self._disarm(job_id)
+        if job.state in (JobState.QUEUED, JobState.RETRYING):
             self._set_state(job, JobState.PAUSED)
 
     @threadsafe
@@ -322,19 +344,23 @@ class Engine:
                 # still winding down (a pause, or a failure already shown): go again after
                 self._resume_after_stop.add(job_id)
             return
-        if job.state in (JobState.PAUSED, JobState.FAILED, JobState.QUEUED):
+        if job.state in _RESTARTABLE:
+            # Asked by the user: a fresh start, with a fresh outage clock.
+            self._disarm(job_id)
             job.error = None
-            self._set_state(job, JobState.QUEUED, "error")
+            job.retry_at = job.retry_since = None
+            job.retry_attempts = job.retry_best = 0
+            self._set_state(job, JobState.QUEUED, "error", *_CLOCK_FIELDS)
             self._schedule()
 
     def retry(self, job_id: int) -> None:
-        """Run a failed job again from its kept data."""
+        """Run a failed, cancelled or retrying job again now (from its kept data, if any)."""
         self.resume(job_id)
 
     @threadsafe
     def pause_all(self) -> None:
         for job in list(self._jobs.values()):
-            if job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job.id in self._running:
+            if job.state in _PAUSABLE or job.id in self._running:
                 self.pause(job.id)
 
     @threadsafe
@@ -345,18 +371,20 @@ class Engine:
 
     @threadsafe
     def cancel(self, job_id: int) -> None:
-        """Stop and discard the partial data; the row stays, marked cancelled, retryable."""
+        """Stop and discard the partial data; the row stays `cancelled` (resume starts it from 0,
+        "retry failed" leaves it alone)."""
         job = self.job(job_id)
         self._resume_after_stop.discard(job_id)
         d = self._running.get(job_id)
         if d is not None:
             d.stop(StopReason.CANCEL)
             return
-        if job.state == JobState.COMPLETED:
+        if job.state in (JobState.COMPLETED, JobState.CANCELLED):
             return
+        self._disarm(job_id)
         self._discard(job)
-        job.error = "cancelled"
-        self._set_state(job, JobState.FAILED, "error", "done")
+        job.error = None
+        self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
 
     @threadsafe
     def remove(self, job_id: int, delete_file: bool = False) -> None:
@@ -608,8 +636,8 @@ class Engine:
             if reason == StopReason.CANCEL:
                 self._jobs[jid] = job
                 self._discard(job)
-                job.error = "cancelled"
-                self._set_state(job, JobState.FAILED, "error", "done")
+                job.error = None
+                self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
             elif reason == StopReason.SHUTDOWN:
                 job.state = JobState.DOWNLOADING  # resumes on the next start
                 self._jobs[jid] = job
@@ -626,6 +654,15 @@ class Engine:
             if reason == StopReason.REMOVE:
                 self._forget(job, jid in self._delete_file_on_remove)
                 self._delete_file_on_remove.discard(jid)
+            elif job.state == JobState.RETRYING:
+                self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
+                if jid in self._resume_after_stop:  # Resume/Retry was pressed meanwhile: now
+                    self._resume_after_stop.discard(jid)
+                    self.resume(jid)
+                elif reason == StopReason.PAUSE:
+                    self._set_state(job, JobState.PAUSED)
+                elif reason is None:
+                    self._arm_retry(job)  # SHUTDOWN: it stays retrying for the next start
             else:
                 self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
                 if jid in self._resume_after_stop and job.state == JobState.FAILED:
@@ -636,6 +673,31 @@ class Engine:
         if self._wakeup is not None:
             self._wakeup.set()
 
+    def _arm_retry(self, job: Job) -> None:
+        """Start a retrying job again when its next try is due (it holds no slot meanwhile)."""
+        loop = self._loop
+        if loop is None or self._closing:
+            return
+        if self._eligible is not None and job.id not in self._eligible:
+            return  # a CLI run leaves other jobs as they are
+        self._disarm(job.id)
+        delay = max(0.0, (job.retry_at or 0.0) - time.time())
+        self._timers[job.id] = loop.call_later(delay, self._retry_due, job.id)
+
+    def _disarm(self, job_id: int) -> None:
+        handle = self._timers.pop(job_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _retry_due(self, job_id: int) -> None:
+        self._timers.pop(job_id, None)
+        job = self._jobs.get(job_id)
+        if job is None or job.state != JobState.RETRYING or job_id in self._running:
+            return
+        # The reason stays shown until the run starts; the outage clock is kept (not a resume).
+        self._set_state(job, JobState.QUEUED)
+        self._schedule()
+
     def _discard(self, job: Job) -> None:
         """Delete the .part and forget the progress (the job itself stays)."""
         part = job.part_path
@@ -644,10 +706,13 @@ class Engine:
                 os.remove(part)
         job.done = 0
         job.segments = []
+        job.retry_at = job.retry_since = None  # no outage goes on for a cancelled job
+        job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], 0)
         self._store.add_log(job.id, "cancelled; partial data deleted")
 
     def _forget(self, job: Job, delete_file: bool) -> None:
+        self._disarm(job.id)
         part = job.part_path
         if part is not None:
             with contextlib.suppress(FileNotFoundError):

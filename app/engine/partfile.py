@@ -86,3 +86,19 @@ class PartFile:
                 os.fsync(self._fd)
         except OSError as exc:
             raise from_os_error(exc, self.path) from exc
+
+
+def fsync_dir(path: str) -> None:
+    """Make the rename durable (POSIX); a no-op where directories can't be opened."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -26,6 +26,9 @@ class EngineSettings:
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
     verify_tls: bool | str = True  # True (system store/env, see tls.py) or a CA file; never off
     netrc: bool = True  # ~/.netrc (or $NETRC) credentials for hosts whose URL has none
+    # How long a job keeps trying through an outage (server restart, network loss) without
+    # getting further than it ever was, before it fails; across runs and app restarts.
+    retry_for: float = 300.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
     # job has none, and verify the file with it.

@@ -24,7 +24,8 @@ from app.store.secrets import (
 
 _JOB_COLUMNS = (
     "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
-    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, checksum"
+    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, "
+    "retry_at, retry_since, retry_attempts, retry_best, checksum"
 )
 _UPDATABLE = (
     "url",
@@ -42,6 +43,10 @@ _UPDATABLE = (
     "sha256",
     "speed_limit",
     "finished_at",
+    "retry_at",
+    "retry_since",
+    "retry_attempts",
+    "retry_best",
     "checksum",
 )
 _MAX_LOG_PER_JOB = 200
@@ -74,6 +79,10 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit,
         added_at,
         finished_at,
+        retry_at,
+        retry_since,
+        retry_attempts,
+        retry_best,
         checksum,
     ) = tuple(row)
     try:
@@ -115,6 +124,10 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit=speed_limit,
         added_at=float(added_at),
         finished_at=finished_at,
+        retry_at=retry_at if isinstance(retry_at, int | float) else None,
+        retry_since=retry_since if isinstance(retry_since, int | float) else None,
+        retry_attempts=retry_attempts if isinstance(retry_attempts, int) else 0,
+        retry_best=retry_best if isinstance(retry_best, int) else 0,
         checksum=checksum if checksum else (f"sha256:{sha256.lower()}" if sha256 else None),
     )
 

@@ -66,7 +66,14 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (job_id, kind)
     ) WITHOUT ROWID;
     """,
-    # "algo:hex" of any supported algorithm (md5, sha1, sha256, sha512), the user's or one the
+    # 4: the outage clock of a retrying job (see app/engine/outage.py)
+    """
+    ALTER TABLE jobs ADD COLUMN retry_at REAL;
+    ALTER TABLE jobs ADD COLUMN retry_since REAL;
+    ALTER TABLE jobs ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN retry_best INTEGER NOT NULL DEFAULT 0
+    """,
+    # 5: "algo:hex" of any supported algorithm (md5, sha1, sha256, sha512), the user's or one the
     # server published. `sha256` stays, kept in step for sha256, so an older Tether still reads it.
     """
     ALTER TABLE jobs ADD COLUMN checksum TEXT;
@@ -91,6 +98,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process (a `tether list` next to a first `tether get`) may have taken
+            # this step while we waited for the write lock: read the version again under it.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                conn.execute("COMMIT")
+                continue
             for statement in MIGRATIONS[target - 1].split(";"):
                 if statement.strip():
                     conn.execute(statement)

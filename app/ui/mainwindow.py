@@ -48,7 +48,7 @@ from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
 from app.ui.lists import ListTransfer
-from app.ui.proxy import Category, JobFilterProxy
+from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
 from app.ui.uistate import UiState
@@ -182,10 +182,11 @@ class MainWindow(QMainWindow):
                 (Category.ACTIVE.value, self.tr("Active")),
                 (Category.COMPLETED.value, self.tr("Completed")),
                 (Category.FAILED.value, self.tr("Failed")),
+                (Category.CANCELLED.value, self.tr("Cancelled")),
             ]
         )
         self.filters.button(Category.ACTIVE.value).setToolTip(
-            self.tr("Downloading, queued or paused")
+            self.tr("Downloading, retrying, queued or paused")
         )
         self.search = QLineEdit()
         self.search.setObjectName("search_edit")
@@ -322,12 +323,10 @@ class MainWindow(QMainWindow):
     def _on_rows_applied(self) -> None:
         counts = self.model.state_counts()
         self.filters.set_count(Category.ALL.value, len(self.model.jobs()))
-        self.filters.set_count(
-            Category.ACTIVE.value,
-            counts[JobState.QUEUED] + counts[JobState.DOWNLOADING] + counts[JobState.PAUSED],
-        )
+        self.filters.set_count(Category.ACTIVE.value, sum(counts[s] for s in ACTIVE_FILTER_STATES))
         self.filters.set_count(Category.COMPLETED.value, counts[JobState.COMPLETED])
         self.filters.set_count(Category.FAILED.value, counts[JobState.FAILED])
+        self.filters.set_count(Category.CANCELLED.value, counts[JobState.CANCELLED])
         self._update_actions()
         self.status.update_counts()
         self.tray.update_tooltip()

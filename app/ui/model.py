@@ -76,10 +76,12 @@ _PROGRESS_ROLES = [_DISPLAY, _TOOLTIP, PROGRESS_ROLE]
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE_ORDER = {
     JobState.DOWNLOADING: 0,
-    JobState.QUEUED: 1,
-    JobState.PAUSED: 2,
-    JobState.FAILED: 3,
-    JobState.COMPLETED: 4,
+    JobState.RETRYING: 1,
+    JobState.QUEUED: 2,
+    JobState.PAUSED: 3,
+    JobState.FAILED: 4,
+    JobState.CANCELLED: 5,
+    JobState.COMPLETED: 6,
 }
 
 
@@ -128,6 +130,8 @@ def state_text(state: JobState) -> str:
         JobState.PAUSED: JobTableModel.tr("Paused"),
         JobState.COMPLETED: JobTableModel.tr("Completed"),
         JobState.FAILED: JobTableModel.tr("Failed"),
+        JobState.RETRYING: JobTableModel.tr("Retrying"),
+        JobState.CANCELLED: JobTableModel.tr("Cancelled"),
     }[state]
 
 
@@ -147,6 +151,7 @@ class JobTableModel(QAbstractTableModel):
         self._pending: list[EngineEvent] = []
         self._active = 0
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
+        self._retrying: list[int] = []  # ids of retrying rows (their countdown is refreshed)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._flush_timer = QTimer(self)
@@ -343,6 +348,11 @@ class JobTableModel(QAbstractTableModel):
             row = self._row_of.get(job_id)
             if row is not None:
                 spans[row] = (Column.SIZE, Column.ETA)
+        for job_id in self._retrying:  # "Retrying in 17 s": the countdown moves
+            row = self._row_of.get(job_id)
+            if row is not None:
+                first, _ = spans.get(row, (Column.STATE, Column.STATE))
+                spans[row] = (first, Column.STATE)
         self._progress = {k: v for k, v in snapshot.items() if k in self._row_of}
         if not spans:
             return
@@ -367,7 +377,9 @@ class JobTableModel(QAbstractTableModel):
         for j in self._rows:
             counts[j.state] += 1
         self._counts = counts
-        count = counts[JobState.QUEUED] + counts[JobState.DOWNLOADING]
+        self._retrying = [j.id for j in self._rows if j.state is JobState.RETRYING]
+        # Retrying jobs count as active: the progress timer keeps their countdown moving.
+        count = counts[JobState.QUEUED] + counts[JobState.DOWNLOADING] + len(self._retrying)
         if count != self._active:
             self._active = count
             self.active_count_changed.emit(count)
@@ -472,6 +484,8 @@ class JobTableModel(QAbstractTableModel):
         if col == Column.STATE:
             if job.state is JobState.FAILED and job.error:
                 return self.tr("Failed: %1").replace("%1", one_line(job.error))
+            if job.state is JobState.RETRYING:
+                return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
             verified = job.verified
             if verified:
                 return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))

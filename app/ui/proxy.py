@@ -15,23 +15,26 @@ from app.ui.model import STATE_ROLE, JobTableModel, display_name
 
 class Category(enum.Enum):
     ALL = "all"
-    ACTIVE = "active"  # queued, downloading or paused: not finished either way
+    ACTIVE = "active"  # queued, downloading, retrying or paused: not finished either way
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
     DOWNLOADING = "downloading"  # the sidebar's finer groups
     QUEUED = "queued"  # waiting for a slot, or paused
 
 
 def _states(*names: str) -> frozenset[JobState]:
-    """States by value, so states added later (retrying, cancelled) join their group."""
+    """States by value, so a group names its states in one place."""
     return frozenset(s for s in JobState if s.value in names)
 
 
+ACTIVE_FILTER_STATES = _states("queued", "downloading", "paused", "retrying")
 STATES: dict[Category, frozenset[JobState] | None] = {
     Category.ALL: None,
-    Category.ACTIVE: _states("queued", "downloading", "paused", "retrying"),
+    Category.ACTIVE: ACTIVE_FILTER_STATES,
     Category.COMPLETED: _states("completed"),
-    Category.FAILED: _states("failed", "cancelled"),
+    Category.FAILED: _states("failed"),
+    Category.CANCELLED: _states("cancelled"),
     Category.DOWNLOADING: _states("downloading", "retrying"),
     Category.QUEUED: _states("queued", "paused"),
 }

@@ -41,6 +41,7 @@ class Sidebar(QTreeWidget):
             Category.QUEUED: (self.tr("Queued"), "pause"),
             Category.COMPLETED: (self.tr("Completed"), "open-file"),
             Category.FAILED: (self.tr("Failed"), "cancel"),
+            Category.CANCELLED: (self.tr("Cancelled"), "remove"),
         }
         kind_names = {
             FileKind.VIDEO: self.tr("Video"),
@@ -112,6 +113,7 @@ class Sidebar(QTreeWidget):
             Category.QUEUED,
             Category.COMPLETED,
             Category.FAILED,
+            Category.CANCELLED,
         ):
             group = STATES[category]
             count = len(jobs) if group is None else sum(states[s] for s in group)

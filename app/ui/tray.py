@@ -90,7 +90,7 @@ class Tray(QObject):
             title = self.tr("Download complete")
             body = name
             kind = QSystemTrayIcon.MessageIcon.Information
-        elif job.state is JobState.FAILED and job.error != "cancelled":
+        elif job.state is JobState.FAILED:
             title = self.tr("Download failed")
             body = f"{name}\n{one_line(job.error)}"
             kind = QSystemTrayIcon.MessageIcon.Warning

@@ -42,6 +42,9 @@ class SettingsDialog(QDialog):
         self.folder = FolderPicker(options.resolved_download_dir())
         self.max_concurrent = self._spin("max_concurrent", options.max_concurrent)
         self.connections = self._spin("connections", options.connections)
+        self.retry_for = self._spin("retry_for", options.retry_for)
+        self.retry_for.setSuffix(" " + self.tr("s"))
+        self.retry_for.setSingleStep(30)
         self.limit_enabled = QCheckBox(self.tr("Limit to"))
         self.limit_enabled.setObjectName("limit_enabled")
         self.limit = QSpinBox()
@@ -83,6 +86,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Downloads at the same time:"), self.max_concurrent)
         form.addRow(self.tr("Connections per download:"), self.connections)
         form.addRow(self.tr("Total speed:"), limit_row)
+        form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
         form.addRow("", self.start_on_add)
         form.addRow("", self.auto_checksum)
 
@@ -124,7 +128,8 @@ class SettingsDialog(QDialog):
         option = _LIMITS[key]
         spin = QSpinBox()
         spin.setObjectName(f"{key}_spin")
-        spin.setRange(option.minimum or 1, option.maximum or 1_000_000)
+        low = 1 if option.minimum is None else option.minimum
+        spin.setRange(low, option.maximum or 1_000_000)
         spin.setValue(value)
         spin.setToolTip(option.title)
         return spin
@@ -141,6 +146,7 @@ class SettingsDialog(QDialog):
             notify=self.notify.isChecked(),
             auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
+            retry_for=self.retry_for.value(),
         )
         return self.more.apply(options)
 
