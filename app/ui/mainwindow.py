@@ -410,7 +410,9 @@ class MainWindow(QMainWindow):
     def paste_urls(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
         patterned = pasted_links(mime.text()) if mime.hasText() else None
-        if patterned:  # file[001-100].jpg: the dialog expands it and shows the count
+        # file[001-100].jpg: the dialog expands it and shows the count first, even with "add
+        # without asking" (one pasted line can stand for thousands of downloads)
+        if patterned:
             self.show_add_dialog(patterned)
             return
         self.offer_urls(drop.read_mime(mime))
