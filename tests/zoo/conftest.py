@@ -47,6 +47,8 @@ FILES = {
     "files/naïve file.bin": 200 * KIB + 7,
     "files/cd.bin": 300 * KIB + 1,
     "private/secret.bin": 128 * KIB + 3,
+    "files/tiny.bin": 64 * KIB + 5,
+    "files/fast.bin": 16 * MIB,  # the HTTPS throughput floor
 }
 
 SERVERS: dict[str, type[WebServer]] = {"nginx": Nginx, "lighttpd": Lighttpd, "uvicorn": Uvicorn}
@@ -76,7 +78,9 @@ def require(kind: str) -> None:
         pytest.skip("openssl is not installed (apt-get install openssl)")
     if kind == "uvicorn":
         pytest.importorskip("uvicorn", reason="uvicorn is not installed (pip install -e .[test])")
-        pytest.importorskip("starlette", reason="starlette is not installed (pip install -e .[test])")
+        pytest.importorskip(
+            "starlette", reason="starlette is not installed (pip install -e .[test])"
+        )
     if kind == "httpbin":
         pytest.importorskip("httpbin", reason="httpbin is not installed (pip install -e .[test])")
 
@@ -350,6 +354,9 @@ class Tether:
         jobs = read_jobs(self.data)
         return jobs[0] if jobs else None
 
+    def job_rows(self) -> list[DbJob]:
+        return read_jobs(self.data)
+
     def wait_done_at_least(
         self, proc: subprocess.Popen[bytes], nbytes: int, timeout: float = 60
     ) -> int:
@@ -387,3 +394,31 @@ def tether(tmp_path: Path) -> Iterator[Tether]:
                 t.kill9(proc)
             if proc.stderr is not None:
                 proc.stderr.close()
+
+
+# --------------------------------------------------------------------------- shared checks
+
+
+def env_for(scheme: str, tls: Tls) -> dict[str, str]:
+    return {"REQUESTS_CA_BUNDLE": str(tls.ca)} if scheme == "https" else {}
+
+
+def assert_exact(tether: Tether, folder: Folder, name: str = "big.bin") -> None:
+    assert tether.files() == [name]
+    path = tether.out / name
+    assert path.stat().st_size == folder.sizes[name]
+    assert file_sha(path) == folder.digests[name], "the bytes on disk are not the server's file"
+
+
+def outage(server: WebServer, proc: subprocess.Popen[bytes], seconds: float) -> None:
+    """The server dies (every connection cut) and comes back on the same ports `seconds` later;
+    Tether must still be running when it does (it retries; it does not give up)."""
+    server.crash()
+    try:
+        proc.wait(timeout=seconds)  # the outage itself: Tether must not exit during it
+    except subprocess.TimeoutExpired:
+        pass
+    else:
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        pytest.fail(f"tether gave up during a {seconds:g} s outage (exit {proc.returncode}): {err}")
+    server.restart()

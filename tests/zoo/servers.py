@@ -44,6 +44,7 @@ class Tls:
 @dataclass(frozen=True)
 class Served:
     start: float  # when the request began (epoch seconds)
+    end: float  # when its last byte went out (or it was cut off)
     status: int
     bytes: int  # body bytes sent
     path: str
@@ -237,7 +238,7 @@ class Nginx(WebServer):
             "http {\n"
             "    default_type application/octet-stream;\n"
             "    types { }\n"
-            "    log_format zoo '$msec $request_time $status $body_bytes_sent $uri';\n"
+            "    log_format zoo '$msec $request_time $status $body_bytes_sent $http_range $uri';\n"
             f"    access_log {p / 'access.log'} zoo;\n"
             f"{temp}"
             "    sendfile on;\n"
@@ -251,7 +252,7 @@ class Nginx(WebServer):
             f"        root {self.root};\n"
             "        location = /go/latest { return 302 /files/small.bin; }\n"
             "        location = /files/cd.bin {\n"
-            f"            add_header Content-Disposition \"{CD_HEADER}\";\n"
+            f'            add_header Content-Disposition "{CD_HEADER}";\n'
             "        }\n"
             "        location /slow/ {\n"
             f"            alias {self.root}/;\n"
@@ -286,10 +287,12 @@ class Nginx(WebServer):
         if not log.exists():
             return out
         for line in log.read_text(errors="replace").splitlines():
-            parts = line.split(" ", 4)
-            if len(parts) == 5:
-                end, took, status, sent, uri = parts
-                out.append(Served(float(end) - float(took), int(status), int(sent), uri))
+            parts = line.split(" ", 5)  # the path last: it may hold spaces
+            if len(parts) == 6:
+                end, took, status, sent, _range, uri = parts
+                out.append(
+                    Served(float(end) - float(took), float(end), int(status), int(sent), uri)
+                )
         return out
 
 
@@ -341,7 +344,9 @@ class Lighttpd(WebServer):
             if len(parts) == 4:
                 start, status, sent, uri = parts
                 sent_n = 0 if sent == "-" else int(sent)
-                out.append(Served(float(start) / 1000, int(status), sent_n, uri))
+                # lighttpd logs when the request began only (and buffers its log)
+                t = float(start) / 1000
+                out.append(Served(t, t, int(status), sent_n, uri))
         return out
 
 
@@ -400,8 +405,10 @@ class Uvicorn(WebServer):
                 )
         try:
             wait_until(
-                lambda: any(p.poll() is not None for p in self.procs)
-                or all(can_connect(p) for p in self.ports),
+                lambda: (
+                    any(p.poll() is not None for p in self.procs)
+                    or all(can_connect(p) for p in self.ports)
+                ),
                 30,
                 f"uvicorn to listen on {self.ports}",
             )
@@ -436,7 +443,7 @@ class Uvicorn(WebServer):
         for line in log.read_text(errors="replace").splitlines():
             with contextlib.suppress(ValueError):
                 r = json.loads(line)
-                out.append(Served(r["start"], r["status"], r["bytes"], r["path"]))
+                out.append(Served(r["start"], r["end"], r["status"], r["bytes"], r["path"]))
         return out
 
 
