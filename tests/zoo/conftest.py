@@ -13,6 +13,7 @@ import hashlib
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -351,7 +352,10 @@ class Tether:
         return proc
 
     def job(self) -> DbJob | None:
-        jobs = read_jobs(self.data)
+        try:
+            jobs = read_jobs(self.data)
+        except sqlite3.OperationalError:
+            return None  # the CLI is still creating its database
         return jobs[0] if jobs else None
 
     def job_rows(self) -> list[DbJob]:
