@@ -488,7 +488,7 @@ class Tinyproxy(Proc):
 
     def log_text(self) -> str:
         log = self.prefix / "tinyproxy.log"
-        return log.read_text(errors="replace") if log.exists() else ""
+        return log.read_bytes().decode("latin-1") if log.exists() else ""
 
 
 class Httpbin(Proc):
