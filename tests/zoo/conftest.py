@@ -16,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -414,9 +415,10 @@ def assert_exact(tether: Tether, folder: Folder, name: str = "big.bin") -> None:
     assert file_sha(path) == folder.digests[name], "the bytes on disk are not the server's file"
 
 
-def outage(server: WebServer, proc: subprocess.Popen[bytes], seconds: float) -> None:
+def outage(server: WebServer, proc: subprocess.Popen[bytes], seconds: float) -> float:
     """The server dies (every connection cut) and comes back on the same ports `seconds` later;
-    Tether must still be running when it does (it retries; it does not give up)."""
+    Tether must still be running when it does (it retries; it does not give up). Returns when
+    the server came back (epoch seconds), to count what it served after that."""
     server.crash()
     try:
         proc.wait(timeout=seconds)  # the outage itself: Tether must not exit during it
@@ -425,4 +427,6 @@ def outage(server: WebServer, proc: subprocess.Popen[bytes], seconds: float) -> 
     else:
         err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
         pytest.fail(f"tether gave up during a {seconds:g} s outage (exit {proc.returncode}): {err}")
+    back = time.time()
     server.restart()
+    return back

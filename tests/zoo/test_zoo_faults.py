@@ -69,12 +69,13 @@ def test_server_restart_mid_download_finishes_without_a_rerun(
     server, folder = fresh_server(kind)
     url = server.base(scheme) + PATH
     proc = tether.spawn(url, 8, env_for(scheme, zoo_tls))
-    tether.wait_done_at_least(proc, 8 * MIB)
-    outage(server, proc, 3)
+    tether.wait_done_at_least(proc, 24 * MIB)
+    back = outage(server, proc, 3)
     assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
     assert_exact(tether, folder)
-    # resumed where the connections broke, not started over
-    assert server.bytes_served(PATH) <= 1.25 * BIG_SIZE
+    # resumed where the connections broke, not started over: at most 40 MiB were missing
+    # (plus what cut connections had in flight); starting over would be all 64
+    assert server.bytes_served(PATH, since=back) <= 0.85 * BIG_SIZE
 
 
 @pytest.mark.parametrize("new_size", ["same-size", "other-size"])
