@@ -35,6 +35,7 @@ from tests.zoo.servers import (
     Tls,
     Uvicorn,
     WebServer,
+    die_with_parent,
     find_binary,
     wait_until,
 )
@@ -348,6 +349,7 @@ class Tether:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         self.procs.append(proc)
         return proc

@@ -17,6 +17,7 @@ accept connections, with a deadline.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import shutil
@@ -48,6 +49,13 @@ class Served:
     status: int
     bytes: int  # body bytes sent
     path: str
+
+
+def die_with_parent() -> None:
+    """In the child (preexec_fn): SIGKILL when the test process dies, however it dies, so no
+    server outlives a crashed or killed pytest (PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
 
 
 def find_binary(name: str) -> str | None:
@@ -114,6 +122,7 @@ class Proc:
                 env=self.env(),
                 cwd=self.prefix,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
         proc = self.proc
         try:
@@ -401,6 +410,7 @@ class Uvicorn(WebServer):
                         env=self.env(),
                         cwd=ROOT,
                         start_new_session=True,
+                        preexec_fn=die_with_parent,
                     )
                 )
         try:
