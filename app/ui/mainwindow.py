@@ -42,10 +42,12 @@ from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.controller import AddRequest, Controller
+from app.ui.dialogs.about import about_box
 from app.ui.dialogs.add import AddDialog
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
+from app.ui.lifetime import DialogRef, alive
 from app.ui.proxy import Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
@@ -74,9 +76,11 @@ class MainWindow(QMainWindow):
         self.options = options
         self.ui_state = UiState(store)
         self.commands = Actions(self)
-        self.add_dialog: AddDialog | None = None
-        self.settings_dialog: SettingsDialog | None = None
-        self.question: QMessageBox | None = None
+        # Weak handles: a dialog deleted by deleteLater() must never be reused (issue 9).
+        self._add_ref: DialogRef[AddDialog] = DialogRef()
+        self._settings_ref: DialogRef[SettingsDialog] = DialogRef()
+        self._question_ref: DialogRef[QMessageBox] = DialogRef()
+        self._about_ref: DialogRef[QMessageBox] = DialogRef()
         self.properties_dialogs: dict[int, PropertiesDialog] = {}
         self._quitting = False
         self._tray_hint_shown = False
@@ -107,6 +111,18 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self._on_rows_applied()
+
+    @property
+    def add_dialog(self) -> AddDialog | None:
+        return self._add_ref.get()
+
+    @property
+    def settings_dialog(self) -> SettingsDialog | None:
+        return self._settings_ref.get()
+
+    @property
+    def question(self) -> QMessageBox | None:
+        return self._question_ref.get()
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -348,8 +364,9 @@ class MainWindow(QMainWindow):
     ) -> AddDialog:
         """Open (or refill) the add dialog; one at a time, so a burst of drops can't stack."""
         dest = dest_dir or self.ui_state.last_dest_dir() or self.options.resolved_download_dir()
-        if self.add_dialog is not None and self.add_dialog.isVisible():
-            dialog = self.add_dialog
+        open_dialog = self.add_dialog
+        if open_dialog is not None and open_dialog.isVisible():
+            dialog = open_dialog
             if urls:
                 existing = dialog.urls()
                 merged = existing + [u for u in urls if u not in existing]
@@ -370,7 +387,7 @@ class MainWindow(QMainWindow):
         )
         dialog.submitted.connect(self._on_add_submitted)
         dialog.finished.connect(dialog.deleteLater)
-        self.add_dialog = dialog
+        self._add_ref.set(dialog)
         dialog.open()
         return dialog
 
@@ -454,11 +471,10 @@ class MainWindow(QMainWindow):
         def done(_result: int) -> None:
             if box.clickedButton() is yes:
                 on_yes()
-            self.question = None
             box.deleteLater()
 
         box.finished.connect(done)
-        self.question = box
+        self._question_ref.set(box)
         box.open()
         return box
 
@@ -503,13 +519,14 @@ class MainWindow(QMainWindow):
                 return None
             job_id = jobs[0].id
         existing = self.properties_dialogs.get(job_id)
-        if existing is not None:
+        if existing is not None and alive(existing):
             existing.raise_()
             existing.activateWindow()
             return existing
         dialog = PropertiesDialog(self, self.controller, job_id)
         self.properties_dialogs[job_id] = dialog
         dialog.finished.connect(functools.partial(self._forget_properties, job_id))
+        dialog.finished.connect(dialog.deleteLater)
         dialog.show()
         return dialog
 
@@ -518,17 +535,18 @@ class MainWindow(QMainWindow):
 
     def _on_job_log(self, job_id: int, message: str) -> None:
         dialog = self.properties_dialogs.get(job_id)
-        if dialog is not None:
+        if dialog is not None and alive(dialog):
             dialog.append_history(job_id, message)
 
     def show_settings(self) -> SettingsDialog:
-        if self.settings_dialog is not None and self.settings_dialog.isVisible():
-            self.settings_dialog.raise_()
-            return self.settings_dialog
+        open_dialog = self.settings_dialog
+        if open_dialog is not None and open_dialog.isVisible():
+            open_dialog.raise_()
+            return open_dialog
         dialog = SettingsDialog(self, self.options, tray_available=tray_available())
         dialog.submitted.connect(self.apply_options)
         dialog.finished.connect(dialog.deleteLater)
-        self.settings_dialog = dialog
+        self._settings_ref.set(dialog)
         dialog.open()
         return dialog
 
@@ -554,25 +572,13 @@ class MainWindow(QMainWindow):
         folder.mkdir(parents=True, exist_ok=True)
         self._open_path(str(folder))
 
-    def show_about(self) -> None:
-        import html
-
-        from app import installed_version
-
-        data = self._data_dir()
-        QMessageBox.about(
-            self,
-            self.tr("About Tether"),
-            self.tr(
-                "<h3>Tether %1</h3><p>A download manager that never loses a byte: downloads "
-                "resume from where they stopped after a pause, a dropped link or a crash.</p>"
-                "<p>Licensed under the GNU GPL, version 3 or later.</p>"
-                "<p>Data: %2<br>Logs: %3</p>"
-            )
-            .replace("%1", html.escape(installed_version()))
-            .replace("%2", html.escape(str(data)))
-            .replace("%3", html.escape(str(log_dir(data)))),
-        )
+    def show_about(self) -> QMessageBox:
+        box = self._about_ref.get()
+        if box is None:
+            box = self._about_ref.set(about_box(self, self._data_dir()))
+            box.open()
+        box.raise_()
+        return box
 
     def _on_double_click(self, index: QModelIndex) -> None:
         source = self.proxy.mapToSource(index)
