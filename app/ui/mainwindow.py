@@ -43,7 +43,7 @@ from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.controller import AddRequest, Controller
 from app.ui.dialogs.about import about_box
-from app.ui.dialogs.add import AddDialog
+from app.ui.dialogs.add import AddDialog, folder_usable
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
@@ -363,7 +363,10 @@ class MainWindow(QMainWindow):
         self, urls: list[str] | None = None, note: str = "", dest_dir: str | None = None
     ) -> AddDialog:
         """Open (or refill) the add dialog; one at a time, so a burst of drops can't stack."""
-        dest = dest_dir or self.ui_state.last_dest_dir() or self.options.resolved_download_dir()
+        remembered = self.ui_state.last_dest_dir()
+        if remembered is not None and not folder_usable(remembered):
+            remembered = None  # a folder that went away or became read-only since
+        dest = dest_dir or remembered or self.options.resolved_download_dir()
         open_dialog = self.add_dialog
         if open_dialog is not None and open_dialog.isVisible():
             dialog = open_dialog
@@ -392,9 +395,10 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _on_add_submitted(self, request: AddRequest) -> None:
-        self.ui_state.set_last_dest_dir(request.dest_dir)
         outcome = self.controller.add(request)
         if outcome.done:
+            # Only a folder that took a download is worth offering again.
+            self.ui_state.set_last_dest_dir(request.dest_dir)
             self.select_job(outcome.done[-1])
 
     def offer_urls(self, content: DropContent, dest_dir: str | None = None) -> None:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import re
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QRegularExpressionValidator
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent, QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -24,12 +24,36 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.engine import check_dest_dir
+from app.engine.errors import BadInput
 from app.ui.controller import AddRequest
 from app.ui.dropparse import extract_urls
 from app.ui.widgets import FolderPicker
 
 SHA256_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 MAX_CONNECTIONS = 32
+_INVALID_STYLE = "QLineEdit { border: 2px solid #d64545; border-radius: 3px; }"
+
+
+def folder_usable(path: str) -> bool:
+    """Could downloads go here? The folder, or its nearest existing parent (it would be
+    created), is writable. Nothing is created: this only decides what to prefill."""
+    probe = os.path.abspath(os.path.expanduser(path)) if path else ""
+    while probe and not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
+    return bool(probe) and os.path.isdir(probe) and os.access(probe, os.W_OK | os.X_OK)
+
+
+def folder_error(path: str) -> str | None:
+    """Why downloads cannot be saved in `path` (the engine's own check), or None."""
+    try:
+        check_dest_dir(path)
+    except BadInput as exc:
+        return str(exc)
+    return None
 
 
 class AddDialog(QDialog):
@@ -55,8 +79,12 @@ class AddDialog(QDialog):
         self.urls_edit = QPlainTextEdit()
         self.urls_edit.setObjectName("urls_edit")
         self.urls_edit.setPlaceholderText(
-            self.tr("One link per line, e.g. https://example.com/file.iso")
+            self.tr(
+                "One link per line, e.g. https://example.com/file.iso\n"
+                "Enter adds them; Shift+Enter starts a new line"
+            )
         )
+        self.urls_edit.installEventFilter(self)
         self.urls_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -74,6 +102,14 @@ class AddDialog(QDialog):
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.folder = FolderPicker(dest_dir)
+        # Shown whole (word-wrapped) when the folder is refused: the dialog stays open, so the
+        # links typed or dropped are never lost (issue 9).
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error_label")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+        self.error_label.setStyleSheet("color: #d64545;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.connections = QSpinBox()
         self.connections.setObjectName("connections_spin")
         self.connections.setRange(1, MAX_CONNECTIONS)
@@ -94,6 +130,7 @@ class AddDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self.tr("Save to:"), self.folder)
+        form.addRow("", self.error_label)
         form.addRow(self.tr("Connections:"), self.connections)
         form.addRow(self.tr("SHA-256:"), self.sha256)
         form.addRow("", self.start_now)
@@ -120,6 +157,7 @@ class AddDialog(QDialog):
         self.urls_edit.textChanged.connect(self._validate)
         self.sha256.textChanged.connect(self._validate)
         self.folder.changed.connect(self._validate)
+        self.folder.changed.connect(self._clear_folder_error)
         self._validate()
         if not urls:
             self.urls_edit.setFocus()
@@ -166,8 +204,41 @@ class AddDialog(QDialog):
             start=self.start_now.isChecked(),
         )
 
+    def folder_invalid(self) -> bool:
+        return bool(self.folder.edit.property("invalid"))
+
+    def _show_folder_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(True)
+        self.folder.edit.setProperty("invalid", True)
+        self.folder.edit.setStyleSheet(_INVALID_STYLE)
+        self.folder.edit.setFocus()
+        self.folder.edit.selectAll()
+
+    def _clear_folder_error(self, _text: str = "") -> None:
+        if self.folder_invalid():
+            self.error_label.setVisible(False)
+            self.folder.edit.setProperty("invalid", False)
+            self.folder.edit.setStyleSheet("")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter (or Ctrl+Enter) in the link box adds; Shift+Enter is a new line."""
+        if watched is self.urls_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            # With nothing to add yet, Enter is just a new line.
+            if enter and not shift and self.ok_button.isEnabled():
+                self.accept()
+                return True
+        return super().eventFilter(watched, event)
+
     def accept(self) -> None:
         if not self.ok_button.isEnabled():
+            return
+        problem = folder_error(self.folder.path())
+        if problem is not None:
+            self._show_folder_error(problem)
             return
         self.submitted.emit(self.request())
         super().accept()
