@@ -1,13 +1,14 @@
-"""What the queue paints (issue 9): the done part of a selected row's progress bar stays
-visible against the selection."""
+"""What the queue shows (issue 9): the done part of a selected row's progress bar stays
+visible against the selection; a sorted queue stays sorted as values arrive."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QColor
 
+from app.store.models import JobState
 from app.ui.model import Column
 from tests.test_ui_journeys import win  # noqa: F401  (the fixture)
 
@@ -42,3 +43,25 @@ def test_selected_row_progress_bar_shows_the_done_part(win: Any, qtbot: Any) -> 
         x = round((bar_left + (bar_right - bar_left) * fraction) * dpr)
         pixel = image.pixelColor(x, y)
         assert _distance(pixel, background) > 120, (fraction, pixel.name(), background.name())
+
+
+def _order(window: Any) -> list[int]:
+    return [
+        window.model.job_at(window.proxy.mapToSource(window.proxy.index(r, 0)).row()).id
+        for r in range(window.proxy.rowCount())
+    ]
+
+
+def test_sorted_by_size_a_size_learnt_later_moves_the_row(win: Any, qtbot: Any) -> None:  # noqa: F811
+    window, engine, _ = win
+    window.view.sortByColumn(Column.SIZE, Qt.SortOrder.DescendingOrder)
+    assert _order(window)[-1] == 4  # size unknown: last
+    engine.set_state(4, JobState.QUEUED, size=5 << 30, error=None)  # retried, size now known
+    qtbot.waitUntil(lambda: _order(window)[0] == 4, timeout=3000)
+    # A size only the transfer knows (the job row has none yet) counts too.
+    engine.set_state(2, JobState.DOWNLOADING, size=None)
+    window.model.flush_events()
+    engine.set_progress(2, 1, speed=1e3, size=9 << 30)
+    window.controller.refresh_progress()
+    qtbot.waitUntil(lambda: _order(window)[0] == 2, timeout=3000)
+    assert window.view.horizontalHeader().sortIndicatorSection() == Column.SIZE
