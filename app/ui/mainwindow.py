@@ -44,10 +44,12 @@ from app.ui.actions import Actions
 from app.ui.controller import AddRequest, Controller
 from app.ui.dialogs.about import about_box
 from app.ui.dialogs.add import AddDialog, folder_usable
+from app.ui.dialogs.confirm import ask, ask_remove_unfinished, has_partial_data
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.lifetime import DialogRef, alive
+from app.ui.model import display_name
 from app.ui.proxy import Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
@@ -448,39 +450,20 @@ class MainWindow(QMainWindow):
                 lambda: self.controller.remove(ids, delete_file=True),
             )
             return
-        partial = [j for j in jobs if j.state is not JobState.COMPLETED and j.done > 0]
+        # Running ones count even before their first checkpoint (job.done still 0).
+        partial = [j for j in jobs if has_partial_data(j, self.model.progress_of(j.id))]
         if partial:
-            self._ask(
-                self.tr("Remove downloads?"),
-                self.tr(
-                    "%n unfinished download(s) will lose the data downloaded so far.",
-                    "",
-                    len(partial),
-                ),
-                self.tr("Remove"),
-                lambda: self.controller.remove(ids),
+            box = ask_remove_unfinished(
+                self,
+                [display_name(j) for j in partial],
+                lambda delete: self.controller.remove(ids, keep_partial=not delete),
             )
+            self._question_ref.set(box)
             return
         self.controller.remove(ids)
 
     def _ask(self, title: str, text: str, confirm: str, on_yes: Callable[[], None]) -> QMessageBox:
-        box = QMessageBox(
-            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self
-        )
-        box.setObjectName("question")
-        yes = box.addButton(confirm, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def done(_result: int) -> None:
-            if box.clickedButton() is yes:
-                on_yes()
-            box.deleteLater()
-
-        box.finished.connect(done)
-        self._question_ref.set(box)
-        box.open()
-        return box
+        return self._question_ref.set(ask(self, title, text, confirm, on_yes))
 
     def retry_failed(self) -> None:
         ids = self._ids(lambda j: j.state is JobState.FAILED)
