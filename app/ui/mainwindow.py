@@ -48,6 +48,7 @@ from app.ui.dialogs.confirm import ask, ask_remove_unfinished, has_partial_data
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
+from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
 from app.ui.lifetime import DialogRef, alive
 from app.ui.model import display_name
 from app.ui.proxy import Category, JobFilterProxy
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
         self.view = JobTableView()
         self.view.setModel(self.proxy)
         self.view.apply_default_columns()
+        self.column_fitter = ColumnFitter(self.view)
 
         self._build_toolbar()
         self._build_menus()
@@ -280,11 +282,15 @@ class MainWindow(QMainWindow):
         geometry = self.ui_state.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1100, 640)
+        # Saved on a larger screen or at another scale, or the default: never off-screen.
+        fit_window_to_screen(self)
+        self.screen_keeper = ScreenKeeper(self)
         header = self.ui_state.header()
         if header is not None:
             hh = self.view.horizontalHeader()
             hh.restoreState(header)
             hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self.column_fitter.remember_current()
         try:
             category = Category(self.ui_state.category())
         except ValueError:
