@@ -32,7 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tether",
         description="Tether: a download manager that never loses a byte. "
-        "Without a command it opens the window (with any URLs given).",
+        "Without a command it opens the window (with any URLs given). "
+        "Sizes and rates use decimal units, as the window shows them: 1 kB = 1000 bytes, "
+        "1 MB = 1000 kB; KiB and MiB (1024-based) are accepted when written out.",
     )
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
