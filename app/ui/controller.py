@@ -8,6 +8,7 @@ so acting on 500 selected jobs can never produce 500 message boxes.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import Job, JobState
+from app.ui.eta import SpeedSmoother
 from app.ui.model import JobTableModel
 
 log = logging.getLogger("tether.ui")
@@ -73,13 +75,20 @@ class Controller(QObject):
     tick = Signal()  # after each progress refresh (status bar, tray tooltip)
     job_log = Signal(int, str)  # (job id, line) from engine LOG events
 
-    def __init__(self, model: JobTableModel, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        model: JobTableModel,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.model = model
         self._engine: EngineLike | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh_progress)
+        self._smoother = SpeedSmoother()
         model.active_count_changed.connect(self._on_active_count)
 
     # ---- wiring ----------------------------------------------------------------------------
@@ -125,7 +134,8 @@ class Controller(QObject):
     def refresh_progress(self) -> None:
         if self._engine is None:
             return
-        self.model.update_progress(self._engine.progress())
+        snapshot = self._smoother.apply(self._engine.progress(), self._clock())
+        self.model.update_progress(snapshot)
         self.tick.emit()
 
     # ---- operations ------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
 from app.ui.lifetime import DialogRef, alive
 from app.ui.model import display_name
 from app.ui.proxy import Category, JobFilterProxy
+from app.ui.retryfeedback import RetryFeedback
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
 from app.ui.uistate import UiState
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self.commands, self.model, self)
         self.tray.notify_enabled = options.notify
         self.tray.activated.connect(self.toggle_visible)
+        self.retry_feedback = RetryFeedback(self.model, self.status.showMessage, self)
 
         self.setAcceptDrops(True)
         self._connect()
@@ -476,7 +478,7 @@ class MainWindow(QMainWindow):
         if not ids:
             ids = [j.id for j in self.model.jobs() if j.state is JobState.FAILED]
         if ids:
-            self.controller.retry(ids)
+            self.retry_feedback.retried(self.controller.retry(ids).done)
 
     def open_files(self) -> None:
         for job in self.selected_jobs():
