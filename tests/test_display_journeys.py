@@ -206,3 +206,33 @@ def test_every_journey_downloaded_its_file(tether: Tether) -> None:
         assert (tether.out / name).stat().st_size == 64 * 1024
     tether.xs.key("ctrl+q", window=tether.main_window())
     assert tether.proc.wait(15) == 0, tether.why("quit failed")
+
+
+def test_window_fits_a_small_screen_at_175_percent(tmp_path: Path) -> None:
+    """1600×1000 at QT_SCALE_FACTOR=1.75: the window opened at 1925×1119 (issue 9)."""
+    xs = XSession(tmp_path / "shots", screen="1600x1000x24").start()
+    try:
+        env = xs.env(QT_SCALE_FACTOR="1.75")
+        env.pop("TETHER_DATA_DIR", None)
+        proc = xs.spawn(
+            [sys.executable, "-m", "app", "--data-dir", str(tmp_path / "data")],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wid = xs.wait_window(MAIN)
+        assert wid, f"no window; screenshots in {xs.shots}"
+
+        def inside() -> bool:
+            x, y, w, h = xs.frame_geometry(wid)  # title bar included
+            return x >= 0 and y >= 0 and x + w <= 1600 and y + h <= 1000
+
+        fits = poll(inside, 10)
+        xs.shot("scaled-175")
+        where = xs.frame_geometry(wid)
+        assert fits, f"window frame at {where} on 1600x1000; screenshots in {xs.shots}"
+        xs.key("ctrl+q", window=wid)
+        assert proc.wait(15) == 0
+    finally:
+        xs.stop()

@@ -52,44 +52,63 @@ def fit_widths(
 
 
 def fit_window_to_screen(window: QWidget) -> None:
-    """Keep the whole window (frame included) on the available part of its screen."""
+    """Keep the whole window, frame and title bar included, on the available part of its
+    screen. (The frame is known only once the window manager has framed the window.)"""
     screen = window.screen() or QGuiApplication.primaryScreen()
     if screen is None:
         return
     avail = screen.availableGeometry()
     frame = window.frameGeometry()
     inner = window.geometry()
-    extra = (frame.width() - inner.width(), frame.height() - inner.height())
-    g = inner
+    left, top = inner.x() - frame.x(), inner.y() - frame.y()
+    # Some window managers (openbox) treat the position Qt asks for as the frame's corner
+    # and add the frame again, so the room kept is one frame margin smaller than the screen:
+    # then the window fits whichever way the position is read.
     x, y, w, h = clamp_rect(
-        (g.x(), g.y(), g.width(), g.height()),
-        (avail.x(), avail.y(), avail.width(), avail.height()),
-        extra,
+        (frame.x(), frame.y(), frame.width(), frame.height()),
+        (avail.x(), avail.y(), avail.width() - left, avail.height() - top),
     )
-    if (w, h) != (g.width(), g.height()):
-        window.resize(w, h)
-    if (x, y) != (g.x(), g.y()):
-        window.move(x + frame.x() - inner.x(), y + frame.y() - inner.y())
+    if (x, y, w, h) == (frame.x(), frame.y(), frame.width(), frame.height()):
+        return
+    extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+    window.setGeometry(x + left, y + top, max(1, w - extra_w), max(1, h - extra_h))
 
 
 class ScreenKeeper(QObject):
-    """Fits the window to its screen once it is shown (the frame size is known only then)
-    and whenever it moves to another screen."""
+    """Fits the window to its screen once shown and when it changes screens. The window
+    manager adds its frame only after the window is mapped, so for a moment after each show
+    every move or resize re-checks the fit (then the user may place it as they like)."""
+
+    SETTLE_MS = 1500
 
     def __init__(self, window: QWidget) -> None:
         super().__init__(window)
         self._window = window
+        self._settling = QTimer(self)
+        self._settling.setSingleShot(True)
+        self._settling.setInterval(self.SETTLE_MS)
+        self._pending = False
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() in (
-            QEvent.Type.Show,
-            QEvent.Type.ScreenChangeInternal,
-        ):
-            QTimer.singleShot(0, self._fit)
+        if watched is not self._window:
+            return False
+        kind = event.type()
+        if kind in (QEvent.Type.Show, QEvent.Type.ScreenChangeInternal):
+            self._settling.start()
+            self._schedule()
+            QTimer.singleShot(300, self._fit)  # in case the frame comes without a move
+        elif kind in (QEvent.Type.Move, QEvent.Type.Resize) and self._settling.isActive():
+            self._schedule()
         return False
 
+    def _schedule(self) -> None:
+        if not self._pending:
+            self._pending = True
+            QTimer.singleShot(0, self._fit)
+
     def _fit(self) -> None:
+        self._pending = False
         if self._window.isVisible() and not (
             self._window.isMaximized() or self._window.isFullScreen()
         ):

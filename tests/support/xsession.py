@@ -141,6 +141,15 @@ class XSession:
         values = dict(line.split("=", 1) for line in out.split() if "=" in line)
         return int(values["X"]), int(values["Y"]), int(values["WIDTH"]), int(values["HEIGHT"])
 
+    def frame_geometry(self, wid: str) -> tuple[int, int, int, int]:
+        """x, y, width, height with the window manager's frame (_NET_FRAME_EXTENTS)."""
+        x, y, w, h = self.geometry(wid)
+        out = self.run(["xprop", "-id", wid, "_NET_FRAME_EXTENTS"], check=False)
+        if "=" not in out:
+            return x, y, w, h
+        left, right, top, bottom = (int(v) for v in out.split("=", 1)[1].split(","))
+        return x - left, y - top, w + left + right, h + top + bottom
+
     def drag(self, start: tuple[int, int], end: tuple[int, int], steps: int = 12) -> None:
         """Press, move in steps (so the source sees a drag and the target XDND positions),
         release: a real drag between two X clients."""
