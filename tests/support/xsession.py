@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-TOOLS = ("Xvfb", "openbox", "xdotool", "xclip", "import")
+TOOLS = ("Xvfb", "openbox", "xdotool", "xclip", "import", "xprop")
 
 
 def missing_tools() -> list[str]:
