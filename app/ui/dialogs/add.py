@@ -130,7 +130,6 @@ class AddDialog(QDialog):
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self.tr("Save to:"), self.folder)
-        form.addRow("", self.error_label)
         form.addRow(self.tr("Connections:"), self.connections)
         form.addRow(self.tr("SHA-256:"), self.sha256)
         form.addRow("", self.start_now)
@@ -152,6 +151,9 @@ class AddDialog(QDialog):
         layout.addWidget(self.note_label)
         layout.addSpacing(6)
         layout.addLayout(form)
+        # Full width under the form: in the form's field column it wrapped into a sliver
+        # and its end was cut off.
+        layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
         self.urls_edit.textChanged.connect(self._validate)
@@ -210,6 +212,7 @@ class AddDialog(QDialog):
     def _show_folder_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.setVisible(True)
+        self.adjustSize()  # room for the whole message
         self.folder.edit.setProperty("invalid", True)
         self.folder.edit.setStyleSheet(_INVALID_STYLE)
         self.folder.edit.setFocus()
