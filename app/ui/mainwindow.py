@@ -377,8 +377,7 @@ class MainWindow(QMainWindow):
         if remembered is not None and not folder_usable(remembered):
             remembered = None  # a folder that went away or became read-only since
         dest = dest_dir or remembered or self.options.resolved_download_dir()
-        open_dialog = self.add_dialog
-        if open_dialog is not None and open_dialog.isVisible():
+        if (open_dialog := self.add_dialog) is not None and open_dialog.isVisible():
             dialog = open_dialog
             if urls:
                 existing = dialog.urls()
@@ -461,14 +460,14 @@ class MainWindow(QMainWindow):
         # Running ones count even before their first checkpoint (job.done still 0).
         partial = [j for j in jobs if has_partial_data(j, self.model.progress_of(j.id))]
         if partial:
-            box = ask_remove_unfinished(
-                self,
-                [display_name(j) for j in partial],
-                lambda delete: self.controller.remove(ids, keep_partial=not delete),
-            )
-            self._question_ref.set(box)
+            names = [display_name(j) for j in partial]
+            remove = functools.partial(self._remove_unfinished, ids)
+            self._question_ref.set(ask_remove_unfinished(self, names, remove))
             return
         self.controller.remove(ids)
+
+    def _remove_unfinished(self, ids: list[int], delete_partial: bool) -> None:
+        self.controller.remove(ids, keep_partial=not delete_partial)
 
     def _ask(self, title: str, text: str, confirm: str, on_yes: Callable[[], None]) -> QMessageBox:
         return self._question_ref.set(ask(self, title, text, confirm, on_yes))
@@ -534,8 +533,7 @@ class MainWindow(QMainWindow):
             dialog.append_history(job_id, message)
 
     def show_settings(self) -> SettingsDialog:
-        open_dialog = self.settings_dialog
-        if open_dialog is not None and open_dialog.isVisible():
+        if (open_dialog := self.settings_dialog) is not None and open_dialog.isVisible():
             open_dialog.raise_()
             return open_dialog
         dialog = SettingsDialog(self, self.options, tray_available=tray_available())
