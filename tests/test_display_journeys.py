@@ -143,6 +143,17 @@ def test_ctrl_n_opens_the_add_dialog_every_time(tether: Tether) -> None:
         xs.shot(f"typed-{n}-added")
 
 
+def test_settings_opens_every_time(tether: Tether) -> None:
+    xs = tether.xs
+    for n in (1, 2):
+        xs.key("ctrl+comma", window=tether.main_window())
+        dialog = xs.wait_window("^Settings$")
+        assert dialog, tether.why(f"Ctrl+, did not open Settings ({n})")
+        xs.shot(f"settings-{n}")
+        xs.key("Escape", window=dialog)
+        assert xs.wait_gone("^Settings$"), tether.why(f"Settings did not close ({n})")
+
+
 def test_paste_twice(tether: Tether) -> None:
     xs = tether.xs
     for n in (1, 2):
