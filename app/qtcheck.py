@@ -42,6 +42,8 @@ def needs_xcb_cursor(platform: str, env: Mapping[str, str]) -> bool:
     qpa = env.get("QT_QPA_PLATFORM", "")
     if qpa and qpa.split(":", 1)[0].split(";", 1)[0] != "xcb":
         return False
+    if not qpa and env.get("WAYLAND_DISPLAY"):
+        return False  # Qt may well pick its Wayland plugin: never refuse a start that works
     return bool(env.get("DISPLAY"))
 
 

@@ -22,6 +22,8 @@ from app.qtcheck import missing_platform_library, needs_xcb_cursor, xcb_cursor_a
         ("linux", {"DISPLAY": ":0", "QT_QPA_PLATFORM": "wayland"}, False),
         ("linux", {"DISPLAY": ":0", "QT_QPA_PLATFORM": "offscreen"}, False),
         ("linux", {}, False),  # no X display: Qt would not load xcb
+        ("linux", {"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}, False),
+        ("linux", {"DISPLAY": ":0", "WAYLAND_DISPLAY": "w-0", "QT_QPA_PLATFORM": "xcb"}, True),
         ("win32", {"DISPLAY": ":0"}, False),
         ("darwin", {"DISPLAY": ":0"}, False),
     ],
