@@ -67,17 +67,25 @@ class XSession:
                 number += chunk
         self.display = ":" + number.decode().strip()
         self.shots.mkdir(parents=True, exist_ok=True)
-        wm = subprocess.Popen(
-            ["openbox", "--sm-disable"],
-            env=self.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self._procs.append(wm)
-        # openbox owns the WM_S0 selection once it manages the screen.
-        if not poll(lambda: self._wm_running(), 10):
-            raise RuntimeError("openbox did not start")
-        return self
+        log = self.shots / "openbox.log"
+        for _attempt in range(2):  # on a loaded machine openbox has been seen to give up once
+            with log.open("ab") as err:
+                wm = subprocess.Popen(
+                    ["openbox", "--sm-disable"],
+                    env=self.env(),
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
+                )
+            self._procs.append(wm)
+            # openbox sets _NET_SUPPORTING_WM_CHECK once it manages the screen.
+            poll(lambda wm=wm: self._wm_running() or wm.poll() is not None, 20)
+            if wm.poll() is None and self._wm_running():
+                return self
+            if wm.poll() is None:
+                wm.kill()
+                wm.wait(5)
+        self.stop()
+        raise RuntimeError(f"openbox did not start on {self.display}: {log.read_text()[-500:]}")
 
     def _wm_running(self) -> bool:
         out = self.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"], check=False)
