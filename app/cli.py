@@ -10,9 +10,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.engine.engine import Engine, check_dest_dir, check_sha256
 from app.engine.errors import BadInput
@@ -25,6 +25,9 @@ from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
 from app.units import human_duration, human_size, parse_rate
+
+if TYPE_CHECKING:
+    from app.service.client import Client
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -125,6 +128,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     rm.add_argument("ids", nargs="+", type=int, metavar="ID")
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
 
+    from app.service.daemon import add_service_parser
+
+    add_service_parser(sub)
+
 
 # ---------------------------------------------------------------------------- helpers
 def _open_store(data_dir: Path) -> JobStore:
@@ -146,6 +153,24 @@ def _lock(data_dir: Path) -> DataDirLock:
             "(close it, or pass URLs to it with `tether URL`, or use --data-dir)"
         )
     return lock
+
+
+def _service(data_dir: Path, *, start: bool = False, wait: float = 5.0) -> Client | None:
+    """The service (or window) owning the data folder, if one answers; started if asked."""
+    from app.service import daemon
+
+    if start:
+        return daemon.ensure_service(data_dir)
+    return daemon.wait_for_service(data_dir, wait)
+
+
+def _remote(action: Callable[[], int]) -> int:
+    from app.service.remote import RemoteError
+
+    try:
+        return action()
+    except RemoteError as exc:
+        raise CliError(str(exc), exc.code) from exc
 
 
 def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
@@ -352,6 +377,12 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         dest = check_dest_dir(args.output_dir or os.getcwd())
     except BadInput as exc:
         raise CliError(str(exc)) from exc
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.get(client, args, urls, dest, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -367,6 +398,17 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
     urls = _check_urls(args.urls)
     if args.sha256 and len(urls) > 1:
         raise CliError("--sha256 applies to one URL")
+    try:
+        check_sha256(args.sha256)
+        chosen = check_dest_dir(args.output_dir) if args.output_dir else None
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    client = _service(data_dir, start=True)  # a queued job should download: start one
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.add(client, args, urls, chosen, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -389,6 +431,12 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.resume(client, args.ids, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -415,6 +463,12 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
 
 
 def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = _service(data_dir, wait=0)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.list_jobs(client, args.json, out))
     store = _open_store(data_dir)
     try:
         jobs, problems = store.load_jobs()
@@ -443,6 +497,12 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
 
 
 def cmd_remove(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.remove(client, args.ids, args.delete_file))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -482,7 +542,14 @@ COMMANDS = {
     "resume": cmd_resume,
     "list": cmd_list,
     "remove": cmd_remove,
+    "service": lambda *a: _service_command(*a),
 }
+
+
+def _service_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app.service.daemon import cmd_service
+
+    return cmd_service(args, data_dir, out, err)
 
 
 def run(

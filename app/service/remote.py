@@ -1,0 +1,295 @@
+"""The CLI's commands when a service (or the window) owns the data folder: same output, same
+exit codes as the local ones in app/cli.py, the work done by the service's engine.
+
+`get` and `resume` subscribe before they add or resume, follow their jobs' events until none
+is queued or downloading, and draw the progress line from the subscription. Ctrl+C (or
+SIGTERM) pauses their jobs, as quitting a local `get` stops them; the same command resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import time
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any, TextIO
+
+from app.service import protocol as p
+from app.service.client import Client, ServiceGone
+from app.units import human_duration, human_size
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+BUSY_STATES = ("queued", "downloading")
+LIST_KEYS = ("id", "url", "state", "path", "size", "done", "error", "sha256", "added_at")
+LIST_KEYS_ALL = (*LIST_KEYS, "finished_at")
+
+
+class RemoteError(Exception):
+    """One line for stderr and the exit code (the CLI's CliError, on this side)."""
+
+    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _call(client: Client, method: str, **params: Any) -> Any:
+    try:
+        return client.call(method, **params)
+    except p.RpcError as exc:
+        raise RemoteError(exc.message, EXIT_USAGE) from None
+
+
+def all_jobs(client: Client) -> Iterator[dict[str, Any]]:
+    offset = 0
+    while True:
+        page = _call(client, "jobs.list", offset=offset, limit=1000)
+        yield from page["jobs"]
+        offset += len(page["jobs"])
+        if not page["jobs"] or offset >= page["total"]:
+            return
+
+
+# ---------------------------------------------------------------------------- progress
+def progress_line(name: str, entry: dict[str, Any], width: int) -> str:
+    """The terminal line for one running job (pure), as the local `get` draws it."""
+    done, size, speed = entry.get("done", 0), entry.get("size"), entry.get("speed", 0)
+    name = name[: max(10, width - 58)]
+    if size:
+        fill = int(20 * done / size)
+        bar = "#" * fill + "-" * (20 - fill)
+        eta = (size - done) / speed if speed > 0 else None
+        text = (
+            f"{name}  [{bar}] {100.0 * done / size:5.1f}%  {human_size(done)}/{human_size(size)}"
+            f"  {human_size(speed)}/s  eta {human_duration(eta)}  x{entry.get('connections', 0)}"
+        )
+    else:
+        text = f"{name}  {human_size(done)}  {human_size(speed)}/s"
+    return text[:width]
+
+
+class Watch:
+    """Follows a set of jobs from the subscription until none is queued or downloading."""
+
+    def __init__(self, client: Client, out: TextIO, err: TextIO) -> None:
+        self.client = client
+        self.out = out
+        self.err = err
+        self.tty = out.isatty()
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.ids: set[int] = set()
+        self.progress: dict[int, dict[str, Any]] = {}
+        self._lines = 0
+        self._started: dict[int, float] = {}
+        self._reported: set[int] = set()
+
+    def track(self, job: dict[str, Any]) -> None:
+        self.ids.add(job["id"])
+        self.jobs[job["id"]] = job
+        self._started.setdefault(job["id"], time.monotonic())
+
+    def busy(self) -> bool:
+        return any(self.jobs[i]["state"] in BUSY_STATES for i in self.ids)
+
+    def on_message(self, message: dict[str, Any]) -> None:
+        params = message.get("params") or {}
+        if message.get("method") == "event":
+            jid = params.get("id")
+            if params.get("kind") in ("added", "changed") and jid in self.ids:
+                self.jobs[jid] = params["job"]
+                if params["job"]["state"] not in BUSY_STATES:
+                    self.progress.pop(jid, None)
+                self._report(params["job"])
+            elif params.get("kind") == "removed" and jid in self.ids:
+                self.jobs[jid] = {**self.jobs[jid], "state": "removed", "error": "removed"}
+        elif message.get("method") == "progress":
+            for entry in params.get("jobs", []):
+                jid = entry.get("id")
+                if jid in self.ids and self.jobs[jid]["state"] in BUSY_STATES:
+                    self.progress[jid] = {**self.progress.get(jid, {}), **entry}
+            self._draw()
+
+    def _clear(self) -> None:
+        if self._lines:
+            self.out.write(f"\x1b[{self._lines}F\x1b[J")
+            self._lines = 0
+
+    def _report(self, job: dict[str, Any]) -> None:
+        if job["state"] != "completed" or job["id"] in self._reported or not self.tty:
+            return
+        self._reported.add(job["id"])
+        self._clear()
+        took = time.monotonic() - self._started.get(job["id"], time.monotonic())
+        size = human_size(job.get("size") or 0)
+        self.out.write(f"done  {job.get('file_name')}  {size} in {took:.1f} s\n")
+        self.out.flush()
+
+    def _draw(self) -> None:
+        if not self.tty:
+            return
+        from app.cli import _terminal_width
+
+        width = max(40, min(120, _terminal_width()))
+        lines = [
+            progress_line(self.jobs[j].get("file_name") or self.jobs[j]["url"], e, width)
+            for j, e in sorted(self.progress.items())
+        ]
+        self._clear()
+        if lines:
+            self.out.write("\n".join(lines) + "\n")
+            self._lines = len(lines)
+        self.out.flush()
+
+    def wait(self) -> int:
+        """Until our jobs are idle: 0 all complete, 1 any not, 130 interrupted."""
+        try:
+            with _sigterm_as_interrupt():
+                while self.busy():
+                    message = self.client.next_notification(1.0)
+                    if message is not None:
+                        self.on_message(message)
+        except KeyboardInterrupt:
+            self._pause_ours()
+            self._clear()
+            self.err.write("tether: interrupted; run the same command again to resume\n")
+            return EXIT_INTERRUPTED
+        except ServiceGone:
+            self._clear()
+            self.err.write("tether: the Tether service stopped; run the same command again\n")
+            return EXIT_FAILED
+        self._clear()
+        self.out.flush()
+        unfinished = [
+            self.jobs[i] for i in sorted(self.ids) if self.jobs[i]["state"] != "completed"
+        ]
+        for job in unfinished:
+            if job["state"] == "failed":
+                self.err.write(f"tether: {job['url']}: {job['error']}\n")
+            else:
+                self.err.write(f"tether: {job['url']}: not finished ({job['state']})\n")
+        return EXIT_FAILED if unfinished else EXIT_OK
+
+    def _pause_ours(self) -> None:
+        for jid in sorted(self.ids):
+            if self.jobs[jid]["state"] in BUSY_STATES:
+                with contextlib.suppress(p.RpcError, ServiceGone, OSError):
+                    self.client.call("pause", id=jid, timeout=5)
+
+
+class _sigterm_as_interrupt:
+    """SIGTERM ends a remote `get` like Ctrl+C does (as it does a local one)."""
+
+    def __enter__(self) -> None:
+        def handler(_signum: int, _frame: FrameType | None) -> None:
+            raise KeyboardInterrupt
+
+        try:
+            self._old: Any = signal.signal(signal.SIGTERM, handler)
+        except ValueError:  # not the main thread
+            self._old = None
+
+    def __exit__(self, *_: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGTERM, self._old)
+
+
+# ---------------------------------------------------------------------------- commands
+def get(
+    client: Client,
+    args: argparse.Namespace,
+    urls: list[str],
+    dest: str,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    watch = Watch(client, out, err)
+    _call(client, "subscribe", progress=out.isatty())
+    for url in urls:
+        result = _call(
+            client,
+            "add",
+            url=url,
+            dir=dest,
+            connections=getattr(args, "connections", None),
+            sha256=getattr(args, "sha256", None),
+            speed_limit=getattr(args, "limit", None),
+            start=True,
+            reuse=not getattr(args, "again", False),
+        )
+        job = result["job"]
+        if result.get("reused") == "completed":
+            if out.isatty():
+                out.write(f"already downloaded: {job['path']}\n")
+            continue
+        watch.track(job)
+    return watch.wait()
+
+
+def add(
+    client: Client,
+    args: argparse.Namespace,
+    urls: list[str],
+    dest: str | None,
+    out: TextIO,
+    err: TextIO,
+) -> int:
+    for url in urls:
+        result = _call(
+            client,
+            "add",
+            url=url,
+            dir=dest,
+            connections=args.connections,
+            sha256=args.sha256,
+            start=True,
+        )
+        if out.isatty():
+            out.write(f"queued {result['job']['id']}: {result['job']['url']}\n")
+    return EXIT_OK
+
+
+def resume(client: Client, ids: list[int], out: TextIO, err: TextIO) -> int:
+    if ids:
+        jobs = [_call(client, "jobs.get", id=jid)["job"] for jid in ids]
+    else:
+        jobs = list(all_jobs(client))
+    targets = [j for j in jobs if j["state"] != "completed"]
+    if not targets:
+        if out.isatty():
+            out.write("nothing to resume\n")
+        return EXIT_OK
+    watch = Watch(client, out, err)
+    _call(client, "subscribe", progress=out.isatty())
+    for job in targets:
+        watch.track(_call(client, "resume", id=job["id"])["job"])
+    return watch.wait()
+
+
+def remove(client: Client, ids: list[int], delete_file: bool) -> int:
+    for jid in ids:
+        _call(client, "jobs.get", id=jid)  # every id checked before anything is removed
+    for jid in ids:
+        _call(client, "remove", id=jid, delete_file=delete_file)
+    return EXIT_OK
+
+
+def list_jobs(client: Client, as_json: bool, out: TextIO) -> int:
+    jobs = list(all_jobs(client))
+    if as_json:
+        json.dump([{k: j.get(k) for k in LIST_KEYS_ALL} for j in jobs], out, indent=2)
+        out.write("\n")
+        return EXIT_OK
+    if not jobs:
+        out.write("the queue is empty\n")
+        return EXIT_OK
+    for job in jobs:
+        size = human_size(job["size"]) if job["size"] is not None else "?"
+        pct = f"{100 * job['done'] / job['size']:5.1f}%" if job["size"] else "     "
+        name = job["file_name"] or job["url"]
+        line = f"{job['id']:>5}  {job['state']:<11} {pct}  {size:>10}  {name}"
+        if job["error"]:
+            line += f"  ({job['error']})"
+        out.write(line + "\n")
+    return EXIT_OK
