@@ -309,6 +309,7 @@ request_obj = st.fixed_dictionaries(
 def _check_reply(reply: dict[str, Any] | None, obj: object) -> None:
     if reply is None:  # only a request without an id may go unanswered
         assert isinstance(obj, dict) and "id" not in obj
+        assert obj.get("jsonrpc") == "2.0" and isinstance(obj.get("method"), str)
         return
     assert reply["jsonrpc"] == "2.0" and "id" in reply
     assert ("result" in reply) != ("error" in reply)
@@ -336,7 +337,11 @@ def _tame(obj: Any, root: Path) -> Any:
 def test_fuzz_garbage_lines(raw: bytes) -> None:
     for greeted in (False, True):
         reply = toy().handle_line(raw, p.Session(greeted=greeted))
-        _check_reply(reply, None if reply is not None else {})
+        if reply is None:  # only a well-formed notification goes unanswered
+            obj = json.loads(raw)
+            assert obj["jsonrpc"] == "2.0" and "id" not in obj
+        else:
+            _check_reply(reply, None)
 
 
 @FUZZ

@@ -292,6 +292,14 @@ class Dispatcher:
         ok, msg_id = _check_id(obj)
         if not ok:
             return error_reply(None, InvalidRequest("id must be a short string or an integer"))
+        if obj.get("jsonrpc") != "2.0" or not isinstance(obj.get("method"), str):
+            # not a request at all, so not a notification either: always answered
+            why = (
+                '"jsonrpc" must be "2.0"'
+                if obj.get("jsonrpc") != "2.0"
+                else '"method" must be a string'
+            )
+            return error_reply(msg_id, InvalidRequest(why))
         is_notification = "id" not in obj
         try:
             result = self._call(obj, session)
@@ -304,11 +312,7 @@ class Dispatcher:
         return None if is_notification else result_reply(msg_id, result)
 
     def _call(self, obj: Mapping[str, Any], session: Session) -> object:
-        if obj.get("jsonrpc") != "2.0":
-            raise InvalidRequest('"jsonrpc" must be "2.0"')
-        name = obj.get("method")
-        if not isinstance(name, str):
-            raise InvalidRequest('"method" must be a string')
+        name = str(obj["method"])
         raw = obj.get("params", {})
         if raw is None:
             raw = {}

@@ -74,11 +74,11 @@ class Connection:
     async def _write_loop(self) -> None:
         try:
             while True:
-                await self._ready.wait()
-                self._ready.clear()
                 if not self._queue:
                     if self._closing:
                         break
+                    await self._ready.wait()
+                    self._ready.clear()
                     continue
                 batch = b"".join(self._queue)
                 self._queue.clear()
