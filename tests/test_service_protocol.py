@@ -346,9 +346,7 @@ def test_fuzz_garbage_lines(raw: bytes) -> None:
 
 @FUZZ
 @given(obj=request_obj | json_value, greeted=st.booleans())
-def test_fuzz_real_method_table(
-    api_env: tuple[ServiceApi, Path], obj: Any, greeted: bool
-) -> None:
+def test_fuzz_real_method_table(api_env: tuple[ServiceApi, Path], obj: Any, greeted: bool) -> None:
     api, root = api_env
     api.stopping = False
     obj = _tame(obj, root)

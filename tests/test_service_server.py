@@ -4,6 +4,7 @@ a stuck client, a garbage client, the TCP transport's token, limits, progress ba
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import socket
@@ -23,7 +24,7 @@ from app.service.api import ServiceApi
 from app.service.client import Client, connect
 from app.service.server import RpcServer
 from app.store import JobStore
-from tests.engine_helpers import KIB, MIB, FAST, file_sha, payload, sha
+from tests.engine_helpers import FAST, KIB, MIB, file_sha, payload, sha
 from tests.support.faultserver import FaultServer
 
 
@@ -240,7 +241,7 @@ def test_progress_is_batched_at_most_4_hz_with_only_changes(
                 states.append(msg["params"]["job"]["state"])
     assert "completed" in states and states[0] in ("queued", "downloading")
     assert len(batches) >= 3
-    gaps = [b[0] - a[0] for a, b in zip(batches, batches[1:], strict=False)]
+    gaps = [b[0] - a[0] for a, b in itertools.pairwise(batches)]
     assert min(gaps) > 0.15, gaps  # ~0.25 s apart (minus delivery jitter)
     first = batches[0][1][0]
     assert set(first) >= {"id", "done", "size", "speed", "connections"}

@@ -92,6 +92,12 @@ class Client:
                 raise p.error_from_json(message["error"])
             return message.get("result")
 
+    def take_pending(self) -> list[dict[str, Any]]:
+        """Notifications that arrived before the last reply (so: older than it)."""
+        pending = list(self._pending)
+        self._pending.clear()
+        return pending
+
     def next_notification(self, timeout: float | None) -> dict[str, Any] | None:
         """The next event/progress notification, or None after `timeout` seconds."""
         if self._pending:

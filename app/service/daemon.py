@@ -257,7 +257,8 @@ def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
             return EXIT_USAGE
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
-        if not pid or not _alive(pid):
+        # the lock goes with the process (its parent may not have reaped it yet)
+        if _lock_is_free(data_dir):
             return EXIT_OK
         time.sleep(0.05)
     err.write(f"tether: the service (pid {pid}) did not stop within {STOP_TIMEOUT_S:.0f} s\n")

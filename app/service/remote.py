@@ -86,6 +86,9 @@ class Watch:
         self._reported: set[int] = set()
 
     def track(self, job: dict[str, Any]) -> None:
+        """Follow a job from a reply; events that came before the reply are older than it."""
+        for message in self.client.take_pending():
+            self.on_message(message)
         self.ids.add(job["id"])
         self.jobs[job["id"]] = job
         self._started.setdefault(job["id"], time.monotonic())

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
+from app.service.daemon import serve_engine
 from app.store import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.ui import icons
@@ -99,7 +100,7 @@ def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str
         log.warning("later launches will not find this window")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir))
+            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
     finally:
         server.close()
         store.close()
@@ -158,6 +159,7 @@ async def _main(
     server: InstanceServer,
     urls: list[str],
     dest_dir: str | None,
+    data_dir: Path | None = None,
 ) -> int:
     options = load_options(store)
     model = JobTableModel()
@@ -165,6 +167,8 @@ async def _main(
     engine = Engine(store, options.engine_settings(), on_event=controller.on_engine_event)
     await engine.start()
     controller.attach(engine)
+    # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
+    rpc = await serve_engine(engine, data_dir, role="window") if data_dir else None
     if engine.problems:
         log.warning("store problems: %s", "; ".join(engine.problems))
 
@@ -204,6 +208,8 @@ async def _main(
         except TimeoutError:
             log.warning("engine shutdown took longer than %.1f s", SHUTDOWN_TIMEOUT_S)
         log.info("engine stopped in %.2f s", time.monotonic() - started)
+        if rpc is not None:
+            await rpc.close()
         window.deleteLater()
         app.processEvents()
     return 0
