@@ -308,3 +308,26 @@ def test_status_stop_and_a_second_service(procs: Processes, data: Path, tmp_path
     svc.send_signal(signal.SIGTERM)
     assert svc.wait(10) == 0
     assert role(data) is None
+
+
+def test_a_service_started_to_exit_when_idle_does(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    server.add_file("/i.bin", b"idle")
+    log = tmp_path / "svc.log"
+    svc = procs.start("service", "--exit-when-idle", "1", data=data, log=log)
+    wait_until(lambda: role(data) == "service", 30, "the service", log)
+    r = tether("get", server.url("/i.bin"), "-o", str(tmp_path / "o"), data=data)
+    assert r.returncode == 0, r.stderr
+    assert svc.wait(30) == 0  # nothing left to do, nobody connected
+    assert (tmp_path / "o" / "i.bin").read_bytes() == b"idle"
+
+
+def test_the_systemd_user_unit_runs_the_service_and_stops_it_with_sigterm() -> None:
+    import configparser
+
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(ROOT / "packaging" / "systemd" / "tether.service")
+    assert unit["Service"]["ExecStart"].endswith("tether service")
+    assert unit["Service"]["KillSignal"] == "SIGTERM"
+    assert unit["Install"]["WantedBy"] == "default.target"

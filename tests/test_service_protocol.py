@@ -361,3 +361,36 @@ def test_fuzz_real_method_table(api_env: tuple[ServiceApi, Path], obj: Any, gree
 def test_fuzz_deep_nesting(depth: int, opener: bytes) -> None:
     reply = toy().handle_line(opener * depth, p.Session(greeted=True))
     _check_reply(reply, None)
+
+
+# ---------------------------------------------------------------------------- decisions
+def test_idle_clock_stops_only_after_a_quiet_stretch() -> None:
+    from app.service.daemon import idle_clock
+
+    assert idle_clock(None, 100.0, idle=True, clients=0, limit=None) == (None, False)
+    since, stop = idle_clock(None, 100.0, idle=True, clients=0, limit=60)
+    assert (since, stop) == (100.0, False)
+    assert idle_clock(since, 159.0, idle=True, clients=0, limit=60) == (100.0, False)
+    assert idle_clock(since, 160.0, idle=True, clients=0, limit=60) == (100.0, True)
+    assert idle_clock(since, 160.0, idle=False, clients=0, limit=60) == (None, False)
+    assert idle_clock(since, 160.0, idle=True, clients=1, limit=60) == (None, False)
+
+
+def test_the_service_is_started_with_our_own_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from app.service.daemon import service_command
+
+    cmd = service_command(Path("/d"), 60)
+    assert cmd == [
+        sys.executable,
+        "-m",
+        "app",
+        "--data-dir",
+        "/d",
+        "service",
+        "--exit-when-idle",
+        "60",
+    ]
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert service_command(Path("/d"), None) == [sys.executable, "--data-dir", "/d", "service"]

@@ -66,6 +66,17 @@ def is_idle(engine: Engine) -> bool:
     return not any(j.state in ACTIVE_STATES for j in engine.jobs())
 
 
+def idle_clock(
+    idle_since: float | None, now: float, *, idle: bool, clients: int, limit: float | None
+) -> tuple[float | None, bool]:
+    """(new idle_since, stop now?) for --exit-when-idle (pure). Idle means nothing queued or
+    downloading and nobody connected; any activity restarts the clock."""
+    if limit is None or not idle or clients:
+        return None, False
+    since = now if idle_since is None else idle_since
+    return since, now - since >= limit
+
+
 # ---------------------------------------------------------------------------- serving
 async def serve_engine(
     engine: Engine,
@@ -105,15 +116,16 @@ async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 1.0)
-            if idle_exit is None:
-                continue
-            if is_idle(engine) and server.client_count == 0:
-                idle_since = idle_since or loop.time()
-                if loop.time() - idle_since >= idle_exit:
-                    log.info("idle for %.0f s: stopping", idle_exit)
-                    break
-            else:
-                idle_since = None
+            idle_since, done = idle_clock(
+                idle_since,
+                loop.time(),
+                idle=is_idle(engine),
+                clients=server.client_count,
+                limit=idle_exit,
+            )
+            if done:
+                log.info("idle for %.0f s: stopping", idle_exit)
+                break
     finally:
         server.api.stopping = True
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
