@@ -17,7 +17,7 @@ JsonObj = dict[str, Any]
 PROGRESS_FIELDS = ("done", "size", "speed", "connections", "segments")
 
 
-def job_dict(job: Job, done: int | None = None, running: bool = False) -> JsonObj:
+def job_dict(job: Job, done: int | None = None) -> JsonObj:
     """One job for clients: `done` live when given (a running job's bytes on disk)."""
     return {
         "id": job.id,
@@ -34,7 +34,6 @@ def job_dict(job: Job, done: int | None = None, running: bool = False) -> JsonOb
         "connections": job.connections,
         "speed_limit": job.speed_limit,
         "resumable": job.resumable,
-        "running": running,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }
