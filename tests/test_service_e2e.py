@@ -331,3 +331,33 @@ def test_the_systemd_user_unit_runs_the_service_and_stops_it_with_sigterm() -> N
     assert unit["Service"]["ExecStart"].endswith("tether service")
     assert unit["Service"]["KillSignal"] == "SIGTERM"
     assert unit["Install"]["WantedBy"] == "default.target"
+
+
+def test_the_window_takes_over_from_an_on_demand_service_only(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    body = payload(3 * MIB, seed=51)
+    spec = server.add_file("/h.bin", body)
+    spec.rate = 128 * KIB
+    out, log = tmp_path / "out", tmp_path / "window.log"
+    procs.data_dirs.append(data)
+    assert tether("add", server.url("/h.bin"), "-o", str(out), data=data).returncode == 0
+    wait_until(lambda: db_row(data, 1)[1] > 0, 30, "the on-demand service to download", log)
+    (on_demand,) = service_pids(data)
+    window = procs.start(data=data, log=log)
+    wait_until(lambda: role(data) == "window", 40, "the window to take over", log)
+    wait_until(lambda: not service_pids(data), 10, "the on-demand service to exit", log)
+    spec.rate = None
+    wait_until(lambda: db_row(data, 1)[0] == "completed", 60, "the job, in the window", log)
+    assert file_sha(out / "h.bin") == sha(body)
+    assert server.bytes_served("/h.bin") < 2 * len(body)
+    window.send_signal(signal.SIGTERM)
+    assert window.wait(10) == 0
+    assert on_demand not in service_pids(data)
+
+    # a service started on purpose is not stopped by the window
+    svc = procs.service(data, tmp_path / "svc.log")
+    second = procs.start(data=data, log=log)
+    assert second.wait(30) == 1
+    assert role(data) == "service" and svc.poll() is None
+    assert tether("service", "stop", data=data).returncode == 0

@@ -49,6 +49,7 @@ class ServiceApi:
         self.on_stop = on_stop
         self.on_settings = on_settings
         self.stopping = False
+        self.on_demand = False  # started by a client (exits when idle); the window may stop it
 
     def methods(self) -> dict[str, p.Method]:
         m = p.Method
@@ -126,6 +127,7 @@ class ServiceApi:
             "pid": os.getpid(),
             "role": self.role,
             "data_dir": str(self.data_dir),
+            "on_demand": self.on_demand,
         }
 
     def add(self, params: p.Params, _session: p.Session) -> JsonObj:

@@ -25,8 +25,9 @@ from typing import TextIO
 from app.engine.engine import Engine
 from app.options import Options, load_options
 from app.paths import database_path, log_dir
+from app.service import protocol as p
 from app.service.api import ServiceApi
-from app.service.client import Client, connect
+from app.service.client import Client, ServiceGone, connect
 from app.service.server import RpcServer
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
@@ -85,9 +86,11 @@ async def serve_engine(
     role: str,
     on_stop: Callable[[], None] | None = None,
     on_settings: Callable[[Options], None] | None = None,
+    on_demand: bool = False,
 ) -> RpcServer | None:
     """Serve the protocol on an engine this process owns (the caller holds the lock)."""
     api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    api.on_demand = on_demand
     server = RpcServer(api)
     try:
         await server.start(data_dir)
@@ -103,7 +106,9 @@ async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
     for problem in engine.problems:
         log.warning("store: %s", problem)
     stop = asyncio.Event()
-    server = await serve_engine(engine, data_dir, role="service", on_stop=stop.set)
+    server = await serve_engine(
+        engine, data_dir, role="service", on_stop=stop.set, on_demand=idle_exit is not None
+    )
     if server is None:
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
         return EXIT_FAILED
@@ -252,10 +257,32 @@ def wait_for_service(data_dir: Path, timeout: float) -> Client | None:
     return None
 
 
+def take_over_from_service(data_dir: Path, lock: DataDirLock, timeout: float = 10.0) -> bool:
+    """Stop a service that was started on demand and take its lock (the window does this:
+    the user opening Tether outranks a background `tether add`). False if none yields."""
+    client = connect(data_dir, "tether-window")
+    if client is None:
+        return False
+    with client:
+        if not client.info.get("on_demand"):
+            return False  # a service the user runs on purpose (systemd …) stays
+        try:
+            client.call("service.stop")
+        except (p.RpcError, ServiceGone):
+            return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if lock.acquire():
+                return True
+        except OSError:
+            return False
+        time.sleep(0.05)
+    return False
+
+
 # ---------------------------------------------------------------------------- stop, status
 def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
-    from app.service import protocol as p
-
     client = connect(data_dir)
     if client is None:
         err.write(f"tether: no Tether service is running for {data_dir}\n")

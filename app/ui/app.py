@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
-from app.service.daemon import serve_engine
+from app.service.daemon import serve_engine, take_over_from_service
 from app.store import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.ui import icons
@@ -54,6 +54,8 @@ def run_gui(urls: list[str], dest_dir: str | None, data_dir: Path) -> int:
     except OSError as exc:
         sys.stderr.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
         return 1
+    if not acquired and take_over_from_service(data_dir, lock):
+        acquired = True  # a service started on demand stopped and handed us the folder
     if not acquired:
         # Another process holds the data dir: a window still starting up, or a CLI run.
         deadline = time.monotonic() + LOCK_WAIT_S
