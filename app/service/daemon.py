@@ -188,6 +188,7 @@ def spawn_service(data_dir: Path, idle_exit: float | None = ON_DEMAND_IDLE_EXIT_
     """Start `tether service` detached (own session, output to the log folder); its pid."""
     directory = log_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)  # its working directory (a fresh machine)
     kwargs: dict[str, object] = {}
     if sys.platform == "win32":  # pragma: no cover - Windows only
         flags = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined,unused-ignore]
@@ -228,7 +229,11 @@ def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client |
     client = connect(data_dir)
     if client is not None:
         return client
-    pid = spawn_service(data_dir)
+    try:
+        pid = spawn_service(data_dir)
+    except OSError as exc:
+        log.warning("cannot start the service: %s", exc)
+        return None
     deadline = time.monotonic() + timeout
     grace: float | None = None
     while time.monotonic() < deadline:

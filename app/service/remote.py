@@ -22,9 +22,20 @@ from app.service.client import Client, ServiceGone
 from app.units import human_duration, human_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-BUSY_STATES = ("queued", "downloading")
-LIST_KEYS = ("id", "url", "state", "path", "size", "done", "error", "sha256", "added_at")
-LIST_KEYS_ALL = (*LIST_KEYS, "finished_at")
+# "retrying" (waiting out a backoff) is still on its way; any other state is where it stopped
+BUSY_STATES = ("queued", "downloading", "retrying")
+LIST_KEYS = (
+    "id",
+    "url",
+    "state",
+    "path",
+    "size",
+    "done",
+    "error",
+    "sha256",
+    "added_at",
+    "finished_at",
+)
 
 
 class RemoteError(Exception):
@@ -281,7 +292,7 @@ def remove(client: Client, ids: list[int], delete_file: bool) -> int:
 def list_jobs(client: Client, as_json: bool, out: TextIO) -> int:
     jobs = list(all_jobs(client))
     if as_json:
-        json.dump([{k: j.get(k) for k in LIST_KEYS_ALL} for j in jobs], out, indent=2)
+        json.dump([{k: j.get(k) for k in LIST_KEYS} for j in jobs], out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
