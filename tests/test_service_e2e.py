@@ -165,18 +165,26 @@ def test_two_clis_share_the_service_queue_stop_and_start_twice(
         assert r.returncode == 0, r.stderr
         r = tether("get", server.url(f"/b{round_}.bin"), "-o", str(out), data=data)
         assert r.returncode == 0, r.stderr
+        assert r.stdout == ""  # quiet when not a terminal, as without a service
         assert file_sha(out / f"b{round_}.bin") == sha(b)
         wait_until(
             lambda: all(row["state"] == "completed" for row in rows(data)), 30, "the add", log
         )
         assert file_sha(out / f"a{round_}.bin") == sha(a)
-        assert len(rows(data)) == 2 * (round_ + 1)  # one queue, every job once
+        assert len(rows(data)) == round_ + 2  # one queue, every job once (b0 removed)
+        b_id = next(row["id"] for row in rows(data) if row["path"] == str(out / f"b{round_}.bin"))
+        r = tether("remove", str(b_id), "--delete-file", data=data)
+        assert r.returncode == 0, r.stderr
+        assert not (out / f"b{round_}.bin").exists()
+        r = tether("remove", str(b_id), data=data)
+        assert r.returncode == 2 and f"no job with id {b_id}" in r.stderr
+        assert len(rows(data)) == round_ + 1
         r = tether("service", "stop", data=data)
         assert r.returncode == 0, r.stderr
         assert svc.wait(10) == 0
         assert tether("service", "status", data=data).returncode == 3
     assert pids[0] != pids[1]
-    assert sorted(p.name for p in out.iterdir()) == ["a0.bin", "a1.bin", "b0.bin", "b1.bin"]
+    assert sorted(p.name for p in out.iterdir()) == ["a0.bin", "a1.bin"]
 
 
 def test_kill9_of_the_service_mid_transfer_then_a_new_one_resumes_exactly(
@@ -361,3 +369,46 @@ def test_the_window_takes_over_from_an_on_demand_service_only(
     assert second.wait(30) == 1
     assert role(data) == "service" and svc.poll() is None
     assert tether("service", "stop", data=data).returncode == 0
+
+
+def test_remote_get_draws_its_progress_line_on_a_terminal(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    import pty
+
+    body = payload(2 * MIB, seed=61)
+    server.add_file("/t.bin", body).rate = 512 * KIB
+    svc = procs.service(data, tmp_path / "svc.log")
+    import fcntl
+    import struct
+    import termios
+
+    primary, replica = pty.openpty()
+    fcntl.ioctl(replica, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
+    args = ["get", server.url("/t.bin"), "-o", str(tmp_path / "out"), "-c", "2"]
+    get = subprocess.Popen(
+        [sys.executable, "-m", "app", "--data-dir", str(data), *args],
+        stdout=replica,
+        stderr=replica,
+        env=env(),
+        cwd=ROOT,
+    )
+    procs.procs.append(get)  # type: ignore[arg-type]
+    os.close(replica)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:  # EIO: the terminal's other end closed
+            break
+        if not chunk:
+            break
+        output += chunk
+    os.close(primary)
+    assert get.wait(30) == 0
+    text = output.decode(errors="replace")
+    assert "t.bin  [" in text and "%" in text and "/s" in text  # the live line
+    assert "done  t.bin  2.0 MiB in" in text
+    assert file_sha(tmp_path / "out" / "t.bin") == sha(body)
+    assert tether("service", "stop", data=data).returncode == 0
+    assert svc.wait(10) == 0
