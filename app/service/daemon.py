@@ -184,43 +184,26 @@ def service_command(data_dir: Path, idle_exit: float | None) -> list[str]:
     return cmd
 
 
-def spawn_service(data_dir: Path, idle_exit: float | None = ON_DEMAND_IDLE_EXIT_S) -> int:
-    """Start `tether service` detached (own session, output to the log folder); its pid."""
+def spawn_service(
+    data_dir: Path, idle_exit: float | None = ON_DEMAND_IDLE_EXIT_S
+) -> subprocess.Popen[bytes]:
+    """Start `tether service` detached (own session, output to the log folder)."""
     directory = log_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)  # its working directory (a fresh machine)
-    kwargs: dict[str, object] = {}
-    if sys.platform == "win32":  # pragma: no cover - Windows only
-        flags = subprocess.DETACHED_PROCESS | subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined,unused-ignore]
-        kwargs["creationflags"] = flags
-    else:
-        kwargs["start_new_session"] = True  # not killed with our terminal's process group
+    # own session / process group: not killed with the terminal that started it
+    detached = subprocess.DETACHED_PROCESS if sys.platform == "win32" else 0  # type: ignore[attr-defined,unused-ignore]
     with (directory / "service.out").open("ab") as out:
-        proc = subprocess.Popen(
+        return subprocess.Popen(
             service_command(data_dir, idle_exit),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
             cwd=str(data_dir),
             close_fds=True,
-            **kwargs,  # type: ignore[call-overload]
+            start_new_session=sys.platform != "win32",
+            creationflags=detached | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
         )
-    return int(proc.pid)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    if sys.platform != "win32":
-        with contextlib.suppress(ChildProcessError):
-            done, _ = os.waitpid(pid, os.WNOHANG)  # reap our own child so it stops existing
-            if done == pid:
-                return False
-    return True
 
 
 def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client | None:
@@ -230,7 +213,7 @@ def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client |
     if client is not None:
         return client
     try:
-        pid = spawn_service(data_dir)
+        proc = spawn_service(data_dir)
     except OSError as exc:
         log.warning("cannot start the service: %s", exc)
         return None
@@ -240,7 +223,7 @@ def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client |
         client = connect(data_dir)
         if client is not None:
             return client
-        if grace is None and not _alive(pid):
+        if grace is None and proc.poll() is not None:
             grace = time.monotonic() + LOSER_GRACE_S  # ours lost the race (or failed)
         if grace is not None and (time.monotonic() > grace or _lock_is_free(data_dir)):
             return None
