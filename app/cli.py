@@ -104,7 +104,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
 
-    add = sub.add_parser("add", help="queue URLs without downloading")
+    add = sub.add_parser(
+        "add", help="queue URLs in the running Tether (its service starts if none runs)"
+    )
     add.add_argument("urls", nargs="+", metavar="URL")
     add.add_argument(
         "-o",

@@ -412,3 +412,30 @@ def test_remote_get_draws_its_progress_line_on_a_terminal(
     assert file_sha(tmp_path / "out" / "t.bin") == sha(body)
     assert tether("service", "stop", data=data).returncode == 0
     assert svc.wait(10) == 0
+
+
+def test_sigint_and_sigterm_stop_the_service_cleanly_and_the_job_continues(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    body = payload(4 * MIB, seed=71)
+    spec = server.add_file("/c.bin", body)
+    spec.rate = 128 * KIB
+    out, log = tmp_path / "out", tmp_path / "svc.log"
+    svc = procs.service(data, log)
+    assert tether("add", server.url("/c.bin"), "-o", str(out), "-c", "2", data=data).returncode == 0
+    last_done = 0
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        wait_until(lambda d=last_done: db_row(data, 1)[1] > d, 30, "a new checkpoint", log)
+        started = time.monotonic()
+        svc.send_signal(sig)
+        assert svc.wait(10) == 0
+        assert time.monotonic() - started < 3
+        state, last_done = db_row(data, 1)
+        assert state == "downloading" and 0 < last_done < len(body)  # resumes on next start
+        svc = procs.service(data, log)
+    spec.rate = None
+    wait_until(lambda: rows(data)[0]["state"] == "completed", 60, "the job", log)
+    assert file_sha(out / "c.bin") == sha(body)
+    assert server.bytes_served("/c.bin") < 1.5 * len(body)
+    assert tether("service", "stop", data=data).returncode == 0
+    assert svc.wait(10) == 0
