@@ -140,6 +140,8 @@ class ServiceApi:
         reuse = params.boolean("reuse", False)
         if self.stopping:
             raise p.Busy("the service is stopping")
+        if directory is not None and not os.path.isabs(os.path.expanduser(directory)):
+            raise p.BadInput(f"not an absolute folder path: {directory[:200]!r}")
         dest = directory or load_options(self.engine.store).resolved_download_dir()
         if reuse:
             found = self._reuse(url, dest, connections, sha256, start)

@@ -132,9 +132,10 @@ async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
                 log.info("idle for %.0f s: stopping", idle_exit)
                 break
     finally:
+        # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
         server.api.stopping = True
-        await engine.shutdown(SHUTDOWN_TIMEOUT_S)
         await server.close()
+        await engine.shutdown(SHUTDOWN_TIMEOUT_S)
     log.info("service stopped")
     return EXIT_OK
 

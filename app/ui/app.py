@@ -202,6 +202,8 @@ async def _main(
         window.tray.hide()
         server.close()
         controller.detach()
+        if rpc is not None:
+            await rpc.close()
         started = time.monotonic()
         try:
             await asyncio.wait_for(
@@ -210,8 +212,6 @@ async def _main(
         except TimeoutError:
             log.warning("engine shutdown took longer than %.1f s", SHUTDOWN_TIMEOUT_S)
         log.info("engine stopped in %.2f s", time.monotonic() - started)
-        if rpc is not None:
-            await rpc.close()
         window.deleteLater()
         app.processEvents()
     return 0
