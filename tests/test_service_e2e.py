@@ -439,3 +439,35 @@ def test_sigint_and_sigterm_stop_the_service_cleanly_and_the_job_continues(
     assert server.bytes_served("/c.bin") < 1.5 * len(body)
     assert tether("service", "stop", data=data).returncode == 0
     assert svc.wait(10) == 0
+
+
+def test_credentials_never_reach_clients_or_the_service_logs(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    secret = "s3cr3t-Pa55"
+    server.add_file("/cred.bin", b"private")
+    url = server.url("/cred.bin").replace("http://", f"http://alice:{secret}@")
+    out, log = tmp_path / "out", tmp_path / "svc.log"
+    svc = procs.service(data, log)
+    r = tether("get", url, "-o", str(out), data=data)
+    assert r.returncode == 0, r.stderr
+    r2 = tether("get", url.replace("/cred.bin", "/nope.bin"), "-o", str(out), data=data)
+    assert r2.returncode == 1 and "***@" in r2.stderr
+    listed = tether("list", "--json", data=data)
+    assert all("***@" in row["url"] for row in json.loads(listed.stdout))
+    client = connect(data)
+    assert client is not None
+    with client:
+        client.call("subscribe")
+        job = client.call("jobs.get", id=1)["job"]
+        history = client.call("jobs.log", id=1)["entries"]
+        client.call("set_url", id=2, url=url.replace("/cred.bin", "/again.bin"))
+        event = client.next_notification(5)
+    assert tether("service", "stop", data=data).returncode == 0
+    assert svc.wait(10) == 0
+    texts = [r.stdout, r.stderr, r2.stdout, r2.stderr, listed.stdout, json.dumps(job)]
+    texts += [json.dumps(history), json.dumps(event), log.read_text()]
+    texts += [p.read_text(errors="replace") for p in (data / "logs").glob("*")]
+    for text in texts:
+        assert secret not in text and "alice" not in text
+    assert (out / "cred.bin").read_bytes() == b"private"

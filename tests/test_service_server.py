@@ -255,3 +255,18 @@ def test_progress_is_batched_at_most_4_hz_with_only_changes(
             if key != "id":
                 assert known.get(key) != value, f"{key}={value} resent unchanged"
                 known[key] = value
+
+
+def test_jobs_list_pages_through_a_long_queue(service: ServiceThread, tmp_path: Path) -> None:
+    from app.service.remote import all_jobs
+
+    dest = str(tmp_path / "o")
+    with service.client() as client:
+        for i in range(1205):
+            client.call("add", url=f"http://127.0.0.1:9/f{i}", dir=dest, start=False)
+        jobs = list(all_jobs(client))
+        assert [j["id"] for j in jobs] == list(range(1, 1206))
+        page = client.call("jobs.list", offset=1200, limit=10)
+        assert page["total"] == 1205 and len(page["jobs"]) == 5
+        assert client.call("jobs.list", state="queued")["total"] == 0
+        assert client.call("jobs.list", state="paused", limit=1)["total"] == 1205
