@@ -12,12 +12,13 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from app.engine.engine import Engine, check_dest_dir, check_sha256
-from app.engine.errors import BadInput
+from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
 from app.engine.settings import MAX_CONNECTIONS
+from app.engine.tls import Trust, build_context
 from app.engine.urls import redact, validate_url
 from app.options import load_options
 from app.paths import database_path
@@ -28,6 +29,8 @@ from app.units import human_duration, human_size, parse_rate
 
 if TYPE_CHECKING:
     from app.service.client import Client
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -63,11 +66,34 @@ def stall_arg(text: str) -> float:
     return value
 
 
+def retry_for_arg(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError("must be between 0 and 86400 seconds")
+    return value
+
+
 def rate_arg(text: str) -> int:
     try:
         return parse_rate(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _trust_args(sub: argparse.ArgumentParser, *, netrc: bool = True, keep: bool = False) -> None:
+    sub.add_argument(
+        "--ca-certificate",
+        metavar="FILE",
+        help="trust the CA certificates in this PEM file instead of the system's"
+        + (" (kept for this data folder, so the window uses it too)" if keep else ""),
+    )
+    if netrc:
+        sub.add_argument(
+            "--no-netrc", action="store_true", help="don't use ~/.netrc (or $NETRC) credentials"
+        )
 
 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
@@ -99,10 +125,17 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="retry a connection after this long without data (default 30)",
     )
     get.add_argument(
+        "--retry-for",
+        type=retry_for_arg,
+        metavar="SECONDS",
+        help="keep retrying a download that gets no further for this long (default 300)",
+    )
+    get.add_argument(
         "--again",
         action="store_true",
         help="download even if this URL was already downloaded into DIR",
     )
+    _trust_args(get)
 
     add = sub.add_parser(
         "add", help="queue URLs in the running Tether (its service starts if none runs)"
@@ -116,12 +149,17 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
+    _trust_args(add, netrc=False, keep=True)
 
-    resume = sub.add_parser("resume", help="run unfinished jobs (all, or the given ids) headless")
+    resume = sub.add_parser(
+        "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
+    )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
     resume.add_argument("--limit", type=rate_arg, metavar="RATE")
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
+    _trust_args(resume)
+    resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -166,7 +204,7 @@ def _service(data_dir: Path, *, start: bool = False, wait: float = 5.0) -> Clien
     return daemon.wait_for_service(data_dir, wait)
 
 
-def _remote(action: Callable[[], int]) -> int:
+def _remote(action: Callable[[], T]) -> T:
     from app.service.remote import RemoteError
 
     try:
@@ -184,10 +222,30 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "size": job.size,
         "done": job.done if done is None else done,
         "error": job.error,
+        "retry_at": job.retry_at,
+        "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }
+
+
+def _check_ca_file(text: str | None) -> str | None:
+    """An absolute path to a readable file of PEM certificates, or CliError (exit 2)."""
+    if text is None:
+        return None
+    path = os.path.abspath(os.path.expanduser(text))
+    if not os.path.exists(path):
+        raise CliError(f"--ca-certificate: no such file: {path}")
+    if not os.path.isfile(path):
+        raise CliError(f"--ca-certificate: not a file: {path}")
+    if not os.access(path, os.R_OK):
+        raise CliError(f"--ca-certificate: cannot read {path}")
+    try:
+        build_context(Trust("file", path, "--ca-certificate"))
+    except PermanentError as exc:
+        raise CliError(exc.reason) from exc
+    return path
 
 
 def _check_urls(urls: Sequence[str]) -> list[str]:
@@ -261,6 +319,12 @@ class ProgressPrinter:
             else:
                 text = f"{name}  {human_size(p.done)}  {human_size(p.speed)}/s"
             lines.append(text[:width])
+        now = time.time()
+        for jid in sorted(self.ids):
+            job = self.engine.job(jid)
+            if job.state == JobState.RETRYING:
+                name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+                lines.append(f"{name}  {retry_text(job, now)}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -271,6 +335,12 @@ class ProgressPrinter:
         if self.tty:
             self._clear()
             self.out.flush()
+
+
+def retry_text(job: Job, now: float) -> str:
+    """'retrying in 17 s — connection refused (attempt 3)' for a retrying job (pure)."""
+    left = max(0, round((job.retry_at or now) - now))
+    return f"retrying in {left} s — {job.error or 'no progress'} (attempt {job.retry_attempts})"
 
 
 def _terminal_width() -> int:
@@ -310,6 +380,7 @@ async def _run_engine(
             existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
+            engine.refresh_credentials(existing.id, url)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
@@ -361,10 +432,17 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["speed_limit"] = args.limit
     if getattr(args, "stall_timeout", None):
         changes["stall_timeout"] = args.stall_timeout
+    if getattr(args, "retry_for", None) is not None:
+        changes["retry_for"] = args.retry_for
     if getattr(args, "jobs", None):
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")
         changes["max_concurrent"] = args.jobs
+    ca_file = getattr(args, "ca_certificate", None)  # checked by the command already
+    if ca_file:
+        changes["verify_tls"] = ca_file  # this run; `tether add --ca-certificate` keeps it
+    if getattr(args, "no_netrc", False):
+        changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
     return Engine(store, settings, autostart=False)
@@ -372,6 +450,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     urls = _check_urls(args.urls)
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     if args.sha256 and len(urls) > 1:
         raise CliError("--sha256 applies to one URL; give one URL per `tether get --sha256`")
     try:
@@ -398,6 +477,7 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     urls = _check_urls(args.urls)
+    ca_file = _check_ca_file(args.ca_certificate)
     if args.sha256 and len(urls) > 1:
         raise CliError("--sha256 applies to one URL")
     try:
@@ -421,6 +501,8 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         except BadInput as exc:
             raise CliError(str(exc)) from exc
         n = args.connections or options.connections
+        if ca_file is not None:
+            store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
         for url in urls:
             job = store.add_job(url, dest, state=JobState.QUEUED, connections=n, sha256=digest)
             store.add_log(job.id, f"added {redact(url)}")
@@ -433,12 +515,13 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    args.ca_certificate = _check_ca_file(args.ca_certificate)
     client = _service(data_dir)
     if client is not None:
         from app.service import remote
 
         with client:
-            return _remote(lambda: remote.resume(client, args.ids, out, err))
+            return _remote(lambda: remote.resume(client, args, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -450,8 +533,8 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 if jid not in by_id:
                     raise CliError(f"no job with id {jid}")
             targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
-        else:
-            targets = [j for j in jobs if j.state != JobState.COMPLETED]
+        else:  # every unfinished job; cancelled ones only when named
+            targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
         if not targets:
             if out.isatty():
                 out.write("nothing to resume\n")
@@ -466,18 +549,20 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
 
 def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     client = _service(data_dir, wait=0)
-    if client is not None:
+    if client is not None:  # the owner's live view (bytes done of running jobs)
         from app.service import remote
 
         with client:
-            return _remote(lambda: remote.list_jobs(client, args.json, out))
-    store = _open_store(data_dir)
-    try:
-        jobs, problems = store.load_jobs()
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
-    finally:
-        store.close()
+            jobs = _remote(lambda: remote.list_jobs(client))
+        problems: list[str] = []
+    else:
+        store = _open_store(data_dir)
+        try:
+            jobs, problems = store.load_jobs()
+        except StoreError as exc:
+            raise CliError(str(exc)) from exc
+        finally:
+            store.close()
     for problem in problems:
         err.write(f"tether: warning: {problem}\n")
     if args.json:
@@ -492,7 +577,9 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
-        if job.error:
+        if job.state == JobState.RETRYING:
+            line += f"  ({retry_text(job, time.time())})"
+        elif job.error:
             line += f"  ({job.error})"
         out.write(line + "\n")
     return EXIT_OK

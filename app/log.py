@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import os
 from pathlib import Path
 
 from app.paths import log_dir
+from app.store import private
 
 engine = logging.getLogger("tether.engine")
 store = logging.getLogger("tether.store")
@@ -14,6 +16,14 @@ ui = logging.getLogger("tether.ui")
 cli = logging.getLogger("tether.cli")
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """Log files created 0600 whatever the umask (rotation renames keep the mode)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = private.open_private(self.baseFilename, self.mode)
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def setup(data_dir: Path, *, verbose: bool = False) -> Path | None:
@@ -26,9 +36,13 @@ def setup(data_dir: Path, *, verbose: bool = False) -> Path | None:
             h.close()
     try:
         directory = log_dir(data_dir)
-        directory.mkdir(parents=True, exist_ok=True)
+        if directory.is_relative_to(data_dir):
+            private.private_dir(data_dir)  # before mkdir of logs/ would create it 0755
+        private.private_dir(directory)
         path = directory / "tether.log"
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        for old in directory.glob("tether.log*"):
+            private.tighten(old)
+        handler: logging.Handler = _PrivateFileHandler(
             path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
         )
     except OSError:

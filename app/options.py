@@ -18,6 +18,15 @@ class Option:
     kind: type
     minimum: int | None = None
     maximum: int | None = None
+    choices: tuple[str, ...] | None = None  # the values a str option may take (None: any)
+
+
+# Remembered answers to "the file already exists" and "this link is already in the list":
+# "ask" shows the question; anything else is the choice the user asked us to remember.
+EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
+QUEUED_URL_CHOICES = ("ask", "show", "add")
+COMPLETED_URL_CHOICES = ("ask", "open", "add")
+FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -29,6 +38,32 @@ OPTIONS: tuple[Option, ...] = (
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
     Option("notify", "Notify when a download completes or fails", bool),
     Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
+    Option("saved_speed_limit", "Speed limit the quick toggle turns on (bytes/s)", int, 1, None),
+    Option("add_without_asking", "Add dropped, pasted and handed-over links without asking", bool),
+    Option("exists_action", "When the file already exists", str, choices=EXISTS_CHOICES),
+    Option(
+        "queued_url_action", "When the link is already in the list", str, choices=QUEUED_URL_CHOICES
+    ),
+    Option(
+        "completed_url_action",
+        "When the link was already downloaded",
+        str,
+        choices=COMPLETED_URL_CHOICES,
+    ),
+    *(
+        Option(f"folder_{kind}", f"Folder for {kind} files (empty: the download folder)", str)
+        for kind in FILE_KINDS
+    ),
+    # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
+    Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
+    Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
+    Option(
+        "retry_for",
+        "Seconds to keep retrying a download that gets no further (server down, no network)",
+        int,
+        0,
+        86400,
+    ),
 )
 
 
@@ -42,6 +77,20 @@ class Options:
     minimize_to_tray: bool = False
     notify: bool = True
     stall_timeout: int = 30
+    saved_speed_limit: int = 1_000_000
+    add_without_asking: bool = False
+    exists_action: str = "ask"
+    queued_url_action: str = "ask"
+    completed_url_action: str = "ask"
+    folder_video: str = ""
+    folder_audio: str = ""
+    folder_archive: str = ""
+    folder_document: str = ""
+    folder_program: str = ""
+    folder_image: str = ""
+    ca_certificate: str = ""
+    use_netrc: bool = True
+    retry_for: int = 300
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -50,10 +99,24 @@ class Options:
             connections=self.connections,
             speed_limit=self.speed_limit,
             stall_timeout=float(self.stall_timeout),
+            verify_tls=self.ca_certificate or True,
+            netrc=self.use_netrc,
+            retry_for=float(self.retry_for),
         )
 
     def resolved_download_dir(self) -> str:
         return self.download_dir or str(default_download_dir())
+
+    def folder_for(self, kind: str | None) -> str:
+        """The default folder for a kind of file (see app/ui/filetypes), else the usual one."""
+        folder = getattr(self, f"folder_{kind}", "") if kind in FILE_KINDS else ""
+        return folder or self.resolved_download_dir()
+
+    def toggled_speed_limit(self) -> Options:
+        """The quick toggle: unlimited <-> the remembered limit (which is never lost)."""
+        if self.speed_limit is None:
+            return dataclasses.replace(self, speed_limit=self.saved_speed_limit)
+        return dataclasses.replace(self, speed_limit=None, saved_speed_limit=self.speed_limit)
 
 
 def _valid(option: Option, value: Any) -> bool:
@@ -67,6 +130,8 @@ def _valid(option: Option, value: Any) -> bool:
         if option.minimum is not None and value < option.minimum:
             return False
         return option.maximum is None or value <= option.maximum
+    if option.choices is not None:
+        return value in option.choices
     return isinstance(value, option.kind)
 
 

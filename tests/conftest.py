@@ -13,13 +13,47 @@ from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.engine_helpers import RefusedPort  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_service_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`tether add` starts a detached service on demand (app/service/daemon.py): whatever a
+    test started that way for a data folder under its tmp_path is killed when it ends."""
+    wanted = "tmp_path" in request.fixturenames and os.path.isdir("/proc")
+    base = str(request.getfixturevalue("tmp_path")).encode() if wanted else b""
+    yield
+    if not wanted:
+        return
+    import contextlib
+    import signal
+
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"service" in argv and any(a == base or a.startswith(base + b"/") for a in argv):
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGKILL)
 
 
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with FaultServer() as srv:
         yield srv
+
+
+@pytest.fixture
+def refused() -> Iterator[RefusedPort]:
+    """A port where every connection is refused (a server that is down)."""
+    port = RefusedPort()
+    yield port
+    port.release()
 
 
 # PySide6's own atexit cleanup (PySide::destroyQCoreApplication) segfaults in this test process

@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import hashlib
 import os
+import socket
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from app.store import Job, JobStore
 KIB = 1024
 MIB = 1024 * 1024
 
-# Small pieces so a 2 MiB file really splits, quick retries, a short stall watchdog.
+# Small pieces so a 2 MiB file really splits, quick retries, a short stall watchdog, and
+# outages given up quickly.
 FAST = EngineSettings(
     connections=4,
     stall_timeout=1.0,
@@ -25,7 +27,8 @@ FAST = EngineSettings(
     checkpoint_interval=0.2,
     min_split=64 * KIB,
     buffer_size=64 * KIB,
-    retry=RetryPolicy(attempts=4, base_delay=0.02, max_delay=0.1, max_retry_after=3.0),
+    retry=RetryPolicy(base_delay=0.02, max_delay=0.1, max_retry_after=3.0),
+    retry_for=2.0,  # an outage (no progress at all) fails after this long
 )
 
 
@@ -98,3 +101,18 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+class RefusedPort:
+    """A loopback port bound but not listening: connecting to it is refused, and nothing else
+    on the machine (other test runs share it) can take the port while the test holds it."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/f.bin"
+
+    def release(self) -> None:
+        """Free the port, e.g. to start a server on it."""
+        self._sock.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
+from tests.engine_helpers import KIB, MIB, RefusedPort, file_sha, payload, sha
 from tests.support.faultserver import FaultServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,3 +186,115 @@ def test_get_again_is_idempotent(server: FaultServer, tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x.bin"]
     assert tether(*args, "--again", data=tmp_path / "d").returncode == 0
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["x (1).bin", "x.bin"]
+
+
+def test_get_keeps_trying_for_retry_for_then_fails_with_one_line(
+    tmp_path: Path, refused: RefusedPort
+) -> None:
+    url = refused.url
+    t0 = time.monotonic()
+    r = tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "1", data=tmp_path / "d")
+    assert time.monotonic() - t0 >= 1
+    assert r.returncode == 1
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith(f"tether: {url}: connection refused by the server (kept trying")
+    r = tether("get", url, "--retry-for", "86401", data=tmp_path / "d")
+    assert r.returncode == 2 and "86400" in r.stderr
+
+
+def test_list_shows_a_retrying_job(tmp_path: Path, refused: RefusedPort) -> None:
+    url = refused.url
+    data = tmp_path / "d"
+    # `list` may run while `get` is still creating the database: both must cope
+    proc = start_tether("get", url, "-o", str(tmp_path / "o"), "--retry-for", "120", data=data)
+    try:
+        deadline = time.monotonic() + 30
+        row: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            r = tether("list", "--json", data=data)
+            rows = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else []
+            if rows and rows[0]["state"] == "retrying":
+                row = rows[0]
+                break
+            time.sleep(0.1)  # polling another process's database, with a deadline
+        assert row, "the job never showed as retrying"
+        assert row["error"] == "connection refused by the server"
+        assert isinstance(row["retry_attempts"], int) and row["retry_attempts"] >= 1
+        assert isinstance(row["retry_at"], float)
+        text = tether("list", data=data).stdout
+        assert "retrying" in text and "connection refused by the server (attempt" in text
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+
+def test_retry_text_for_the_progress_line() -> None:
+    from app.cli import retry_text
+    from app.store.models import Job, JobState
+
+    job = Job(
+        id=1,
+        url="http://x/f",
+        dest_dir="/tmp",
+        state=JobState.RETRYING,
+        added_at=0.0,
+        error="connection refused by the server",
+        retry_at=1017.2,
+        retry_attempts=3,
+    )
+    assert retry_text(job, 1000.0) == (
+        "retrying in 17 s — connection refused by the server (attempt 3)"
+    )
+
+
+def test_resume_all_leaves_cancelled_jobs_alone(server: FaultServer, tmp_path: Path) -> None:
+    from app.store import JobState, JobStore
+
+    server.add_file("/a.bin", payload(10 * KIB))
+    data = tmp_path / "d"
+    store = JobStore.open(data / "tether.sqlite3")
+    job = store.add_job(server.url("/a.bin"), str(tmp_path / "o"), state=JobState.CANCELLED)
+    store.close()
+    r = tether("resume", data=data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(tether("list", "--json", data=data).stdout)[0]["state"] == "cancelled"
+    r = tether("resume", str(job.id), data=data)  # named: it starts again
+    assert r.returncode == 0, r.stderr
+    assert json.loads(tether("list", "--json", data=data).stdout)[0]["state"] == "completed"
+
+
+def test_get_progress_line_shows_a_retrying_job() -> None:
+    import io
+
+    from app.cli import ProgressPrinter
+    from app.store.models import Job, JobState
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    job = Job(
+        id=7,
+        url="http://x/f.bin",
+        dest_dir="/tmp",
+        state=JobState.RETRYING,
+        added_at=0.0,
+        file_name="f.bin",
+        error="connection refused by the server",
+        retry_at=time.time() + 30,
+        retry_attempts=2,
+    )
+
+    class Engine:
+        def progress(self) -> dict[int, object]:
+            return {}  # a retrying job is not running
+
+        def job(self, job_id: int) -> Job:
+            return job
+
+    out = Tty()
+    ProgressPrinter(Engine(), {7}, out, io.StringIO()).refresh()  # type: ignore[arg-type]
+    line = out.getvalue().strip().splitlines()[-1]
+    assert line.startswith("f.bin  retrying in ")
+    assert line.endswith("s — connection refused by the server (attempt 2)")

@@ -113,3 +113,17 @@ def test_content_disposition_forms() -> None:
 def test_content_disposition_never_raises(text: str) -> None:
     result = filename_from_content_disposition(text)
     assert result is None or isinstance(result, str)
+
+
+def test_range_after_416_asks_within_the_stated_size() -> None:
+    from app.engine.http import range_after_416
+
+    assert range_after_416(0, 1 << 20, UnsatisfiedRange(102400)) == 102400
+    assert range_after_416(0, 1 << 20, None) is None  # no size given: ask without a range
+    # a range inside the file refused, or the narrowed one refused again: no range at all
+    assert range_after_416(0, 1 << 20, UnsatisfiedRange(5 << 20)) is None
+    assert range_after_416(0, 102400, UnsatisfiedRange(102400)) is None
+    assert range_after_416(0, 1 << 20, UnsatisfiedRange(0)) is False  # empty file
+    assert range_after_416(7, 1 << 20, UnsatisfiedRange(5)) is False  # starts past the end
+    assert range_after_416(7, 1 << 20, None) is False
+    assert range_after_416(0, None, UnsatisfiedRange(10)) is False

@@ -16,24 +16,75 @@ from app.engine.errors import (
     from_request_exception,
     status_error,
 )
-from app.engine.retry import RetryBudget, RetryPolicy, backoff_delay
+from app.engine.outage import OutageClock, duration, gave_up
+from app.engine.retry import RetryPolicy, backoff_delay
 from app.engine.urls import extract_urls, redact, validate_url
 from app.units import parse_rate
 
 
-def test_budget_runs_out_without_progress() -> None:
-    budget = RetryBudget(RetryPolicy(attempts=3), random.Random(1))
-    assert all(budget.on_failure(100) is not None for _ in range(3))
-    assert budget.on_failure(100) is None
+def test_outage_clock_runs_out_without_progress() -> None:
+    clock = OutageClock(retry_for=300)
+    clock.progressed(100)
+    clock.ended_run(1000.0)
+    clock.ended_run(1100.0)
+    assert clock.since == 1000.0 and clock.attempts == 2
+    assert not clock.expired(1299.0)
+    clock.progressed(100)  # not further than ever: the clock runs on
+    assert clock.expired(1300.0)
 
 
 @given(st.lists(st.integers(1, 10**6), min_size=1, max_size=200))
-def test_budget_refills_only_on_new_progress(steps: list[int]) -> None:
-    budget = RetryBudget(RetryPolicy(attempts=2), random.Random(0))
-    progress = 0
+def test_outage_clock_restarts_only_on_new_progress(steps: list[int]) -> None:
+    clock = OutageClock(retry_for=10)
+    progress, now = 0, 0.0
     for step in steps:
         progress += step  # always further than ever: never gives up
-        assert budget.on_failure(progress) is not None
+        now += 60
+        clock.ended_run(now)
+        assert not clock.expired(now + 5)
+        assert clock.progressed(progress)
+        assert clock.since is None and clock.attempts == 0
+
+
+@given(st.lists(st.floats(0, 100), min_size=1, max_size=50), st.integers(0, 10**6))
+def test_a_server_that_always_cuts_at_the_same_byte_ends(gaps: list[float], cut: int) -> None:
+    clock = OutageClock(retry_for=300)
+    clock.progressed(cut)
+    now = 0.0
+    while not clock.expired(now):  # each run gets to `cut` again, never further
+        assert not clock.progressed(cut)
+        clock.ended_run(now)
+        at = clock.next_try(now, RetryPolicy(), None, random.Random(1))
+        assert now < at or clock.expired(now) or at == now
+        now = max(at, now + gaps[clock.attempts % len(gaps)] / 100 + 0.01)
+    assert now - (clock.since or 0) >= 300
+
+
+def test_outage_next_try_backs_off_caps_and_lands_on_the_deadline() -> None:
+    policy = RetryPolicy(base_delay=1, max_delay=60)
+    rng = random.Random(2)
+    clock = OutageClock(retry_for=300)
+    delays = []
+    now = 0.0
+    for _ in range(8):
+        clock.ended_run(now)
+        at = clock.next_try(now, policy, None, rng)
+        delays.append(at - now)
+        now = at
+    assert delays[0] <= 1 and max(delays) <= 60 and delays[6] >= 30
+    clock.ended_run(290.0)
+    assert clock.next_try(290.0, policy, None, rng) <= 300.0  # the last try when time is up
+    assert clock.next_try(290.0, policy, 120.0, rng) == 410.0  # Retry-After is honoured
+
+
+def test_gave_up_line() -> None:
+    assert gave_up("connection refused by the server", 300) == (
+        "connection refused by the server (kept trying for 5 min 0 s)"
+    )
+    assert gave_up("cannot reach the proxy 127.0.0.1:3128 (connection refused)", 42) == (
+        "cannot reach the proxy 127.0.0.1:3128 (connection refused; kept trying for 42 s)"
+    )
+    assert duration(7322) == "2 h 2 min"
 
 
 def test_backoff_grows_caps_and_honours_retry_after() -> None:
@@ -118,3 +169,44 @@ def test_parse_rate() -> None:
     for bad in ("", "fast", "-1M", "0"):
         with pytest.raises(ValueError):
             parse_rate(bad)
+
+
+def test_an_outage_is_every_working_connection_down_at_once() -> None:
+    from app.engine.outage import ConnectionHealth
+
+    health = ConnectionHealth()
+    health.working = 3  # A, B, C
+    assert not health.failed(was_down=False, brought_nothing=True)  # A refused
+    assert not health.failed(was_down=False, brought_nothing=False)  # B: a blip mid-transfer
+    assert not health.failed(was_down=False, brought_nothing=True)  # C refused
+    assert not health.failed(was_down=True, brought_nothing=True)  # C again: still two down
+    health.down -= 1  # A got an answer again
+    assert not health.failed(was_down=False, brought_nothing=True)  # B refused
+    assert health.failed(was_down=False, brought_nothing=True)  # A refused: all three, one event
+    single = ConnectionHealth()
+    single.working = 1
+    assert not single.failed(was_down=False, brought_nothing=False)  # retried in place
+    assert single.failed(was_down=False, brought_nothing=True)
+
+
+def test_after_run_retries_then_gives_up_with_one_line() -> None:
+    clock = OutageClock(retry_for=60)
+    rng = random.Random(4)
+    at, line = clock.after_run(
+        10, 100.0, "connection refused by the server", None, RetryPolicy(), rng
+    )
+    assert at is not None and 100.0 < at <= 101.0 and line == "connection refused by the server"
+    at, line = clock.after_run(
+        10, 161.0, "connection refused by the server", None, RetryPolicy(), rng
+    )
+    assert at is None and line == "connection refused by the server (kept trying for 1 min 1 s)"
+
+
+def test_a_proxy_that_wants_a_login_is_permanent_and_named() -> None:
+    exc = requests.exceptions.ProxyError(
+        "Unable to connect to proxy: Tunnel connection failed: 407 Proxy Authentication Required"
+    )
+    err = from_request_exception(exc)
+    assert isinstance(err, PermanentError)
+    assert err.reason == "the proxy wants a login (407 Proxy Authentication Required)"
+    assert isinstance(status_error(407), PermanentError) and "proxy" in str(status_error(407))

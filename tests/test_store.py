@@ -144,3 +144,64 @@ def test_logs_go_to_platform_log_dir_unless_a_data_dir_is_chosen(tmp_path: Path)
 
     assert log_dir(default_data_dir()) == Path(platformdirs.user_log_dir("tether"))
     assert log_dir(tmp_path) == tmp_path / "logs"
+
+
+def test_version_1_database_gains_the_outage_clock(tmp_path: Path) -> None:
+    """A queue written before `retrying` existed opens, keeps its jobs, and can hold the clock."""
+    from app.store.schema import MIGRATIONS
+
+    path = tmp_path / "db.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute(
+        "INSERT INTO jobs (url, dest_dir, state, added_at) VALUES ('http://h/f', '/tmp', "
+        "'downloading', 1.0)"
+    )
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = JobStore.open(path)
+    (job,) = store.load_jobs()[0]
+    assert job.state == JobState.DOWNLOADING and job.retry_at is None and job.retry_attempts == 0
+    job.state = JobState.RETRYING
+    job.retry_at, job.retry_since, job.retry_attempts, job.retry_best = 20.0, 10.0, 3, 500
+    store.update_job(job)
+    store.close()
+    store = JobStore.open(path)
+    (job,) = store.load_jobs()[0]
+    assert (job.state, job.retry_at, job.retry_since, job.retry_attempts, job.retry_best) == (
+        JobState.RETRYING,
+        20.0,
+        10.0,
+        3,
+        500,
+    )
+    store.close()
+
+
+def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) -> None:
+    """`tether list` may open the data folder while a first `tether get` is creating it: each
+    migration step checks the version again inside its transaction."""
+    import threading
+
+    path = tmp_path / "fresh" / "db.sqlite3"
+    n = 6
+    barrier = threading.Barrier(n)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        barrier.wait()
+        try:
+            JobStore.open(path).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    store = JobStore.open(path)
+    assert store.integrity_check() == "ok"
+    store.close()

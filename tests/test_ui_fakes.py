@@ -124,12 +124,17 @@ class FakeEngine:
 
     def resume(self, job_id: int) -> None:
         self.calls.append(("resume", job_id))
-        if self._jobs[job_id].state in (JobState.PAUSED, JobState.FAILED):
+        if self._jobs[job_id].state in (
+            JobState.PAUSED,
+            JobState.FAILED,
+            JobState.RETRYING,
+            JobState.CANCELLED,
+        ):
             self.set_state(job_id, JobState.QUEUED, error=None)
 
     def cancel(self, job_id: int) -> None:
         self.calls.append(("cancel", job_id))
-        self.set_state(job_id, JobState.PAUSED)
+        self.set_state(job_id, JobState.CANCELLED, done=0)
 
     def remove(self, job_id: int, delete_file: bool = False) -> None:
         self.calls.append(("remove", (job_id, delete_file)))

@@ -211,3 +211,41 @@ def test_data_is_cheap_on_unknown_roles_and_invalid_index(model: JobTableModel) 
     assert model.data(QModelIndex()) is None
     assert model.index(0, 0).data(Qt.ItemDataRole.SizeHintRole) is None
     assert model.headerData(0, Qt.Orientation.Horizontal) == "Name"
+
+
+def test_retrying_row_counts_down_and_counts_as_active(qtbot: Any) -> None:
+    import time
+
+    m = JobTableModel()
+    m.load(
+        [
+            make_job(
+                1,
+                JobState.RETRYING,
+                error="connection refused by the server",
+                retry_at=time.time() + 17.4,
+                retry_attempts=3,
+            ),
+            make_job(2, JobState.CANCELLED),
+        ]
+    )
+    row = m.row_of(1)
+    assert row is not None
+    assert m.index(row, Column.STATE).data() == (
+        "Retrying in 17 s — connection refused by the server (attempt 3)"
+    )
+    assert m.active_count() == 1  # the progress timer keeps the countdown moving
+    changed: list[int] = []
+    m.dataChanged.connect(lambda first, last, roles=(): changed.append(first.row()))
+    m.update_progress({})  # a tick with no running job still refreshes the countdown
+    assert changed == [row]
+    cancelled = m.row_of(2)
+    assert cancelled is not None and m.index(cancelled, Column.STATE).data() == "Cancelled"
+    proxy = JobFilterProxy()
+    proxy.setSourceModel(m)
+    proxy.set_category(Category.ACTIVE)
+    assert proxy.rowCount() == 1
+    proxy.set_category(Category.FAILED)
+    assert proxy.rowCount() == 0
+    proxy.set_category(Category.CANCELLED)
+    assert proxy.rowCount() == 1

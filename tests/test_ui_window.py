@@ -518,3 +518,26 @@ def test_help_menu_has_log_folder_and_about(
     monkeypatch.setattr(window, "_open_path", opened.append)  # nothing is really launched
     window.commands.open_logs.trigger()
     assert opened == [str(tmp_path / "data" / "logs")] and Path(opened[0]).is_dir()
+
+
+def test_cancelled_is_apart_from_failed_and_retry_failed_leaves_it(env: Any, qtbot: Any) -> None:
+    """Issue 9 bug 7: cancel showed 'Failed: cancelled', counted as failed, and Retry Failed
+    restarted it."""
+    window, engine, _ = env
+    engine.cancel(2)
+    window.model.flush_events()
+    qtbot.waitUntil(lambda: state(window, 2) is JobState.CANCELLED)
+    row = window.model.row_of(2)
+    assert row is not None
+    assert window.model.index(row, Column.STATE).data() == "Cancelled"
+    qtbot.waitUntil(
+        lambda: window.filters.button(Category.CANCELLED.value).text() == "Cancelled  1"
+    )
+    assert window.filters.button(Category.FAILED.value).text() == "Failed  1"
+    window.view.clearSelection()
+    window.commands.retry.trigger()  # every failed job, not the cancelled one
+    qtbot.waitUntil(lambda: state(window, 4) is JobState.QUEUED)
+    assert ("retry", 2) not in engine.calls and ("resume", 2) not in engine.calls
+    assert state(window, 2) is JobState.CANCELLED
+    select_ids(window, 2)
+    assert window.commands.resume.isEnabled()  # explicitly, it can start again

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import errno
-import hashlib
 import logging
 import os
 import random
@@ -30,9 +29,13 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
+from app.engine.outage import ConnectionHealth, OutageClock
+from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
+from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces these
+from app.engine.partfile import sha256_of as _sha256_of
 from app.engine.ratelimit import TokenBucket
-from app.engine.retry import RetryBudget
+from app.engine.retry import backoff_delay
 from app.engine.segments import gaps, plan, steal_cut
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
@@ -53,6 +56,7 @@ class Outcome(enum.StrEnum):
     COMPLETED = "completed"
     STOPPED = "stopped"
     FAILED = "failed"
+    RETRYING = "retrying"  # an outage ended the run; the engine starts it again at retry_at
 
 
 class _Segment:
@@ -114,7 +118,11 @@ class Download:
         self._sockets_lock = threading.Lock()
         self._part: PartFile | None = None
         self._probe: http.ProbeResult | None = None
-        self._budget = RetryBudget(settings.retry)
+        self._clock = OutageClock(
+            settings.retry_for, job.retry_best, job.retry_since, job.retry_attempts
+        )
+        self._outage: TransientError | None = None  # why every connection is failing
+        self._health = ConnectionHealth()  # under _lock
         self._rng = random.Random()
         self._speed_samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
         self._active_workers = 0
@@ -225,6 +233,13 @@ class Download:
             self._run()
             if self.outcome is None:
                 self.outcome = Outcome.STOPPED
+        except _Outage as outage:
+            if self.stop_reason is None:
+                self._after_outage(outage.error)
+            else:  # paused or stopped meanwhile: that wins over the outage
+                with contextlib.suppress(DownloadError):
+                    self._checkpoint()
+                self.outcome = Outcome.STOPPED
         except DownloadError as err:
             self._fail(err.reason)
         except Exception as exc:  # a bug must still end as a clear, failed job
@@ -247,10 +262,11 @@ class Download:
         self.error = reason
         self.job.state = JobState.FAILED
         self.job.error = reason
+        self.job.retry_at = None
         with contextlib.suppress(DownloadError):
             self._checkpoint()
         try:
-            self._changed("state", "error", "done")
+            self._changed("state", "error", "done", "retry_at")
         except Exception:
             log.exception("job %d: could not record failure", self.job.id)
         self._log(f"failed: {reason}")
@@ -273,9 +289,11 @@ class Download:
                     self._transfer_ranged()
                 if self._stop.is_set():
                     with self._lock:
-                        fatal = self._fatal
+                        fatal, outage = self._fatal, self._outage
                     if fatal is not None:
                         raise fatal
+                    if outage is not None and self.stop_reason is None:
+                        raise _Outage(outage)
                     self._checkpoint()
                     return
                 self._finish()
@@ -302,7 +320,6 @@ class Download:
                 self._log(f"starting over from 0: {err.reason}")
                 self._discard_partial()
                 self._reset_run_state()
-                self._budget = RetryBudget(self._settings.retry)
 
     def _adopt_renamed_file(self) -> bool:
         """A crash between the final rename and recording 'completed' leaves the whole file
@@ -344,6 +361,7 @@ class Download:
         self._wake.clear()
         with self._lock:
             self._fatal = None
+            self._outage = None
 
     # ------------------------------------------------------------------ probe + plan
     def _session(self) -> requests.Session:
@@ -352,40 +370,26 @@ class Download:
     def _give_back(self, session: requests.Session) -> None:
         self._sessions.release(session, self.job.final_url or self.job.url)
 
-    def _probe_with_retry(self, force_stream: bool) -> http.ProbeResult:
+    def _probe_file(self, force_stream: bool) -> http.ProbeResult:
         session = self._session()
         url = self.job.url
         try:
-            while True:
-                try:
-                    start, end = self._probe_span()
-                    result = http.probe(
-                        session,
-                        url,
-                        self._timeout(),
-                        ranged=not force_stream,
-                        start=start,
-                        end=end,
-                    )
-                    self._probe_session = session
-                    return result
-                except http.RangesBroken:
-                    if force_stream:
-                        raise PermanentError("the server's answers are malformed") from None
-                    raise
-                except http.RangeNotSatisfiable as err:
-                    result = self._after_416(url, err)
-                    self._probe_session = session
-                    return result
-                except TransientError as err:
-                    delay = self._budget.on_failure(self.done_bytes(), err.retry_after)
-                    if delay is None:
-                        raise PermanentError(
-                            f"{err.reason} (gave up after {self._budget.used} retries)"
-                        ) from err
-                    self._log(f"{err.reason}; retrying in {delay:.0f} s")
-                    if self._stop.wait(delay):
-                        raise _Stopped() from None
+            try:
+                start, end = self._probe_span()
+                result = http.probe(
+                    session, url, self._timeout(), ranged=not force_stream, start=start, end=end
+                )
+            except http.RangesBroken:
+                if force_stream:
+                    raise PermanentError("the server's answers are malformed") from None
+                raise
+            except http.RangeNotSatisfiable as err:
+                result = self._after_416(url, err)
+            except TransientError as err:
+                # Nothing gets through: end the run, free the slot, try again later.
+                raise _Outage(err) from err
+            self._probe_session = session
+            return result
         except BaseException:
             self._give_back(session)
             raise
@@ -431,10 +435,7 @@ class Download:
             job.state = JobState.DOWNLOADING
             job.error = None
             self._changed("state", "error")
-        try:
-            probe = self._probe_with_retry(force_stream)
-        except _Stopped:
-            return
+        probe = self._probe_file(force_stream)
         self._probe = probe
         if probe.status == 206 and probe.size is not None:
             self._ranged_size = probe.size
@@ -468,6 +469,7 @@ class Download:
                 job.segments = []
                 job.done = 0
                 fresh = True
+                self._clock.reset()
 
         job.final_url = probe.final_url
         job.size = probe.size
@@ -542,6 +544,7 @@ class Download:
         self._stream_done = 0
         self.job.segments = []
         self.job.done = 0
+        self._clock.reset()
         if self._probe is not None:
             self._probe.close()
             self._probe = None
@@ -581,7 +584,11 @@ class Download:
         self.job.done = done
 
     def _sample_speed(self) -> None:
-        self._speed_samples.append((time.monotonic(), self.done_bytes()))
+        done = self.done_bytes()
+        self._speed_samples.append((time.monotonic(), done))
+        if done > self._clock.best:  # further than ever: any outage is over
+            with self._lock:
+                self._clock.progressed(done)
 
     def _supervise(self, threads: list[threading.Thread]) -> None:
         """The job thread's loop while workers run: checkpoints and speed samples."""
@@ -785,39 +792,93 @@ class Download:
     def _fetch_segment(
         self, wid: int, session: requests.Session, seg: _Segment, part: PartFile, buf: bytearray
     ) -> None:
-        while not self._stop.is_set():
-            pos = seg.start + seg.done
-            if pos >= seg.end:
-                return
-            resp: requests.Response | None = None
-            complete = False
-            try:
-                resp, body_end = self._open_range(session, pos, seg.end)
-                seg.req_end = body_end
-                self._register(wid, resp)
-                complete = self._read_body(resp, seg, pos, body_end, part, buf)
-            except TransientError as err:
-                if self._stop.is_set():
+        down = False  # our last try brought nothing (counted in self._health)
+        failures = 0  # tries in a row that brought nothing: sets the backoff
+        with self._lock:
+            self._health.working += 1
+        try:
+            while not self._stop.is_set():
+                pos = seg.start + seg.done
+                if pos >= seg.end:
                     return
-                self._retry_wait(err)
-            except (OSError, requests.RequestException) as exc:
-                if self._stop.is_set():
-                    return
-                self._retry_wait(from_request_exception(exc))
-            finally:
-                self._unregister(wid)
-                if resp is not None:
-                    _finish_response(resp, complete)
+                resp: requests.Response | None = None
+                complete = False
+                try:
+                    resp, body_end = self._open_range(session, pos, seg.end)
+                    if down:  # the server answers again
+                        with self._lock:
+                            self._health.down -= 1
+                        down = False
+                    seg.req_end = body_end
+                    self._register(wid, resp)
+                    complete = self._read_body(resp, seg, pos, body_end, part, buf)
+                except (TransientError, OSError, requests.RequestException) as exc:
+                    if self._stop.is_set():
+                        return
+                    err = from_request_exception(exc)
+                    if not isinstance(err, TransientError):
+                        raise err from exc
+                    progressed = seg.start + seg.done > pos
+                    failures = 1 if progressed else failures + 1
+                    down = self._connection_failed(err, progressed, down, failures)
+                finally:
+                    self._unregister(wid)
+                    if resp is not None:
+                        http.finish_response(resp, complete)
+        finally:
+            with self._lock:
+                self._health.working -= 1
+                self._health.down -= int(down)
 
-    def _retry_wait(self, err: DownloadError) -> None:
-        retry_after = err.retry_after if isinstance(err, TransientError) else None
-        if not isinstance(err, TransientError):
-            raise err
-        delay = self._budget.on_failure(self.done_bytes(), retry_after)
-        if delay is None:
-            raise PermanentError(f"{err.reason} (gave up after {self._budget.used} retries)")
+    def _connection_failed(
+        self, err: TransientError, progressed: bool, was_down: bool, failures: int
+    ) -> bool:
+        """One connection's try failed; returns whether it is down (the try brought nothing).
+        Every working connection down (or no progress for retry_for) is an outage: the run ends
+        once, not once per connection. Otherwise this one waits and tries again."""
+        now = time.time()
+        down = not progressed
+        with self._lock:
+            all_down = self._health.failed(was_down, down)
+            if down:
+                self._clock.failed(now)
+            outage = all_down or (down and self._clock.expired(now))
+            if outage and self._outage is None:
+                self._outage = err
+        if outage:
+            self._halt()
+            return down
+        delay = backoff_delay(failures, self._settings.retry, err.retry_after, self._rng)
         self._log(f"{err.reason}; retrying in {delay:.1f} s")
         self._stop.wait(delay)
+        return down
+
+    def _after_outage(self, err: TransientError) -> None:
+        """Nothing gets through: keep the checkpoint, give the slot back, try again later,
+        or fail with one line once `retry_for` has passed without getting further."""
+        now = time.time()
+        job, clock = self.job, self._clock
+        with contextlib.suppress(DownloadError):
+            self._checkpoint()
+        with self._lock:
+            at, line = clock.after_run(
+                self.done_bytes(), now, err.reason, err.retry_after, self._settings.retry, self._rng
+            )
+        if at is None:
+            self._fail(line)
+            return
+        job.retry_at, job.retry_since = at, clock.since
+        job.retry_attempts, job.retry_best = clock.attempts, clock.best
+        job.state = JobState.RETRYING
+        job.error = err.reason
+        self.outcome = Outcome.RETRYING
+        try:
+            self._changed("state", "error", "done", *_CLOCK_FIELDS)
+        except Exception:
+            log.exception("job %d: could not record the outage", job.id)
+        self._log(
+            f"{err.reason}; trying again in {job.retry_at - now:.0f} s (attempt {clock.attempts})"
+        )
 
     def _read_body(
         self,
@@ -833,6 +894,7 @@ class Download:
         Returns True when the body was read to its end (the connection can be reused).
         """
         reader = http.fast_body_reader(resp)
+        sock = http.response_socket(resp)
         raw = resp.raw
         view = memoryview(buf)
         size = len(buf)
@@ -886,9 +948,10 @@ class Download:
                 seg.reserved = pos + take
             got += n
             now = monotonic()
-            if now - since >= 0.25:  # smoothed speed for steal decisions, 4 updates/s
+            if now - since >= WINDOW:  # smoothed speed for steal decisions, 4 updates/s
                 rate = got / (now - since)
                 seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate
+                pause = coalesce_pause(rate)  # slow links coalesce reads (pacing.py)
                 got = 0
                 since = now
             if take > 0:
@@ -907,18 +970,8 @@ class Download:
                         self._await_checkpoint(stop)
             if take < n or pos >= seg.end:
                 return left == 0
-            # Coalesce: a small read means the link is slower than we drain it. Waiting a
-            # little lets the kernel buffer fill, so hundreds of slow connections cost a few
-            # wakeups (and GIL handovers) a second each instead of one per packet. A big read
-            # resets it, so fast links never wait; the wait is cut short by stop().
-            if n < _COALESCE and n < want:  # a full read (e.g. capped by a limit) isn't slow
-                pause = pause * 2 if pause else _FIRST_PAUSE
-                if pause > _MAX_PAUSE:
-                    pause = _MAX_PAUSE
-                if stop.wait(pause):
-                    return False
-            else:
-                pause = 0.0
+            if pause and not data_ready(sock) and stop.wait(pause):  # cut short by stop()
+                return False
         return True
 
     def _await_checkpoint(self, stop: threading.Event) -> None:
@@ -941,6 +994,10 @@ class Download:
                 self._stream_loop(session, part)
             except BaseException as exc:  # handed to the job thread
                 result.append(exc)
+            finally:
+                with self._lock:
+                    self._health = ConnectionHealth()
+                self._wake.set()  # the supervisor sees the end now, not at its next tick
 
         t = threading.Thread(target=run, name=f"tether-job-{self.job.id}-stream", daemon=True)
         t.start()
@@ -963,7 +1020,12 @@ class Download:
     def _stream_loop(self, session: requests.Session, part: PartFile) -> None:
         job = self.job
         first = True
+        down = False
+        failures = 0
+        with self._lock:
+            self._health.working = 1
         while not self._stop.is_set():
+            best = self._clock.best  # a try that gets further than this made progress
             resp: requests.Response | None = None
             if first:
                 probe = self._probe
@@ -998,21 +1060,17 @@ class Download:
             except TransientError as err:
                 if self._stop.is_set():
                     return
-                progress = self._stream_done
-                delay = self._budget.on_failure(progress, err.retry_after)
-                if delay is None:
-                    raise PermanentError(
-                        f"{err.reason} (gave up after {self._budget.used} retries)"
-                    ) from err
-                self._log(
-                    f"{err.reason}; this server cannot resume, starting again from 0 in "
-                    f"{delay:.1f} s"
-                )
+                # Only getting further than ever counts: a server that always cuts the stream
+                # at the same byte is an outage that ends, not a loop.
+                progressed = self._stream_done > best
+                with self._lock:
+                    self._clock.progressed(self._stream_done)
+                failures = 1 if progressed else failures + 1
+                self._log(f"{err.reason}; this server cannot resume: starting again from 0")
                 self._stream_done = 0
                 self._durable = 0
                 part.truncate(0)
-                if self._stop.wait(delay):
-                    return
+                down = self._connection_failed(err, progressed, down, failures)
             finally:
                 self._unregister(0)
                 if resp is not None:
@@ -1024,7 +1082,13 @@ class Download:
         size = self._settings.buffer_size
         bucket = self._bucket
         pos = 0
+        monotonic = time.monotonic
+        since, mark, pause = monotonic(), 0, 0.0
+        sock = http.response_socket(resp)
         while not stop.is_set():
+            # a slow stream coalesces too (see pacing.py)
+            if pause and not data_ready(sock) and stop.wait(pause):
+                return
             try:
                 # decode_content: a gzip-encoded plain answer is saved as the file it stands for;
                 # read1 returns what has arrived, so slow streams still show progress.
@@ -1035,6 +1099,10 @@ class Download:
                 raise from_request_exception(exc) from exc
             if not data:
                 return
+            now = monotonic()
+            if now - since >= WINDOW:
+                pause = coalesce_pause((pos + len(data) - mark) / (now - since))
+                since, mark = now, pos + len(data)
             bucket.consume(len(data), stop)
             if stop.is_set():
                 return
@@ -1089,64 +1157,24 @@ class Download:
         job.done = job.size
         job.finished_at = time.time()
         job.segments = []
+        job.retry_at = job.retry_since = None
+        job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], job.done)
-        self._changed("state", "error", "done", "size", "finished_at", "file_name")
+        self._changed("state", "error", "done", "size", "finished_at", "file_name", *_CLOCK_FIELDS)
         self.outcome = Outcome.COMPLETED
         self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
 
 
-_COALESCE = 64 * 1024  # reads smaller than this trigger a short wait before the next one
-_FIRST_PAUSE = 0.002
-# The pause only grows while reads stay under _COALESCE, i.e. on links slower than
-# _COALESCE/_MAX_PAUSE (128 KB/s); so at most ~2×_COALESCE ever waits in the kernel buffer.
-_MAX_PAUSE = 0.5
+_CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
 
 
-class _Stopped(Exception):
-    """Internal: a wait was cut short by stop()."""
+class _Outage(Exception):
+    """Internal: every connection is failing (or nothing got further for retry_for)."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(error.reason)
+        self.error = error
 
 
 class _Incomplete(Exception):
     """Internal: the workers ended with bytes missing; resume from the last checkpoint."""
-
-
-def _finish_response(resp: requests.Response, complete: bool) -> None:
-    """Give a fully read connection back for keep-alive; drop one cut short."""
-    if complete:
-        fp = getattr(resp.raw, "_fp", None)
-        try:
-            if fp is not None and getattr(fp, "length", None) not in (None, 0):
-                # we read the body ourselves: tell http.client it's over so the socket is reusable
-                fp.length = 0
-                fp.close()
-            resp.raw.release_conn()
-            return
-        except Exception:  # fall back to dropping the connection
-            pass
-    resp.close()
-
-
-def _sha256_of(path: str) -> str:
-    h = hashlib.sha256()
-    buf = bytearray(1024 * 1024)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
-
-
-def _fsync_dir(path: str) -> None:
-    """Make the rename durable (POSIX); a no-op where directories can't be opened."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

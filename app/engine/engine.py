@@ -14,19 +14,23 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from app.engine import naming
 from app.engine.bandwidth import Bandwidth
+from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
+from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
+from app.store.secrets import split_userinfo
 
 log = logging.getLogger("tether.engine")
 
@@ -59,6 +63,17 @@ def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+_RESTARTABLE = frozenset(
+    {
+        JobState.PAUSED,
+        JobState.FAILED,
+        JobState.QUEUED,
+        JobState.RETRYING,
+        JobState.CANCELLED,
+    }
+)
+_PAUSABLE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
+_CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 
 
@@ -109,11 +124,13 @@ class Engine:
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
+        self._netrc = NetrcCache(enabled=self._settings.netrc)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
         self._names: dict[int, tuple[str, str]] = {}
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
         self.problems: list[str] = []
 
@@ -126,6 +143,15 @@ class Engine:
         jobs, self.problems = self._store.load_jobs()
         for problem in self.problems:
             log.warning("%s", problem)
+        positions = self._store.positions()
+        unplaced: list[tuple[int, int]] = []
+        for job in jobs:
+            if job.id in positions:
+                job.position = positions[job.id]
+            else:  # added by a Tether without queue order: after everything else, by id
+                job.position = max(positions.values(), default=0) + 1 + len(unplaced)
+                unplaced.append((job.id, job.position))
+        self._store.set_positions(unplaced)
         for job in jobs:
             if job.state == JobState.DOWNLOADING:
                 # It was running when the last process stopped (cleanly or not): run it again.
@@ -134,12 +160,17 @@ class Engine:
             self._jobs[job.id] = job
             if job.file_name:
                 self._names[job.id] = (job.dest_dir, job.file_name)
+            if job.state == JobState.RETRYING:
+                self._arm_retry(job)  # its outage clock goes on where it was
         self._schedule()
 
     async def shutdown(self, timeout: float = 1.5) -> None:
         """Stop every download with a final checkpoint. Running jobs stay 'downloading' in the
         store so the next start resumes them."""
         self._closing = True
+        for handle in self._timers.values():
+            handle.cancel()  # retrying jobs stay 'retrying': the next start arms them again
+        self._timers.clear()
         downloads = list(self._running.values())
         for d in downloads:
             d.stop(StopReason.SHUTDOWN)
@@ -173,7 +204,10 @@ class Engine:
         job = self._jobs.get(job_id)
         if job is None:
             return False
-        return job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job_id in self._running
+        return (
+            job.state in (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING)
+            or job_id in self._running
+        )
 
     # ------------------------------------------------------------------ queries
     def jobs(self) -> list[Job]:
@@ -239,6 +273,8 @@ class Engine:
             sha256=digest,
             speed_limit=speed_limit,
         )
+        job.position = max((j.position for j in self._jobs.values()), default=0) + 1
+        self._store.set_positions([(job.id, job.position)])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
             self._eligible.add(job.id)
@@ -249,21 +285,19 @@ class Engine:
 
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]  # jobs keep their URL without credentials
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
-            if (
-                job.url == url.strip()
-                and job.dest_dir == directory
-                and job.state != JobState.COMPLETED
-            ):
+            if job.url == url and job.dest_dir == directory and job.state != JobState.COMPLETED:
                 return job
         return None
 
     def find_completed(self, url: str, dest_dir: str) -> Job | None:
         """A completed job for this URL and folder whose file is still there."""
         directory = os.path.abspath(os.path.expanduser(dest_dir))
+        url = split_userinfo(url.strip())[0]
         for job in sorted(self._jobs.values(), key=lambda j: -j.id):
             if (
-                job.url == url.strip()
+                job.url == url
                 and job.dest_dir == directory
                 and job.state == JobState.COMPLETED
                 and job.path
@@ -280,7 +314,8 @@ class Engine:
         if d is not None:
             d.stop(StopReason.PAUSE)
             return
-        if job.state == JobState.QUEUED:
+        self._disarm(job_id)
+        if job.state in (JobState.QUEUED, JobState.RETRYING):
             self._set_state(job, JobState.PAUSED)
 
     @threadsafe
@@ -294,19 +329,23 @@ class Engine:
                 # still winding down (a pause, or a failure already shown): go again after
                 self._resume_after_stop.add(job_id)
             return
-        if job.state in (JobState.PAUSED, JobState.FAILED, JobState.QUEUED):
+        if job.state in _RESTARTABLE:
+            # Asked by the user: a fresh start, with a fresh outage clock.
+            self._disarm(job_id)
             job.error = None
-            self._set_state(job, JobState.QUEUED, "error")
+            job.retry_at = job.retry_since = None
+            job.retry_attempts = job.retry_best = 0
+            self._set_state(job, JobState.QUEUED, "error", *_CLOCK_FIELDS)
             self._schedule()
 
     def retry(self, job_id: int) -> None:
-        """Run a failed job again from its kept data."""
+        """Run a failed, cancelled or retrying job again now (from its kept data, if any)."""
         self.resume(job_id)
 
     @threadsafe
     def pause_all(self) -> None:
         for job in list(self._jobs.values()):
-            if job.state in (JobState.QUEUED, JobState.DOWNLOADING) or job.id in self._running:
+            if job.state in _PAUSABLE or job.id in self._running:
                 self.pause(job.id)
 
     @threadsafe
@@ -317,18 +356,20 @@ class Engine:
 
     @threadsafe
     def cancel(self, job_id: int) -> None:
-        """Stop and discard the partial data; the row stays, marked cancelled, retryable."""
+        """Stop and discard the partial data; the row stays `cancelled` (resume starts it from 0,
+        "retry failed" leaves it alone)."""
         job = self.job(job_id)
         self._resume_after_stop.discard(job_id)
         d = self._running.get(job_id)
         if d is not None:
             d.stop(StopReason.CANCEL)
             return
-        if job.state == JobState.COMPLETED:
+        if job.state in (JobState.COMPLETED, JobState.CANCELLED):
             return
+        self._disarm(job_id)
         self._discard(job)
-        job.error = "cancelled"
-        self._set_state(job, JobState.FAILED, "error", "done")
+        job.error = None
+        self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
 
     @threadsafe
     def remove(self, job_id: int, delete_file: bool = False) -> None:
@@ -352,11 +393,22 @@ class Engine:
         # a download that has reached its outcome is only winding down: it won't use the URL
         if (d is not None and d.outcome is None) or job.state == JobState.COMPLETED:
             raise BadInput("pause the download before changing its URL")
-        job.url = validate_url(url)
+        new_url = validate_url(url)
+        clean, creds = split_userinfo(new_url)
+        if creds is None and not may_send_credentials(job.url, clean):
+            self._store.set_credentials(job.id, None)  # never for another host
+        job.url = new_url  # the store splits credentials out into the job's secret
         job.final_url = None
         self._store.update_job(job, ["url", "final_url"])
         self._store.add_log(job.id, f"URL changed to {redact(job.url)}")
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    @threadsafe
+    def refresh_credentials(self, job_id: int, url: str) -> None:
+        """The user gave this job's URL again with (maybe new) credentials: keep those."""
+        clean, creds = split_userinfo(url.strip())
+        if creds is not None and clean == self.job(job_id).url:
+            self._store.set_credentials(job_id, creds)
 
     @threadsafe
     def configure(
@@ -378,15 +430,60 @@ class Engine:
             if job_id in self._running:  # a running download follows its new limit now
                 self._bandwidth.set_own_limit(job_id, job.speed_limit)
                 self._running[job_id].job.speed_limit = job.speed_limit
+        running = self._running.get(job_id)
+        if running is not None:  # its copy of the job is what it writes back
+            running.job.connections = job.connections
         if fields:
             self._store.update_job(job, fields)
             self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+
+    def queue_order(self) -> list[int]:
+        """Every job id in the queue's order: the order queued jobs start in."""
+        return [j.id for j in sorted(self._jobs.values(), key=lambda j: (j.position, j.id))]
+
+    @threadsafe
+    def move(
+        self, job_ids: Iterable[int], move: Move | str, scope: Iterable[int] | None = None
+    ) -> None:
+        """Move jobs up/down one place or to the top/bottom of the queue (relative to `scope`,
+        the jobs the user sees, when given)."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(reorder(self.queue_order(), ids, Move(move), view))
+
+    @threadsafe
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
+    ) -> None:
+        """Place jobs just before another one (None: last): a drag and drop in the list."""
+        ids = [i for i in job_ids if i in self._jobs]
+        view = None if scope is None else set(scope)
+        self._set_order(move_before(self.queue_order(), ids, before, view))
+
+    def _set_order(self, order: list[int]) -> None:
+        changed = []
+        for position, job_id in enumerate(order, start=1):
+            job = self._jobs[job_id]
+            if job.position != position:
+                job.position = position
+                changed.append(job)
+        if not changed:
+            return
+        self._store.set_positions((j.id, j.position) for j in changed)
+        for job in changed:
+            running = self._running.get(job.id)
+            if running is not None:  # its own copy is written back when it finishes
+                running.job.position = job.position
+            self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
+        self._schedule()
 
     @threadsafe
     def apply_settings(self, settings: EngineSettings) -> None:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if settings.netrc != self._settings.netrc:
+            self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
         self._bandwidth.set_global(settings.speed_limit)
         self._schedule()
@@ -400,8 +497,13 @@ class Engine:
 
     def _dispatch(self, event: EngineEvent) -> None:
         if event.kind == EventKind.CHANGED and event.job is not None:
-            if event.job_id not in self._jobs:
+            current = self._jobs.get(event.job_id)
+            if current is None:
                 return  # a late event from a job already removed
+            if event.job is not current:
+                # A download's copy may predate a move or configure() made while it ran: the
+                # fields the engine owns come from the engine's record.
+                _keep_engine_fields(event.job, current)
             self._jobs[event.job_id] = event.job
         if event.kind == EventKind.LOG and event.job_id not in self._jobs:
             return
@@ -445,7 +547,7 @@ class Engine:
         slots = self._settings.max_concurrent - len(self._running)
         if slots <= 0:
             return
-        for job in sorted(self._jobs.values(), key=lambda j: j.id):
+        for job in sorted(self._jobs.values(), key=lambda j: (j.position, j.id)):
             if slots <= 0:
                 break
             if job.state != JobState.QUEUED or job.id in self._running:
@@ -467,7 +569,10 @@ class Engine:
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
-            sessions=self._sessions,
+            # this job's credentials ride on its sessions while it holds them (credentials.py)
+            sessions=self._sessions.bound(
+                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
+            ),
         )
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
@@ -513,8 +618,8 @@ class Engine:
             if reason == StopReason.CANCEL:
                 self._jobs[jid] = job
                 self._discard(job)
-                job.error = "cancelled"
-                self._set_state(job, JobState.FAILED, "error", "done")
+                job.error = None
+                self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
             elif reason == StopReason.SHUTDOWN:
                 job.state = JobState.DOWNLOADING  # resumes on the next start
                 self._jobs[jid] = job
@@ -531,6 +636,15 @@ class Engine:
             if reason == StopReason.REMOVE:
                 self._forget(job, jid in self._delete_file_on_remove)
                 self._delete_file_on_remove.discard(jid)
+            elif job.state == JobState.RETRYING:
+                self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
+                if jid in self._resume_after_stop:  # Resume/Retry was pressed meanwhile: now
+                    self._resume_after_stop.discard(jid)
+                    self.resume(jid)
+                elif reason == StopReason.PAUSE:
+                    self._set_state(job, JobState.PAUSED)
+                elif reason is None:
+                    self._arm_retry(job)  # SHUTDOWN: it stays retrying for the next start
             else:
                 self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
                 if jid in self._resume_after_stop and job.state == JobState.FAILED:
@@ -541,6 +655,31 @@ class Engine:
         if self._wakeup is not None:
             self._wakeup.set()
 
+    def _arm_retry(self, job: Job) -> None:
+        """Start a retrying job again when its next try is due (it holds no slot meanwhile)."""
+        loop = self._loop
+        if loop is None or self._closing:
+            return
+        if self._eligible is not None and job.id not in self._eligible:
+            return  # a CLI run leaves other jobs as they are
+        self._disarm(job.id)
+        delay = max(0.0, (job.retry_at or 0.0) - time.time())
+        self._timers[job.id] = loop.call_later(delay, self._retry_due, job.id)
+
+    def _disarm(self, job_id: int) -> None:
+        handle = self._timers.pop(job_id, None)
+        if handle is not None:
+            handle.cancel()
+
+    def _retry_due(self, job_id: int) -> None:
+        self._timers.pop(job_id, None)
+        job = self._jobs.get(job_id)
+        if job is None or job.state != JobState.RETRYING or job_id in self._running:
+            return
+        # The reason stays shown until the run starts; the outage clock is kept (not a resume).
+        self._set_state(job, JobState.QUEUED)
+        self._schedule()
+
     def _discard(self, job: Job) -> None:
         """Delete the .part and forget the progress (the job itself stays)."""
         part = job.part_path
@@ -549,10 +688,13 @@ class Engine:
                 os.remove(part)
         job.done = 0
         job.segments = []
+        job.retry_at = job.retry_since = None  # no outage goes on for a cancelled job
+        job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], 0)
         self._store.add_log(job.id, "cancelled; partial data deleted")
 
     def _forget(self, job: Job, delete_file: bool) -> None:
+        self._disarm(job.id)
         part = job.part_path
         if part is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -566,3 +708,10 @@ class Engine:
         if self._eligible is not None:
             self._eligible.discard(job.id)
         self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))
+
+
+def _keep_engine_fields(job: Job, current: Job) -> None:
+    """Copy what only the engine changes (queue place, per-job knobs) onto a download's copy."""
+    job.position = current.position
+    job.connections = current.connections
+    job.speed_limit = current.speed_limit

@@ -59,8 +59,14 @@ _STATUS_REASONS = {
     403: "access denied (403 Forbidden) — the link may have expired",
     404: "not found on the server (404)",
     410: "gone from the server (410)",
+    407: "the proxy wants a login (407 Proxy Authentication Required)",
     416: "the server cannot serve that range (416)",
 }
+# Where to go when a certificate is refused; the trust options are the CLI's and the window's.
+UNTRUSTED_CERTIFICATE = (
+    "the server's TLS certificate is not trusted "
+    "(use --ca-certificate FILE, or add the CA to the system store)"
+)
 
 
 def status_error(status: int, retry_after: float | None = None) -> DownloadError:
@@ -87,7 +93,7 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     if isinstance(exc, (requests.exceptions.SSLError, ssl.SSLError)):
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():
-            return PermanentError("the server's TLS certificate is not trusted")
+            return PermanentError(UNTRUSTED_CERTIFICATE)
         return PermanentError("TLS handshake failed")
     if isinstance(exc, requests.exceptions.InvalidURL | requests.exceptions.MissingSchema):
         return PermanentError("invalid URL")
@@ -99,6 +105,8 @@ def from_request_exception(exc: BaseException) -> DownloadError:
         return TransientError("connection timed out")
     if isinstance(exc, requests.exceptions.ReadTimeout | socket.timeout | TimeoutError):
         return TransientError("no data from the server (stalled)")
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return _proxy_error(exc)
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if (
@@ -127,3 +135,28 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     if isinstance(exc, requests.exceptions.RequestException):
         return TransientError(f"request failed: {exc.__class__.__name__}")
     return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
+    """The proxy, not the server, failed: name it (host:port only, never its credentials)."""
+    text = str(exc)
+    proxy = getattr(getattr(exc.args[0] if exc.args else None, "pool", None), "proxy", None)
+    host, port = getattr(proxy, "host", None), getattr(proxy, "port", None)
+    name = (
+        f"the proxy {host}:{port}"
+        if host and port
+        else f"the proxy {host}"
+        if host
+        else "the proxy"
+    )
+    if "407" in text:
+        return PermanentError(f"{name} wants a login (407 Proxy Authentication Required)")
+    if "Connection refused" in text:
+        cause = "connection refused"
+    elif "Name or service not known" in text or "getaddrinfo failed" in text:
+        cause = "its name cannot be resolved"
+    elif "timed out" in text.lower():
+        cause = "timed out"
+    else:
+        cause = "connection lost"
+    return TransientError(f"cannot reach {name} ({cause})")

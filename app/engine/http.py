@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.adapters
+import requests.auth
 
 from app import __version__
+from app.engine import tls
 from app.engine.errors import (
     DownloadError,
     PermanentError,
@@ -61,7 +63,7 @@ class RangesBroken(DownloadError):
 
 class _Session(requests.Session):
     """requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override `session.verify` (psf/requests
-    #3829): a CA bundle Tether was told to use must win over the environment."""
+    #3829): the trust Tether chose (tls.py) must win over the environment."""
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
@@ -70,28 +72,97 @@ class _Session(requests.Session):
         return merged
 
 
-def new_session(verify: bool | str = True, url: str | None = None) -> requests.Session:
+class _TrustAdapter(requests.adapters.HTTPAdapter):
+    """An adapter whose connections use one prepared SSL context (tls.py) for trust.
+
+    requests would otherwise point every connection at certifi's bundle (`cert_verify` sets
+    `ca_certs`, which urllib3 loads into the context on each new connection): the OS store,
+    SSL_CERT_FILE and an explicit CA file would be ignored or diluted.
+    """
+
+    def __init__(self, ssl_context: ssl.SSLContext) -> None:
+        self._ssl_context = ssl_context
+        # No automatic retries underneath ours: one policy, in retry.py.
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._ssl_context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs["ssl_context"] = self._ssl_context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # The context carries the trust; verification is required whatever `verify` says.
+        # (Tether sends no client certificates, so `cert` has nothing to set.)
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
+
+def new_session(
+    verify: bool | str = True, url: str | None = None, ssl_context: ssl.SSLContext | None = None
+) -> requests.Session:
     """One session per worker: its own connection pool, so headers are never shared.
 
-    The environment (HTTP(S)_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE) is read once here: with
+    The environment (HTTP(S)_PROXY, NO_PROXY, CA bundles) is read once, not per request: with
     trust_env, requests re-reads it and ~/.netrc on every request, ~15 % of a request's CPU.
+    Trust comes from `ssl_context` (built once per settings by SessionPool, see tls.py).
     """
     session = _Session()
     session.trust_env = False
     if url is not None:
         session.proxies.update(requests.utils.get_environ_proxies(url))
-    if verify is True:
-        # what requests would have taken from the environment; an explicit bundle wins
-        verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    if ssl_context is None:
+        ssl_context = tls.build_context(tls.trust_for(verify))
     session.headers["User-Agent"] = USER_AGENT
     session.headers["Accept-Encoding"] = "identity"
     session.max_redirects = MAX_REDIRECTS
-    session.verify = verify
-    # No automatic retries underneath ours: one policy, in retry.py.
-    adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=1, max_retries=0)
+    session.verify = True
+    adapter = _TrustAdapter(ssl_context)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class _PoolCore:
+    """What every view of one SessionPool shares: idle sessions, the trust decision, a lock."""
+
+    def __init__(self, verify: bool | str, max_idle: int) -> None:
+        self.verify = verify
+        self.max_idle = max_idle
+        self.idle: dict[tuple[str, str], list[requests.Session]] = {}
+        self.lock = threading.Lock()
+        self.closed = False
+        self.trust: tls.Trust | None = None
+        self.context: ssl.SSLContext | None = None
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The context for a new session; the environment is read once per settings.
+
+        A CA file's context is built once and shared (parsing the file costs ~ms; a plain
+        context needs no lock). The system store's truststore context is made per session
+        instead: it costs ~0.3 ms (the store is consulted at each handshake anyway) but holds a
+        lock for the whole handshake, so one shared context would queue every TLS handshake
+        of the process behind the slowest server (tests/test_tls.py, stuck handshake).
+        A failure is not cached: the next session tries again.
+        """
+        with self.lock:
+            verify, trust, ctx = self.verify, self.trust, self.context
+        if trust is None:
+            trust = tls.trust_for(verify)
+        if trust.kind == "system":
+            ctx = tls.build_context(trust)
+        elif ctx is None:
+            ctx = tls.build_context(trust)
+            with self.lock:
+                if self.verify == verify and self.context is None:
+                    self.context = ctx
+        with self.lock:
+            if self.verify == verify and self.trust is None:
+                self.trust = trust
+        return ctx
 
 
 class SessionPool:
@@ -99,15 +170,20 @@ class SessionPool:
 
     A session is owned by one worker at a time (taken with acquire, given back with release),
     so nothing about it is ever shared between threads; 500 small files from one host then
-    cost a handful of connections instead of 500.
+    cost a handful of connections instead of 500. `bound(auth)` is a view of the same pool whose
+    sessions carry one job's credentials while that job holds them (credentials.py decides on
+    which host they may be sent).
     """
 
     def __init__(self, verify: bool | str = True, max_idle: int = 16) -> None:
-        self._verify = verify
-        self._max_idle = max_idle
-        self._idle: dict[tuple[str, str], list[requests.Session]] = {}
-        self._lock = threading.Lock()
-        self._closed = False
+        self._core = _PoolCore(verify, max_idle)
+        self._auth: requests.auth.AuthBase | None = None
+
+    def bound(self, auth: requests.auth.AuthBase | None) -> SessionPool:
+        view = SessionPool.__new__(SessionPool)
+        view._core = self._core
+        view._auth = auth
+        return view
 
     @staticmethod
     def _key(url: str) -> tuple[str, str]:
@@ -115,35 +191,47 @@ class SessionPool:
         return parts.scheme.lower(), parts.netloc.lower()
 
     def acquire(self, url: str) -> requests.Session:
-        with self._lock:
-            idle = self._idle.get(self._key(url))
+        core = self._core
+        session: requests.Session | None = None
+        with core.lock:
+            idle = core.idle.get(self._key(url))
             if idle:
-                return idle.pop()
-        return new_session(self._verify, url)
+                session = idle.pop()
+        if session is None:
+            session = new_session(core.verify, url, core.ssl_context())
+        session.auth = self._auth
+        return session
 
     def release(self, session: requests.Session, url: str) -> None:
-        with self._lock:
-            if not self._closed:
-                idle = self._idle.setdefault(self._key(url), [])
-                if len(idle) < self._max_idle:
+        session.auth = None  # the next job on this host must not inherit these credentials
+        session.cookies.clear()  # nor this job's cookies
+        core = self._core
+        with core.lock:
+            if not core.closed:
+                idle = core.idle.setdefault(self._key(url), [])
+                if len(idle) < core.max_idle:
                     idle.append(session)
                     return
         session.close()
 
     def set_verify(self, verify: bool | str) -> None:
-        """New TLS settings: idle sessions made with the old ones are dropped."""
-        with self._lock:
-            self._verify = verify
-            stale = [s for sessions in self._idle.values() for s in sessions]
-            self._idle.clear()
+        """New TLS settings: a new context, and idle sessions made with the old one dropped."""
+        core = self._core
+        with core.lock:
+            core.verify = verify
+            core.trust = None
+            core.context = None
+            stale = [s for sessions in core.idle.values() for s in sessions]
+            core.idle.clear()
         for session in stale:
             session.close()
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            stale = [s for sessions in self._idle.values() for s in sessions]
-            self._idle.clear()
+        core = self._core
+        with core.lock:
+            core.closed = True
+            stale = [s for sessions in core.idle.values() for s in sessions]
+            core.idle.clear()
         for session in stale:
             session.close()
 
@@ -190,14 +278,26 @@ def probe(
     the answer both describes the file and carries bytes we need. `ranged=False` is for servers
     whose range answers can't be trusted: a plain GET whose body becomes the single stream.
     """
-    stop = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
-    asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged else {}
-    try:
-        resp = session.get(url, headers=asked, stream=True, timeout=timeout, allow_redirects=True)
-    except Exception as exc:
-        raise from_request_exception(exc) from exc
-    status = resp.status_code
-    headers = resp.headers
+    stop: int | None = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
+    while True:
+        asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged and stop is not None else {}
+        try:
+            resp = session.get(
+                url, headers=asked, stream=True, timeout=timeout, allow_redirects=True
+            )
+        except Exception as exc:
+            raise from_request_exception(exc) from exc
+        status = resp.status_code
+        headers = resp.headers
+        if status != 416 or not asked or end is not None:
+            break
+        # Our bounded range may run past the end of a small file, and some servers (httpbin's
+        # /range/N) refuse it whole instead of sending what exists: ask again within the size.
+        retry = range_after_416(start, stop, parse_content_range(headers.get("Content-Range")))
+        if retry is False:
+            break
+        resp.close()
+        stop = retry
     if status >= 400:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         resp.close()
@@ -268,6 +368,24 @@ def probe(
         body_end=body_end,
         body_start=start if status == 206 else 0,
     )
+
+
+def range_after_416(start: int, stop: int | None, answer: object) -> int | bool | None:
+    """After a 416 to the fresh probe's `bytes=start-(stop-1)`: the end to ask instead (pure).
+
+    An int: ask `bytes=start-(int-1)` (the file, per `bytes */total`, ends there); None: ask
+    without a range (no size given, or even a range within the size was refused: a whole file
+    curl would download must not fail); False: the 416 stands (an empty file, or a resumed
+    probe's range, which starts past the end).
+    """
+    if stop is None:
+        return False
+    if isinstance(answer, UnsatisfiedRange):
+        if start < answer.total < stop:
+            return answer.total
+        if answer.total == 0:
+            return False  # an empty file: the probe knows what to do with that
+    return None if start == 0 else False
 
 
 def check_ranged_answer(
@@ -364,3 +482,19 @@ def fast_body_reader(resp: requests.Response) -> Any | None:
     if reader is None or not hasattr(reader, "readinto1"):
         return None
     return reader
+
+
+def finish_response(resp: requests.Response, complete: bool) -> None:
+    """Give a fully read connection back for keep-alive; drop one cut short."""
+    if complete:
+        fp = getattr(resp.raw, "_fp", None)
+        try:
+            if fp is not None and getattr(fp, "length", None) not in (None, 0):
+                # we read the body ourselves: tell http.client it's over so the socket is reusable
+                fp.length = 0
+                fp.close()
+            resp.raw.release_conn()
+            return
+        except Exception:  # fall back to dropping the connection
+            pass
+    resp.close()

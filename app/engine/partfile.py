@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 
@@ -86,3 +87,30 @@ class PartFile:
                 os.fsync(self._fd)
         except OSError as exc:
             raise from_os_error(exc, self.path) from exc
+
+
+def sha256_of(path: str) -> str:
+    """The file's SHA-256 (hex), read in 1 MiB pieces into one buffer."""
+    h = hashlib.sha256()
+    buf = bytearray(1024 * 1024)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            h.update(view[:n])
+    return h.hexdigest()
+
+
+def fsync_dir(path: str) -> None:
+    """Make the rename durable (POSIX); a no-op where directories can't be opened."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -24,7 +24,11 @@ class EngineSettings:
     # disk, page cache would otherwise hold gigabytes a crash throws away (and re-downloads).
     max_unsynced: int = 64 * 1024 * 1024
     max_restarts: int = 3  # from-zero restarts in one run before "the file keeps changing"
-    verify_tls: bool | str = True  # True, or a CA bundle path; never silently False
+    verify_tls: bool | str = True  # True (system store/env, see tls.py) or a CA file; never off
+    netrc: bool = True  # ~/.netrc (or $NETRC) credentials for hosts whose URL has none
+    # How long a job keeps trying through an outage (server restart, network loss) without
+    # getting further than it ever was, before it fails; across runs and app restarts.
+    retry_for: float = 300.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def clamp_connections(self, n: int | None) -> int:

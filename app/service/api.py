@@ -172,6 +172,7 @@ class ServiceApi:
             return None
         if sha256 and job.sha256 != self._checked(lambda: check_sha256(sha256)):
             return None  # another expected file: not the same job
+        self.engine.refresh_credentials(job.id, url)  # the link may carry new ones
         if connections:
             self.engine.configure(job.id, connections=connections)
         if start:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import signal
 import time
 from collections.abc import Iterator
@@ -19,23 +18,12 @@ from typing import Any, TextIO
 
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
+from app.store.models import Job, JobState
 from app.units import human_duration, human_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # "retrying" (waiting out a backoff) is still on its way; any other state is where it stopped
 BUSY_STATES = ("queued", "downloading", "retrying")
-LIST_KEYS = (
-    "id",
-    "url",
-    "state",
-    "path",
-    "size",
-    "done",
-    "error",
-    "sha256",
-    "added_at",
-    "finished_at",
-)
 
 
 class RemoteError(Exception):
@@ -51,6 +39,51 @@ def _call(client: Client, method: str, **params: Any) -> Any:
         return client.call(method, **params)
     except p.RpcError as exc:
         raise RemoteError(exc.message, EXIT_USAGE) from None
+
+
+def job_from_dict(d: dict[str, Any]) -> Job:
+    """A job object from its wire form (URL already redacted), for the CLI's printing."""
+    return Job(
+        id=d["id"],
+        url=d["url"],
+        dest_dir=d["dest_dir"],
+        state=JobState(d["state"]),
+        added_at=d["added_at"],
+        final_url=d.get("final_url"),
+        file_name=d.get("file_name"),
+        size=d.get("size"),
+        done=d.get("done", 0),
+        resumable=d.get("resumable", False),
+        error=d.get("error"),
+        connections=d.get("connections", 8),
+        sha256=d.get("sha256"),
+        speed_limit=d.get("speed_limit"),
+        finished_at=d.get("finished_at"),
+        retry_at=d.get("retry_at"),
+        retry_attempts=d.get("retry_attempts", 0),
+    )
+
+
+def check_run_options(client: Client, args: argparse.Namespace) -> None:
+    """Options that change how *this process* would run the engine can't change the owner's
+    engine for one command: go on only if the owner already runs that way."""
+    wanted: list[tuple[str, str, object]] = []
+    if getattr(args, "ca_certificate", None):
+        wanted.append(("--ca-certificate", "ca_certificate", args.ca_certificate))
+    if getattr(args, "no_netrc", False):
+        wanted.append(("--no-netrc", "use_netrc", False))
+    if getattr(args, "retry_for", None) is not None:
+        wanted.append(("--retry-for", "retry_for", args.retry_for))
+    if not wanted:
+        return
+    values = _call(client, "settings.get")["values"]
+    for flag, key, value in wanted:
+        if values.get(key) != value:
+            pid = client.info.get("pid")
+            raise RemoteError(
+                f"{flag} applies when this command runs the download itself, but the Tether "
+                f"running for this data folder (pid {pid}) does: change it there, or stop it"
+            )
 
 
 def all_jobs(client: Client) -> Iterator[dict[str, Any]]:
@@ -113,9 +146,10 @@ class Watch:
             jid = params.get("id")
             if params.get("kind") in ("added", "changed") and jid in self.ids:
                 self.jobs[jid] = params["job"]
-                if params["job"]["state"] not in BUSY_STATES:
+                if params["job"]["state"] != "downloading":
                     self.progress.pop(jid, None)
                 self._report(params["job"])
+                self._draw()
             elif params.get("kind") == "removed" and jid in self.ids:
                 self.jobs[jid] = {**self.jobs[jid], "state": "removed", "error": "removed"}
         elif message.get("method") == "progress":
@@ -150,6 +184,14 @@ class Watch:
             progress_line(self.jobs[j].get("file_name") or self.jobs[j]["url"], e, width)
             for j, e in sorted(self.progress.items())
         ]
+        from app.cli import retry_text
+
+        now = time.time()
+        for jid in sorted(self.ids):
+            job = self.jobs[jid]
+            if job["state"] == "retrying":
+                name = (job.get("file_name") or job["url"])[: max(10, width - 58)]
+                lines.append(f"{name}  {retry_text(job_from_dict(job), now)}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -218,6 +260,7 @@ def get(
     out: TextIO,
     err: TextIO,
 ) -> int:
+    check_run_options(client, args)
     watch = Watch(client, out, err)
     _call(client, "subscribe", progress=out.isatty())
     for url in urls:
@@ -249,6 +292,8 @@ def add(
     out: TextIO,
     err: TextIO,
 ) -> int:
+    if getattr(args, "ca_certificate", None):  # kept for the data folder, as without a service
+        _call(client, "settings.set", values={"ca_certificate": args.ca_certificate})
     for url in urls:
         result = _call(
             client,
@@ -264,12 +309,13 @@ def add(
     return EXIT_OK
 
 
-def resume(client: Client, ids: list[int], out: TextIO, err: TextIO) -> int:
-    if ids:
-        jobs = [_call(client, "jobs.get", id=jid)["job"] for jid in ids]
-    else:
-        jobs = list(all_jobs(client))
-    targets = [j for j in jobs if j["state"] != "completed"]
+def resume(client: Client, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    check_run_options(client, args)
+    if args.ids:
+        jobs = [_call(client, "jobs.get", id=jid)["job"] for jid in args.ids]
+        targets = [j for j in jobs if j["state"] != "completed"]
+    else:  # every unfinished job; cancelled ones only when named
+        targets = [j for j in all_jobs(client) if j["state"] not in ("completed", "cancelled")]
     if not targets:
         if out.isatty():
             out.write("nothing to resume\n")
@@ -289,21 +335,6 @@ def remove(client: Client, ids: list[int], delete_file: bool) -> int:
     return EXIT_OK
 
 
-def list_jobs(client: Client, as_json: bool, out: TextIO) -> int:
-    jobs = list(all_jobs(client))
-    if as_json:
-        json.dump([{k: j.get(k) for k in LIST_KEYS} for j in jobs], out, indent=2)
-        out.write("\n")
-        return EXIT_OK
-    if not jobs:
-        out.write("the queue is empty\n")
-        return EXIT_OK
-    for job in jobs:
-        size = human_size(job["size"]) if job["size"] is not None else "?"
-        pct = f"{100 * job['done'] / job['size']:5.1f}%" if job["size"] else "     "
-        name = job["file_name"] or job["url"]
-        line = f"{job['id']:>5}  {job['state']:<11} {pct}  {size:>10}  {name}"
-        if job["error"]:
-            line += f"  ({job['error']})"
-        out.write(line + "\n")
-    return EXIT_OK
+def list_jobs(client: Client) -> list[Job]:
+    """The whole queue, page by page, as the CLI prints it."""
+    return [job_from_dict(d) for d in all_jobs(client)]

@@ -30,6 +30,8 @@ def job_dict(job: Job, done: int | None = None) -> JsonObj:
         "size": job.size,
         "done": job.done if done is None else done,
         "error": job.error,
+        "retry_at": job.retry_at,  # state "retrying": when the next try is due (Unix time)
+        "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
         "connections": job.connections,
         "speed_limit": job.speed_limit,

@@ -10,12 +10,22 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.store import private
 from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
 from app.store.schema import SchemaTooNew, migrate
+from app.store.secrets import (
+    USERINFO,
+    Credentials,
+    SecretStore,
+    move_credentials_out,
+    split_userinfo,
+    strip_userinfo,
+)
 
 _JOB_COLUMNS = (
     "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
-    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at"
+    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, "
+    "retry_at, retry_since, retry_attempts, retry_best"
 )
 _UPDATABLE = (
     "url",
@@ -33,6 +43,10 @@ _UPDATABLE = (
     "sha256",
     "speed_limit",
     "finished_at",
+    "retry_at",
+    "retry_since",
+    "retry_attempts",
+    "retry_best",
 )
 _MAX_LOG_PER_JOB = 200
 
@@ -64,6 +78,10 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit,
         added_at,
         finished_at,
+        retry_at,
+        retry_since,
+        retry_attempts,
+        retry_best,
     ) = tuple(row)
     try:
         job_state = JobState(state)
@@ -104,6 +122,10 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         speed_limit=speed_limit,
         added_at=float(added_at),
         finished_at=finished_at,
+        retry_at=retry_at if isinstance(retry_at, int | float) else None,
+        retry_since=retry_since if isinstance(retry_since, int | float) else None,
+        retry_attempts=retry_attempts if isinstance(retry_attempts, int) else 0,
+        retry_best=retry_best if isinstance(retry_best, int) else 0,
     )
 
 
@@ -114,27 +136,43 @@ class JobStore:
     and the data-dir lock (store.lock) makes it the single process.
     """
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, path: Path, *, use_keyring: bool | None = None
+    ) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
         self._closed = False
+        self.secrets = SecretStore(conn, self._lock, use_keyring)
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def open(cls, path: Path | str) -> JobStore:
-        """Open (creating and migrating) the database file; StoreError with one line if we can't."""
+    def open(cls, path: Path | str, *, use_keyring: bool | None = None) -> JobStore:
+        """Open (creating and migrating) the database file; StoreError with one line if we can't.
+
+        `use_keyring` None: the OS keyring for secrets unless TETHER_KEYRING=0 (secrets.py).
+        """
         db = Path(path)
         try:
-            db.parent.mkdir(parents=True, exist_ok=True)
+            private.private_dir(db.parent)
         except OSError as exc:
             raise StoreError(f"cannot create data directory {db.parent}: {exc.strerror}") from exc
+        try:
+            # SQLite creates files 0644 & ~umask, and gives -wal/-shm the database's mode:
+            # creating the database 0600 first makes all three private from the first byte.
+            private.private_file(db)
+            for suffix in ("-wal", "-shm", "-journal"):
+                private.tighten(db.with_name(db.name + suffix))
+        except OSError as exc:
+            raise StoreError(f"cannot open database {db}: {exc.strerror}") from exc
         try:
             conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False, timeout=10.0)
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {db}: {exc}") from exc
         try:
             conn.execute("PRAGMA journal_mode=WAL")
+            # deleted rows (a job's credentials) are overwritten, not left in free pages
+            conn.execute("PRAGMA secure_delete=ON")
             # NORMAL in WAL mode: a commit survives an app crash; fsync at checkpoints. The data
             # file is fsynced before offsets are written, which is what the invariant needs.
             conn.execute("PRAGMA synchronous=NORMAL")
@@ -148,7 +186,14 @@ class JobStore:
             raise StoreError(
                 f"the database {db} is damaged ({exc}); move it aside to start with an empty queue"
             ) from exc
-        return cls(conn, db)
+        store = cls(conn, db, use_keyring=use_keyring)
+        try:
+            move_credentials_out(conn, store.secrets)
+            store.secrets.sweep()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"the database {db} is damaged ({exc})") from exc
+        return store
 
     def close(self) -> None:
         with self._lock:
@@ -176,15 +221,25 @@ class JobStore:
         sha256: str | None = None,
         speed_limit: int | None = None,
     ) -> Job:
+        """A new row; `user:password@` in the URL goes to the job's secrets, never the row."""
         now = time.time()
+        url, creds = split_userinfo(url)
         with self._lock:
-            cur = self._conn.execute(
-                "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit,"
-                " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (url, dest_dir, state.value, connections, sha256, speed_limit, now),
-            )
-            jid = cur.lastrowid
-        assert jid is not None
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._conn.execute(
+                    "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit,"
+                    " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (url, dest_dir, state.value, connections, sha256, speed_limit, now),
+                )
+                jid = cur.lastrowid
+                assert jid is not None
+                if creds is not None:
+                    self.secrets.put(jid, USERINFO, creds.dumps())
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
         return Job(
             id=jid,
             url=url,
@@ -251,6 +306,7 @@ class JobStore:
 
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         """The newest unfinished job for this URL and folder (so `get` resumes, not duplicates)."""
+        url = split_userinfo(url)[0]
         states = tuple(s.value for s in UNFINISHED_STATES)
         marks = ",".join("?" * len(states))
         with self._lock:
@@ -267,11 +323,20 @@ class JobStore:
             return None
 
     def update_job(self, job: Job, fields: Iterable[str] | None = None) -> None:
-        """Write the given columns (default all) of `job` to its row."""
+        """Write the given columns (default all) of `job` to its row.
+
+        Credentials in a new URL become the job's secret (both on `job` and in the row); a
+        final URL never keeps any. A completed job's secrets are dropped.
+        """
         names = tuple(fields) if fields is not None else _UPDATABLE
         for name in names:
             if name not in _UPDATABLE:
                 raise ValueError(f"not an updatable column: {name}")
+        creds: Credentials | None = None
+        if "url" in names:
+            job.url, creds = split_userinfo(job.url)
+        if "final_url" in names:
+            job.final_url = strip_userinfo(job.final_url)
         values: list[Any] = []
         for name in names:
             value = getattr(job, name)
@@ -285,6 +350,18 @@ class JobStore:
             if self._closed:
                 return  # a straggling thread after shutdown; see save_progress
             self._conn.execute(f"UPDATE jobs SET {assignments} WHERE id = ?", (*values, job.id))
+            if creds is not None:
+                self.secrets.put(job.id, USERINFO, creds.dumps())
+            if "state" in names and job.state == JobState.COMPLETED:
+                self.secrets.drop(job.id)
+
+    def set_credentials(self, job_id: int, creds: Credentials | None) -> None:
+        """New credentials for the job's URL (None: forget them, e.g. for a URL on another host)."""
+        with self._lock:
+            if creds is None:
+                self.secrets.drop(job_id, USERINFO)
+            else:
+                self.secrets.put(job_id, USERINFO, creds.dumps())
 
     def save_progress(self, job_id: int, segments: Sequence[SegmentRecord], done: int) -> None:
         """Replace the job's segments and its byte count in one transaction.
@@ -311,7 +388,35 @@ class JobStore:
 
     def delete_job(self, job_id: int) -> None:
         with self._lock:
+            self.secrets.drop(job_id)
             self._conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))
+
+    # ------------------------------------------------------------------ queue order
+    def positions(self) -> dict[int, int]:
+        """Each job's place in the queue (jobs added by an older Tether may be missing)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT job_id, position FROM queue_order").fetchall()
+        return {int(j): int(p) for j, p in rows if isinstance(p, int)}
+
+    def set_positions(self, items: Iterable[tuple[int, int]]) -> None:
+        """Write (job id, position) pairs in one transaction."""
+        rows = list(items)
+        if not rows:
+            return
+        with self._lock:
+            if self._closed:
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany(
+                    "INSERT INTO queue_order (job_id, position) VALUES (?, ?)"
+                    " ON CONFLICT(job_id) DO UPDATE SET position = excluded.position",
+                    rows,
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
 
     # ------------------------------------------------------------------ history
     def add_log(self, job_id: int, message: str, at: float | None = None) -> None:

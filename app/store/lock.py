@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from app.store import private
+
 
 class DataDirLock:
     """A non-blocking exclusive lock held for the life of the process (released on exit/kill)."""
@@ -18,8 +20,10 @@ class DataDirLock:
         """True if we now hold the lock; False if another process does."""
         if self._fd is not None:
             return True
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private.private_dir(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, private.FILE_MODE)
+        if os.name == "posix":
+            os.fchmod(fd, private.FILE_MODE)  # an older install's lock file
         try:
             if os.name == "nt":  # pragma: no cover - exercised on Windows only
                 import msvcrt

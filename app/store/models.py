@@ -15,11 +15,22 @@ class JobState(enum.StrEnum):
     PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
+    # It can't make progress now (server down, network lost): it holds no download slot and
+    # starts again by itself at `retry_at`.
+    RETRYING = "retrying"
+    CANCELLED = "cancelled"  # stopped by the user, partial data discarded; restartable
 
 
-ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.DOWNLOADING})
+ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
 UNFINISHED_STATES = frozenset(
-    {JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED, JobState.FAILED}
+    {
+        JobState.QUEUED,
+        JobState.DOWNLOADING,
+        JobState.PAUSED,
+        JobState.FAILED,
+        JobState.RETRYING,
+        JobState.CANCELLED,
+    }
 )
 
 
@@ -57,7 +68,14 @@ class Job:
     sha256: str | None = None
     speed_limit: int | None = None  # bytes/s for this job only; None = unlimited
     finished_at: float | None = None
+    # The outage clock (app/engine/outage.py), kept across runs and restarts: when the next
+    # try is due, when the outage began, how many runs it ended, the furthest ever reached.
+    retry_at: float | None = None
+    retry_since: float | None = None
+    retry_attempts: int = 0
+    retry_best: int = 0
     segments: list[SegmentRecord] = field(default_factory=list)
+    position: int = 0  # place in the queue's order (kept in the queue_order table)
 
     def snapshot(self) -> Job:
         """A copy safe to hand to another thread (segments are immutable records)."""

@@ -46,6 +46,33 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # The queue's order (moved by the user; the engine starts queued jobs by it). A table of its
+    # own, so the jobs table and its readers stay as they are.
+    """
+    CREATE TABLE queue_order (
+        job_id   INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL
+    );
+    INSERT INTO queue_order (job_id, position) SELECT id, id FROM jobs;
+    """,
+    # Credentials split out of URLs (and later cookies/headers); value NULL = in the OS keyring.
+    # Rows of older databases whose URLs still carry credentials are moved here on open
+    # (JobStore._move_credentials_out: splitting a URL needs Python, not SQL).
+    """
+    CREATE TABLE job_secrets (
+        job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+        kind   TEXT    NOT NULL,
+        value  TEXT,
+        PRIMARY KEY (job_id, kind)
+    ) WITHOUT ROWID;
+    """,
+    # 4: the outage clock of a retrying job (see app/engine/outage.py)
+    """
+    ALTER TABLE jobs ADD COLUMN retry_at REAL;
+    ALTER TABLE jobs ADD COLUMN retry_since REAL;
+    ALTER TABLE jobs ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN retry_best INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -65,6 +92,11 @@ def migrate(conn: sqlite3.Connection) -> int:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         conn.execute("BEGIN IMMEDIATE")
         try:
+            # Another process (a `tether list` next to a first `tether get`) may have taken
+            # this step while we waited for the write lock: read the version again under it.
+            if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                conn.execute("COMMIT")
+                continue
             for statement in MIGRATIONS[target - 1].split(";"):
                 if statement.strip():
                     conn.execute(statement)

@@ -10,7 +10,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from app.store.models import Job, JobState
 from app.ui import icons
 
-_UNFINISHED = (JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED)
+_UNFINISHED = (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING, JobState.PAUSED)
 
 
 class Actions(QObject):
@@ -164,8 +164,13 @@ class Actions(QObject):
     ) -> None:
         """Enable what makes sense for the selection and the queue as a whole."""
         states = {j.state for j in selected}
-        self.pause.setEnabled(bool(states & {JobState.QUEUED, JobState.DOWNLOADING}))
-        self.resume.setEnabled(bool(states & {JobState.PAUSED, JobState.FAILED}))
+        self.pause.setEnabled(
+            bool(states & {JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
+        )
+        # Resume on a retrying job tries now; on a cancelled one it starts again from 0.
+        self.resume.setEnabled(
+            bool(states & {JobState.PAUSED, JobState.FAILED, JobState.RETRYING, JobState.CANCELLED})
+        )
         self.cancel.setEnabled(bool(states & set(_UNFINISHED)))
         self.remove.setEnabled(bool(selected))
         self.remove_with_file.setEnabled(bool(selected))

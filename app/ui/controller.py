@@ -47,6 +47,15 @@ class EngineLike(Protocol):
     def job(self, job_id: int) -> Job: ...
     def progress(self) -> dict[int, Progress]: ...
     def job_log(self, job_id: int) -> list[tuple[float, str]]: ...
+    def configure(
+        self, job_id: int, *, connections: int | None = ..., speed_limit: int | None = ...
+    ) -> None: ...
+    def move(
+        self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = ...
+    ) -> None: ...
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = ...
+    ) -> None: ...
 
 
 @dataclass(slots=True)
@@ -238,6 +247,34 @@ class Controller(QObject):
             self.message.emit(self.tr("Could not apply settings: %1").replace("%1", str(exc)))
             return
         self.apply_settings(settings)
+
+    def configure(
+        self, ids: Iterable[int], *, connections: int | None = None, speed_limit: int = -1
+    ) -> Outcome:
+        """Per-download knobs: connections (None: keep), speed limit (-1: keep, 0: none)."""
+        limit = None if speed_limit == 0 else speed_limit
+        out = self._each(
+            self.tr("change the settings of"),
+            ids,
+            lambda i: self.engine.configure(i, connections=connections, speed_limit=limit),
+        )
+        self.model.flush_events()  # a menu opened next shows the new values
+        return out
+
+    def move(self, ids: list[int], move: str, scope: list[int] | None = None) -> None:
+        """Move jobs in the queue's order ("up", "down", "top", "bottom"), within `scope`."""
+        try:
+            self.engine.move(ids, move, scope)
+        except Exception as exc:
+            self.message.emit(self.tr("Could not move: %1").replace("%1", str(exc)))
+        self.model.flush_events()
+
+    def move_before(self, ids: list[int], before: int | None, scope: list[int] | None) -> None:
+        try:
+            self.engine.move_before(ids, before, scope)
+        except Exception as exc:
+            self.message.emit(self.tr("Could not move: %1").replace("%1", str(exc)))
+        self.model.flush_events()
 
     def job_history(self, job_id: int) -> list[tuple[float, str]]:
         try:

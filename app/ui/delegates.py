@@ -38,7 +38,7 @@ def bar_colors(palette: QPalette, state: JobState) -> tuple[QColor, QColor]:
         fill = QColor("#e06c75") if dark else QColor("#d64545")
     elif state is JobState.PAUSED:
         fill = _mix(highlight, _mix(base, text, 0.5), 0.65)
-    elif state is JobState.QUEUED:
+    elif state in (JobState.QUEUED, JobState.CANCELLED):
         fill = _mix(base, text, 0.35)
     else:
         fill = highlight

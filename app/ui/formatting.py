@@ -119,3 +119,10 @@ def percent(done: int, total: int | None) -> str:
         return ""
     point = _units()[0]
     return f"{min(100.0, 100.0 * done / total):.1f}".replace(".", point) + "%"
+
+
+def retrying(at: float | None, reason: str, attempt: int, now: float | None = None) -> str:
+    """'Retrying in 17 s — connection refused (attempt 3)' for a job waiting out an outage."""
+    left = max(0, round((at or 0.0) - (time.time() if now is None else now)))
+    text = tr("Retrying in %1 s — %2 (attempt %3)") if reason else tr("Retrying in %1 s")
+    return text.replace("%1", str(left)).replace("%2", reason).replace("%3", str(attempt))

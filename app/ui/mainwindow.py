@@ -32,7 +32,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QToolBar,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -41,12 +40,14 @@ from app.paths import log_dir, resolve_data_dir
 from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
+from app.ui.addflow import AddFlow, TypeFolderFollower, clipboard_links
 from app.ui.controller import AddRequest, Controller
 from app.ui.dialogs.add import AddDialog
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
-from app.ui.proxy import Category, JobFilterProxy
+from app.ui.extras import WindowExtras
+from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
 from app.ui.uistate import UiState
@@ -89,13 +90,9 @@ class MainWindow(QMainWindow):
 
         self._build_toolbar()
         self._build_menus()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self._build_filter_bar())
-        layout.addWidget(self.view, 1)
-        self.setCentralWidget(central)
+        self.extras = WindowExtras(self)  # sidebar, details panel, queue order, column chooser
+        self.add_flow = AddFlow(self)  # duplicate and file-exists questions, type folders
+        self.setCentralWidget(self.extras.build_central(self._build_filter_bar(), self.view))
         self.status = QueueStatusBar(self.model)
         self.setStatusBar(self.status)
         self.status.set_download_dir(options.resolved_download_dir())
@@ -105,7 +102,9 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self._connect()
+        self.extras.connect()
         self._restore_state()
+        self.extras.restore()
         self._on_rows_applied()
 
     # ---- construction ----------------------------------------------------------------------
@@ -178,10 +177,11 @@ class MainWindow(QMainWindow):
                 (Category.ACTIVE.value, self.tr("Active")),
                 (Category.COMPLETED.value, self.tr("Completed")),
                 (Category.FAILED.value, self.tr("Failed")),
+                (Category.CANCELLED.value, self.tr("Cancelled")),
             ]
         )
         self.filters.button(Category.ACTIVE.value).setToolTip(
-            self.tr("Downloading, queued or paused")
+            self.tr("Downloading, retrying, queued or paused")
         )
         self.search = QLineEdit()
         self.search.setObjectName("search_edit")
@@ -190,6 +190,7 @@ class MainWindow(QMainWindow):
         self.search.addAction(icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setMaximumWidth(320)
         self.search.setMinimumWidth(200)
+        self.filters.setVisible(False)  # the sidebar shows these groups (and kept in step)
         row.addWidget(self.filters)
         row.addStretch(1)
         row.addWidget(self.search)
@@ -278,6 +279,7 @@ class MainWindow(QMainWindow):
         self.ui_state.set_geometry(bytes(self.saveGeometry().data()))
         self.ui_state.set_header(bytes(self.view.horizontalHeader().saveState().data()))
         self.ui_state.set_category(self.proxy.category().value)
+        self.extras.save()
 
     # ---- selection -------------------------------------------------------------------------
 
@@ -314,23 +316,24 @@ class MainWindow(QMainWindow):
     def _on_rows_applied(self) -> None:
         counts = self.model.state_counts()
         self.filters.set_count(Category.ALL.value, len(self.model.jobs()))
-        self.filters.set_count(
-            Category.ACTIVE.value,
-            counts[JobState.QUEUED] + counts[JobState.DOWNLOADING] + counts[JobState.PAUSED],
-        )
+        self.filters.set_count(Category.ACTIVE.value, sum(counts[s] for s in ACTIVE_FILTER_STATES))
         self.filters.set_count(Category.COMPLETED.value, counts[JobState.COMPLETED])
         self.filters.set_count(Category.FAILED.value, counts[JobState.FAILED])
+        self.filters.set_count(Category.CANCELLED.value, counts[JobState.CANCELLED])
         self._update_actions()
         self.status.update_counts()
         self.tray.update_tooltip()
         self.view.viewport().update()  # the empty-list hint depends on the row count
+        self.extras.on_rows_applied()
 
     def _on_tick(self) -> None:
         self.status.update_speed()
         self.tray.update_tooltip()
+        self.extras.on_tick()
 
     def _on_category(self, key: str) -> None:
         self.proxy.set_category(Category(key))
+        self.extras.sidebar.select(Category(key))
         self._update_actions()
 
     def _focus_search(self) -> None:
@@ -360,6 +363,8 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return dialog
+        if urls is None:
+            urls = clipboard_links() or None  # "copy a link, press Ctrl+N"
         dialog = AddDialog(
             self,
             urls=urls,
@@ -370,21 +375,26 @@ class MainWindow(QMainWindow):
         )
         dialog.submitted.connect(self._on_add_submitted)
         dialog.finished.connect(dialog.deleteLater)
+        if dest_dir is None:
+            TypeFolderFollower(dialog, self.options.folder_for)
         self.add_dialog = dialog
         dialog.open()
         return dialog
 
     def _on_add_submitted(self, request: AddRequest) -> None:
         self.ui_state.set_last_dest_dir(request.dest_dir)
-        outcome = self.controller.add(request)
-        if outcome.done:
-            self.select_job(outcome.done[-1])
+        self.add_flow.submit(request)
 
     def offer_urls(self, content: DropContent, dest_dir: str | None = None) -> None:
         """A drop, a paste or a forwarded launch: confirm with the add dialog."""
         note = drop.ignored_note(content)
         if not content.urls:
             self.status.showMessage(note or self.tr("No download links found"), 8000)
+            return
+        if self.options.add_without_asking:
+            self.add_flow.add_without_asking(content.urls, dest_dir)
+            if note:
+                self.status.showMessage(note, 8000)
             return
         self.show_add_dialog(content.urls, note=note, dest_dir=dest_dir)
 
@@ -543,6 +553,7 @@ class MainWindow(QMainWindow):
         self.controller.apply_options(options)
         self.tray.notify_enabled = options.notify
         self.status.set_download_dir(options.resolved_download_dir())
+        self.extras.set_options(options)
 
     def _data_dir(self) -> Path:
         """The data folder: where the queue database (and so everything else) lives."""
@@ -602,6 +613,7 @@ class MainWindow(QMainWindow):
         menu.addSeparator()
         for action in (a.remove, a.remove_with_file):
             menu.addAction(action)
+        self.extras.extend_context_menu(menu)
         menu.addSeparator()
         menu.addAction(a.properties)
         return menu

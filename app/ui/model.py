@@ -75,10 +75,12 @@ _PROGRESS_ROLES = [_DISPLAY, _TOOLTIP, PROGRESS_ROLE]
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE_ORDER = {
     JobState.DOWNLOADING: 0,
-    JobState.QUEUED: 1,
-    JobState.PAUSED: 2,
-    JobState.FAILED: 3,
-    JobState.COMPLETED: 4,
+    JobState.RETRYING: 1,
+    JobState.QUEUED: 2,
+    JobState.PAUSED: 3,
+    JobState.FAILED: 4,
+    JobState.CANCELLED: 5,
+    JobState.COMPLETED: 6,
 }
 
 
@@ -127,6 +129,8 @@ def state_text(state: JobState) -> str:
         JobState.PAUSED: JobTableModel.tr("Paused"),
         JobState.COMPLETED: JobTableModel.tr("Completed"),
         JobState.FAILED: JobTableModel.tr("Failed"),
+        JobState.RETRYING: JobTableModel.tr("Retrying"),
+        JobState.CANCELLED: JobTableModel.tr("Cancelled"),
     }[state]
 
 
@@ -146,6 +150,7 @@ class JobTableModel(QAbstractTableModel):
         self._pending: list[EngineEvent] = []
         self._active = 0
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
+        self._retrying: list[int] = []  # ids of retrying rows (their countdown is refreshed)
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._flush_timer = QTimer(self)
@@ -179,6 +184,10 @@ class JobTableModel(QAbstractTableModel):
 
     def progress_of(self, job_id: int) -> Progress | None:
         return self._progress.get(job_id)
+
+    def progress_snapshot(self) -> dict[int, Progress]:
+        """The latest progress of every running job (read-only: the model owns it)."""
+        return self._progress
 
     def active_count(self) -> int:
         """Jobs queued or downloading: while there are any, progress is worth polling."""
@@ -218,6 +227,8 @@ class JobTableModel(QAbstractTableModel):
         self._progress.clear()
         if self._sort_column >= 0:
             self._rows.sort(key=self._sort_key(self._sort_column), reverse=self._descending())
+        else:
+            self._rows.sort(key=_queue_key)
         self._reindex()
         self.endResetModel()
         self._recount_active()
@@ -258,9 +269,15 @@ class JobTableModel(QAbstractTableModel):
                 if prev.state is not job.state:
                     transitions.append((job, prev.state))
                 changed[job.id] = job
+        moved = self._sort_column < 0 and any(
+            job.position != self._rows[self._row_of[job_id]].position
+            for job_id, job in changed.items()
+        )
         self._apply_removals(removals)
         self._apply_changes(changed)
         self._apply_inserts(list(inserts.values()))
+        if moved:  # unsorted means "in the queue's order", which just changed
+            self.sort(-1, self._sort_order)
         self._recount_active()
         for job, before in transitions:
             self.state_changed.emit(job, before)
@@ -330,6 +347,11 @@ class JobTableModel(QAbstractTableModel):
             row = self._row_of.get(job_id)
             if row is not None:
                 spans[row] = (Column.SIZE, Column.ETA)
+        for job_id in self._retrying:  # "Retrying in 17 s": the countdown moves
+            row = self._row_of.get(job_id)
+            if row is not None:
+                first, _ = spans.get(row, (Column.STATE, Column.STATE))
+                spans[row] = (first, Column.STATE)
         self._progress = {k: v for k, v in snapshot.items() if k in self._row_of}
         if not spans:
             return
@@ -354,7 +376,9 @@ class JobTableModel(QAbstractTableModel):
         for j in self._rows:
             counts[j.state] += 1
         self._counts = counts
-        count = counts[JobState.QUEUED] + counts[JobState.DOWNLOADING]
+        self._retrying = [j.id for j in self._rows if j.state is JobState.RETRYING]
+        # Retrying jobs count as active: the progress timer keeps their countdown moving.
+        count = counts[JobState.QUEUED] + counts[JobState.DOWNLOADING] + len(self._retrying)
         if count != self._active:
             self._active = count
             self.active_count_changed.emit(count)
@@ -459,6 +483,8 @@ class JobTableModel(QAbstractTableModel):
         if col == Column.STATE:
             if job.state is JobState.FAILED and job.error:
                 return self.tr("Failed: %1").replace("%1", one_line(job.error))
+            if job.state is JobState.RETRYING:
+                return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
             return state_text(job.state)
         if col == Column.ADDED:
             return formatting.timestamp(job.added_at)
@@ -523,11 +549,14 @@ class JobTableModel(QAbstractTableModel):
         about to click until they sort again.
         """
         self._sort_column, self._sort_order = column, order
-        if column < 0 or not 0 <= column < len(Column):
+        if column >= len(Column):
             return
         self.layoutAboutToBeChanged.emit()
         old_ids = [j.id for j in self._rows]
-        self._rows.sort(key=self._sort_key(column), reverse=self._descending())
+        if column < 0:  # no sort column: the queue's order, the order jobs start in
+            self._rows.sort(key=_queue_key)
+        else:
+            self._rows.sort(key=self._sort_key(column), reverse=self._descending())
         self._reindex()
         persistent = self.persistentIndexList()
         if persistent:
@@ -541,6 +570,10 @@ class JobTableModel(QAbstractTableModel):
                     new_to.append(self.index(new_row, idx.column()))
             self.changePersistentIndexList(new_from, new_to)
         self.layoutChanged.emit()
+
+
+def _queue_key(job: Job) -> tuple[int, int]:
+    return (job.position, job.id)
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

@@ -1,4 +1,4 @@
-"""Filtering of the queue (All / Active / Completed / Failed and a search text) for the view."""
+"""Filtering of the queue (by state group, by kind of file, and a search text) for the view."""
 
 from __future__ import annotations
 
@@ -8,23 +8,52 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 
-from app.store.models import JobState
+from app.store.models import Job, JobState
+from app.ui.filetypes import FileKind, classify
 from app.ui.model import STATE_ROLE, JobTableModel, display_name
 
 
 class Category(enum.Enum):
     ALL = "all"
-    ACTIVE = "active"  # queued, downloading or paused: not finished either way
+    ACTIVE = "active"  # queued, downloading, retrying or paused: not finished either way
     COMPLETED = "completed"
     FAILED = "failed"
+    CANCELLED = "cancelled"
+    DOWNLOADING = "downloading"  # the sidebar's finer groups
+    QUEUED = "queued"  # waiting for a slot, or paused
 
 
-_STATES: dict[Category, frozenset[JobState] | None] = {
+def _states(*names: str) -> frozenset[JobState]:
+    """States by value, so a group names its states in one place."""
+    return frozenset(s for s in JobState if s.value in names)
+
+
+ACTIVE_FILTER_STATES = _states("queued", "downloading", "paused", "retrying")
+STATES: dict[Category, frozenset[JobState] | None] = {
     Category.ALL: None,
-    Category.ACTIVE: frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED}),
-    Category.COMPLETED: frozenset({JobState.COMPLETED}),
-    Category.FAILED: frozenset({JobState.FAILED}),
+    Category.ACTIVE: ACTIVE_FILTER_STATES,
+    Category.COMPLETED: _states("completed"),
+    Category.FAILED: _states("failed"),
+    Category.CANCELLED: _states("cancelled"),
+    Category.DOWNLOADING: _states("downloading", "retrying"),
+    Category.QUEUED: _states("queued", "paused"),
 }
+
+
+class KindCache:
+    """Each job's kind of file, classified once per name (counts run on every event batch)."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[int, tuple[str, FileKind]] = {}
+
+    def kind(self, job: Job) -> FileKind:
+        name = display_name(job)
+        cached = self._kinds.get(job.id)
+        if cached is not None and cached[0] == name:
+            return cached[1]
+        kind = classify(name)
+        self._kinds[job.id] = (name, kind)
+        return kind
 
 
 class JobFilterProxy(QSortFilterProxyModel):
@@ -34,6 +63,8 @@ class JobFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._category = Category.ALL
+        self._kind: FileKind | None = None
+        self.kinds = KindCache()
         self._needle = ""
         # Progress ticks announce only display/progress roles; naming our own filter role
         # means they never make the proxy re-filter.
@@ -51,6 +82,13 @@ class JobFilterProxy(QSortFilterProxyModel):
     def set_category(self, category: Category) -> None:
         if category is not self._category:
             self._refilter(lambda: setattr(self, "_category", category))
+
+    def kind(self) -> FileKind | None:
+        return self._kind
+
+    def set_kind(self, kind: FileKind | None) -> None:
+        if kind is not self._kind:
+            self._refilter(lambda: setattr(self, "_kind", kind))
 
     def set_search(self, text: str) -> None:
         needle = text.strip().casefold()
@@ -70,8 +108,10 @@ class JobFilterProxy(QSortFilterProxyModel):
         self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
     ) -> bool:
         job = self.source().job_at(source_row)
-        states = _STATES[self._category]
+        states = STATES[self._category]
         if states is not None and job.state not in states:
+            return False
+        if self._kind is not None and self.kinds.kind(job) is not self._kind:
             return False
         if self._needle:
             return (

@@ -59,7 +59,10 @@ class QueueStatusBar(QStatusBar):
         counts = self.model.state_counts()
         running = counts.get(JobState.DOWNLOADING, 0)
         queued = counts.get(JobState.QUEUED, 0)
+        retrying = counts.get(JobState.RETRYING, 0)
         text = self.tr("%n downloading", "", running)
+        if retrying:
+            text += " · " + self.tr("%n retrying", "", retrying)
         if queued:
             text += " · " + self.tr("%n queued", "", queued)
         self.active_label.setText(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -19,6 +21,7 @@ class Tray(QObject):
     """Exists even without a tray (tests, bare X servers): then it just does nothing."""
 
     activated = Signal()  # a click on the icon: show or hide the window
+    message_clicked = Signal(object)  # the Job the last balloon was about
 
     def __init__(
         self, actions: Actions, model: JobTableModel, parent: QObject | None = None
@@ -26,6 +29,9 @@ class Tray(QObject):
         super().__init__(parent)
         self.model = model
         self.notify_enabled = True
+        # Tried first (desktop notices with actions); returns False to fall back to a balloon.
+        self.desktop_notify: Callable[[Job, str, str], bool] | None = None
+        self.last_job: Job | None = None
         self.icon = QSystemTrayIcon(icons.app_icon(), self)
         self.menu = QMenu()
         self.menu.addAction(actions.show_window)
@@ -36,6 +42,7 @@ class Tray(QObject):
         self.menu.addAction(actions.quit)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
+        self.icon.messageClicked.connect(lambda: self.message_clicked.emit(self.last_job))
         self.last_tooltip = ""
         self.last_message: tuple[str, str] | None = None
         if tray_available():
@@ -83,13 +90,16 @@ class Tray(QObject):
             title = self.tr("Download complete")
             body = name
             kind = QSystemTrayIcon.MessageIcon.Information
-        elif job.state is JobState.FAILED and job.error != "cancelled":
+        elif job.state is JobState.FAILED:
             title = self.tr("Download failed")
             body = f"{name}\n{one_line(job.error)}"
             kind = QSystemTrayIcon.MessageIcon.Warning
         else:
             return
         self.last_message = (title, body)
+        self.last_job = job
+        if self.desktop_notify is not None and self.desktop_notify(job, title, body):
+            return
         if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
             self.icon.showMessage(title, body, kind, 5000)
 

@@ -16,6 +16,11 @@ KEY_LAST_DEST_DIR = "ui.last_dest_dir"
 KEY_GEOMETRY = "ui.window_geometry"
 KEY_HEADER = "ui.header_state"
 KEY_CATEGORY = "ui.filter_category"
+KEY_KIND = "ui.filter_kind"  # the sidebar's kind of file, "" for any
+KEY_SPLIT_MAIN = "ui.split_sidebar"  # sidebar | list
+KEY_SPLIT_DETAILS = "ui.split_details"  # list / details panel
+KEY_DETAILS_VISIBLE = "ui.details_visible"
+KEY_SIDEBAR_VISIBLE = "ui.sidebar_visible"
 
 
 class SettingsStore(Protocol):
@@ -80,3 +85,25 @@ class UiState:
 
     def set_category(self, value: str) -> None:
         self._set(KEY_CATEGORY, value)
+
+    def kind(self) -> str:
+        value = self._get(KEY_KIND, "")
+        return value if isinstance(value, str) else ""
+
+    def set_kind(self, value: str) -> None:
+        self._set(KEY_KIND, value)
+
+    def splitter(self, key: str) -> bytes | None:
+        """KEY_SPLIT_MAIN or KEY_SPLIT_DETAILS."""
+        return self._get_bytes(key)
+
+    def set_splitter(self, key: str, data: bytes) -> None:
+        self._set(key, base64.b64encode(data).decode("ascii"))
+
+    def flag(self, key: str, default: bool) -> bool:
+        """KEY_DETAILS_VISIBLE or KEY_SIDEBAR_VISIBLE."""
+        value = self._get(key, default)
+        return value if isinstance(value, bool) else default
+
+    def set_flag(self, key: str, value: bool) -> None:
+        self._set(key, value)

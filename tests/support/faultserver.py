@@ -30,6 +30,9 @@ Fault semantics worth knowing:
 * ``if_range=False``: If-Range is ignored and the Range is honoured even when the validator no
   longer matches (the dangerous "splice" server).
 * ``chunked`` and ``no_length`` both ignore Range (200) and send no Accept-Ranges.
+* ``past_end_416`` ("total" or "bare"): a range whose last byte is past the end gets 416 instead
+  of the part that exists (httpbin's /range/N does this), with or without ``bytes */size``;
+  "always" answers 416 with ``bytes */size`` to every range (and serves plain GETs).
 * Error answers (``status_sequence``, ``status_always``, ``status_on_range_only``, 404, 416, 500)
   carry ``<html>error</html>`` with a Content-Length and keep the connection alive.
 * ``drop_after``/``short_body``/``stall_after`` fire only when the body is longer than the offset;
@@ -265,7 +268,13 @@ class FileSpec:
     html_200_min_start: int = 0
     status_on_range_only: int | None = None
     head_lies: bool = False
+    # 416 to a range that runs past the end, like httpbin's /range/N: "total" sends
+    # `Content-Range: bytes */size`, "bare" sends no Content-Range at all.
+    past_end_416: str | None = None
     on_request: Callable[[RequestLog], None] | None = None
+    # --- access control (off by default) ---
+    auth: str | None = None  # the exact Authorization value required, else 401 Basic challenge
+    set_cookie: str | None = None  # sent as Set-Cookie with every answer for this file
     # --- how often a counted fault has fired (see *_times) ---
     drops: int = 0
     shorts: int = 0
@@ -294,9 +303,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # FaultServer joins its own threads with a deadline
 
-    def __init__(self, owner: FaultServer, host: str) -> None:
+    def __init__(self, owner: FaultServer, host: str, port: int = 0) -> None:
         self.owner = owner
-        super().__init__((host, 0), _Handler)
+        super().__init__((host, port), _Handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup: skip it.
@@ -424,6 +433,9 @@ class _Handler(BaseHTTPRequestHandler):
         super().send_header(keyword, value)
 
     def end_headers(self) -> None:
+        spec = self.server.owner.files.get(self._log.file or "") if self._log is not None else None
+        if spec is not None and spec.set_cookie is not None:
+            self.send_header("Set-Cookie", spec.set_cookie)
         if self._log is not None:
             self._log.response_headers = Headers(self._resp_headers)
         super().end_headers()
@@ -489,6 +501,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_file(log, spec, head)
 
     def _answer_file(self, log: RequestLog, spec: FileSpec, head: bool) -> None:
+        if spec.auth is not None and log.headers.get("Authorization") != spec.auth:
+            log.faults.append("auth")
+            self._send_simple(
+                log, 401, {"WWW-Authenticate": 'Basic realm="faultserver"'}, head=head
+            )
+            return
         owner = self.server.owner
         with owner._lock:
             data, etag, last_modified = spec.data, spec.etag, spec.last_modified
@@ -544,6 +562,14 @@ class _Handler(BaseHTTPRequestHandler):
         if use_range:
             assert rng is not None
             span = rng.resolve(size)
+            if spec.past_end_416 is not None and (
+                spec.past_end_416 == "always" or (rng.last is not None and rng.last >= size)
+            ):
+                log.faults.append("past_end_416")
+                span = None
+                if spec.past_end_416 == "bare":
+                    self._send_simple(log, 416, head=head)
+                    return
             if span is None:
                 headers.append(("Content-Range", f"bytes */{size}"))
                 self._send_simple(log, 416, dict(headers), head=head)
@@ -798,11 +824,13 @@ class FaultServer:
         if self.raise_errors and exc_type is None and self.errors:
             raise AssertionError(f"FaultServer had internal errors: {self.errors!r}")
 
-    def start(self) -> None:
+    def start(self, port: int = 0) -> None:
+        """Listen on ``port`` (0: a free one). After ``stop()``, ``start(self.port)`` brings the
+        same server back on the same address, like a restarted server (refused meanwhile)."""
         if self._httpd is not None:
             raise RuntimeError("FaultServer already started")
         self._stopping.clear()
-        self._httpd = _Server(self, self.host)
+        self._httpd = _Server(self, self.host, port)
         self.port = self._httpd.server_port
         scheme = "https" if self.ssl_context is not None else "http"
         self.base_url = f"{scheme}://{self.host}:{self.port}"

@@ -209,7 +209,12 @@ class PropertiesDialog(QDialog):
         self._update_url_button()
 
     def _url_editable(self, job: Job) -> bool:
-        return job.state in (JobState.FAILED, JobState.PAUSED)
+        return job.state in (
+            JobState.FAILED,
+            JobState.PAUSED,
+            JobState.RETRYING,
+            JobState.CANCELLED,
+        )
 
     def _update_url_button(self) -> None:
         job = self.job()

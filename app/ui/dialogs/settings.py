@@ -14,11 +14,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.options import OPTIONS, Options
+from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -40,6 +42,9 @@ class SettingsDialog(QDialog):
         self.folder = FolderPicker(options.resolved_download_dir())
         self.max_concurrent = self._spin("max_concurrent", options.max_concurrent)
         self.connections = self._spin("connections", options.connections)
+        self.retry_for = self._spin("retry_for", options.retry_for)
+        self.retry_for.setSuffix(" " + self.tr("s"))
+        self.retry_for.setSingleStep(30)
         self.limit_enabled = QCheckBox(self.tr("Limit to"))
         self.limit_enabled.setObjectName("limit_enabled")
         self.limit = QSpinBox()
@@ -76,6 +81,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Downloads at the same time:"), self.max_concurrent)
         form.addRow(self.tr("Connections per download:"), self.connections)
         form.addRow(self.tr("Total speed:"), limit_row)
+        form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
         form.addRow("", self.start_on_add)
 
         behaviour = QGroupBox(self.tr("Desktop"))
@@ -97,10 +103,18 @@ class SettingsDialog(QDialog):
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.folder.changed.connect(lambda _t: self.ok_button.setEnabled(bool(self.folder.path())))
 
+        self.more = MoreSettings(options)
+        pages = QTabWidget()
+        general = QWidget()
+        page = QVBoxLayout(general)
+        page.addWidget(downloads)
+        page.addWidget(behaviour)
+        page.addWidget(hint)
+        page.addStretch(1)
+        pages.addTab(general, self.tr("General"))
+        pages.addTab(self.more, self.tr("Adding"))
         layout = QVBoxLayout(self)
-        layout.addWidget(downloads)
-        layout.addWidget(behaviour)
-        layout.addWidget(hint)
+        layout.addWidget(pages)
         layout.addStretch(1)
         layout.addWidget(buttons)
 
@@ -108,13 +122,14 @@ class SettingsDialog(QDialog):
         option = _LIMITS[key]
         spin = QSpinBox()
         spin.setObjectName(f"{key}_spin")
-        spin.setRange(option.minimum or 1, option.maximum or 1_000_000)
+        low = 1 if option.minimum is None else option.minimum
+        spin.setRange(low, option.maximum or 1_000_000)
         spin.setValue(value)
         spin.setToolTip(option.title)
         return spin
 
     def options(self) -> Options:
-        return dataclasses.replace(
+        options = dataclasses.replace(
             self._options,
             download_dir=self.folder.path(),
             max_concurrent=self.max_concurrent.value(),
@@ -123,7 +138,10 @@ class SettingsDialog(QDialog):
             start_on_add=self.start_on_add.isChecked(),
             minimize_to_tray=self.minimize_to_tray.isChecked(),
             notify=self.notify.isChecked(),
+            saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
+            retry_for=self.retry_for.value(),
         )
+        return self.more.apply(options)
 
     def accept(self) -> None:
         if not self.folder.path():
