@@ -151,7 +151,9 @@ def test_ssl_cert_file_loses_to_requests_ca_bundle(
     clean_env.setenv("SSL_CERT_FILE", _pem(ca, tmp_path / "ca.pem"))
     clean_env.setenv("REQUESTS_CA_BUNDLE", _pem(other, tmp_path / "other.pem"))
     state, error = _fetch(tmp_path, https_server)
-    assert state == JobState.FAILED and error == "the server's TLS certificate is not trusted"
+    assert state == JobState.FAILED and error.startswith(
+        "the server's TLS certificate is not trusted (use --ca-certificate FILE"
+    )
 
 
 def test_explicit_ca_wins_over_the_environment(
@@ -202,7 +204,9 @@ def test_an_untrusted_certificate_fails_in_one_clear_line(
 ) -> None:
     state, error = _fetch(tmp_path, https_server)
     assert state == JobState.FAILED
-    assert error == "the server's TLS certificate is not trusted"
+    assert error.startswith(
+        "the server's TLS certificate is not trusted (use --ca-certificate FILE"
+    )
     assert https_server.bytes_served("/f.bin") == 0
 
 
