@@ -489,6 +489,7 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
     if client is not None:
         from app.service import remote
 
+        args.ca_certificate = ca_file  # checked, absolute
         with client:
             return _remote(lambda: remote.add(client, args, urls, chosen, out, err))
     lock = _lock(data_dir)

@@ -471,3 +471,35 @@ def test_credentials_never_reach_clients_or_the_service_logs(
     for text in texts:
         assert secret not in text and "alice" not in text
     assert (out / "cred.bin").read_bytes() == b"private"
+
+
+def test_trust_flags_meet_the_owners_settings(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    import trustme
+
+    pem = tmp_path / "ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(pem))
+    server.add_file("/t1.bin", b"one")
+    server.add_file("/t2.bin", b"two")
+    out, log = tmp_path / "out", tmp_path / "svc.log"
+    svc = procs.service(data, log)
+    for flags in (["--ca-certificate", str(pem)], ["--no-netrc"], ["--retry-for", "7"]):
+        r = tether("get", server.url("/t1.bin"), "-o", str(out), *flags, data=data)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and flags[0] in r.stderr
+    assert not (out / "t1.bin").exists()
+    r = tether(
+        "add", server.url("/t1.bin"), "-o", str(out), "--ca-certificate", str(pem), data=data
+    )
+    assert r.returncode == 0, r.stderr
+    client = connect(data)
+    assert client is not None
+    with client:
+        assert client.call("settings.get")["values"]["ca_certificate"] == str(pem)
+    r = tether(
+        "get", server.url("/t2.bin"), "-o", str(out), "--ca-certificate", str(pem), data=data
+    )
+    assert r.returncode == 0, r.stderr
+    assert (out / "t2.bin").read_bytes() == b"two"
+    assert tether("service", "stop", data=data).returncode == 0
+    assert svc.wait(10) == 0
