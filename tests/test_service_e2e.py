@@ -429,7 +429,7 @@ def test_sigint_and_sigterm_stop_the_service_cleanly_and_the_job_continues(
         started = time.monotonic()
         svc.send_signal(sig)
         assert svc.wait(10) == 0
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
         state, last_done = db_row(data, 1)
         assert state == "downloading" and 0 < last_done < len(body)  # resumes on next start
         svc = procs.service(data, log)
