@@ -4,6 +4,7 @@ a stuck client, a garbage client, the TCP transport's token, limits, progress ba
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -177,12 +178,24 @@ def test_garbage_client_gets_errors_then_oversized_line_cuts_it_off(
 
 
 def test_silent_client_is_dropped_after_the_hello_timeout(tmp_path: Path) -> None:
-    with ServiceThread(tmp_path / "data", hello_timeout=0.3) as svc:
+    with ServiceThread(tmp_path / "data", hello_timeout=0.5) as svc:
         sock = raw_socket(svc)
         (reply,) = read_lines(sock, 1)
         assert reply["error"]["code"] == p.HelloRequired.code
         assert sock.recv(10) == b""
         sock.close()
+        chatty = raw_socket(svc)  # junk lines don't extend the time to say hello
+        started = time.monotonic()
+        replies: list[dict[str, Any]] = []
+        with contextlib.suppress(OSError):
+            while time.monotonic() - started < 5:
+                chatty.sendall(b"{}\n")
+                replies += read_lines(chatty, 1)
+                if replies[-1]["error"]["code"] == p.HelloRequired.code:
+                    break
+        assert replies[-1]["error"]["code"] == p.HelloRequired.code
+        assert time.monotonic() - started < 3
+        chatty.close()
 
 
 def test_too_many_clients_get_busy(tmp_path: Path) -> None:

@@ -106,13 +106,15 @@ class Connection:
 
     async def run(self) -> None:
         dispatcher = self.server.dispatcher
+        loop = asyncio.get_running_loop()
+        hello_by = loop.time() + self.server.hello_timeout  # junk lines don't buy more time
         while not self._closing:
             try:
                 if self.session.greeted:
                     line = await self.reader.readuntil(b"\n")
                 else:
                     line = await asyncio.wait_for(
-                        self.reader.readuntil(b"\n"), self.server.hello_timeout
+                        self.reader.readuntil(b"\n"), max(0.0, hello_by - loop.time())
                     )
             except TimeoutError:
                 self.send(p.encode(p.error_reply(None, p.HelloRequired("no hello in time"))))
