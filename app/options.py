@@ -64,6 +64,7 @@ OPTIONS: tuple[Option, ...] = (
         0,
         86400,
     ),
+    Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
 )
 
 
@@ -91,6 +92,7 @@ class Options:
     ca_certificate: str = ""
     use_netrc: bool = True
     retry_for: int = 300
+    auto_checksum: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -102,6 +104,7 @@ class Options:
             verify_tls=self.ca_certificate or True,
             netrc=self.use_netrc,
             retry_for=float(self.retry_for),
+            auto_checksum=self.auto_checksum,
         )
 
     def resolved_download_dir(self) -> str:

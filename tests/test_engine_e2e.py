@@ -265,8 +265,9 @@ def test_sha256_checked_before_rename(server: FaultServer, tmp_path: Path) -> No
     assert ok.state == JobState.COMPLETED
     bad = download(tmp_path / "b", server.url("/f.bin"), sha256="0" * 64)
     assert bad.state == JobState.FAILED
-    assert bad.error and "SHA-256 mismatch" in bad.error
+    assert bad.error and "checksum mismatch" in bad.error
     assert not (tmp_path / "b" / "out" / "f.bin").exists()
+    assert (tmp_path / "b" / "out" / "f.bin.part").read_bytes() == data  # kept, not discarded
 
 
 def test_wrong_content_range_is_never_written(server: FaultServer, tmp_path: Path) -> None:

@@ -100,8 +100,12 @@ class FakeEngine:
         connections: int | None = None,
         sha256: str | None = None,
         start: bool = True,
+        checksum: str | None = None,
+        file_name: str | None = None,
     ) -> Job:
         self.calls.append(("add", (url, dest_dir, connections, sha256, start)))
+        if checksum or file_name:
+            self.calls.append(("add_extra", (url, checksum, file_name)))
         if not url.startswith(("http://", "https://", "ftp://")):
             raise FakeBadInput(f"unsupported URL: {url}")
         job = Job(
@@ -112,6 +116,8 @@ class FakeEngine:
             added_at=time.time(),
             connections=connections or 8,
             sha256=sha256,
+            checksum=checksum,
+            file_name=file_name,
         )
         self._jobs[job.id] = job
         self._emit(EventKind.ADDED, job, job.id)

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from app.engine import naming
+from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
+from app.engine.checksums import parse_checksum
 from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
@@ -125,6 +127,7 @@ class Engine:
         self._balancer: asyncio.Task[None] | None = None
         self._sessions = SessionPool(self._settings.verify_tls)
         self._netrc = NetrcCache(enabled=self._settings.netrc)
+        self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
@@ -259,11 +262,19 @@ class Engine:
         sha256: str | None = None,
         start: bool = True,
         speed_limit: int | None = None,
+        checksum: str | None = None,
+        file_name: str | None = None,
     ) -> Job:
-        """Queue a new download (BadInput for a bad URL, folder or checksum)."""
+        """Queue a new download (BadInput for a bad URL, folder or checksum).
+
+        `checksum` is any spelling parse_checksum takes (`sha-256=HEX`, bare HEX, `md5:HEX`);
+        `file_name` fixes the saved name (an input file's `out=`) instead of the server's.
+        """
         clean = validate_url(url)
         directory = check_dest_dir(dest_dir)
         digest = check_sha256(sha256)
+        expected = str(parse_checksum(checksum)) if checksum else None
+        name = naming.sanitize(file_name) if file_name else None
         n = self._settings.clamp_connections(connections)
         job = self._store.add_job(
             clean,
@@ -272,9 +283,13 @@ class Engine:
             connections=n,
             sha256=digest,
             speed_limit=speed_limit,
+            checksum=expected,
         )
         job.position = max((j.position for j in self._jobs.values()), default=0) + 1
         self._store.set_positions([(job.id, job.position)])
+        if name:
+            job.file_name = self._reserve_name(directory, name, job.id)
+            self._store.update_job(job, ["file_name"])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
             self._eligible.add(job.id)
@@ -573,6 +588,9 @@ class Engine:
             sessions=self._sessions.bound(
                 job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
             ),
+            # published checksums are fetched without the job's credentials (a SUMS list is
+            # public where the file is; a 401 there just means "none found")
+            finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))

@@ -30,6 +30,9 @@ class EngineSettings:
     # getting further than it ever was, before it fails; across runs and app restarts.
     retry_for: float = 300.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
+    # job has none, and verify the file with it.
+    auto_checksum: bool = True
 
     def clamp_connections(self, n: int | None) -> int:
         value = self.connections if n is None else n

@@ -16,6 +16,7 @@ from typing import Any
 
 from app import __version__
 from app.engine import errors as engine_errors
+from app.engine.checksums import parse_checksum
 from app.engine.engine import Engine, check_sha256
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
@@ -135,6 +136,8 @@ class ServiceApi:
         directory = params.string("dir")
         connections = params.integer("connections", minimum=1, maximum=32)
         sha256 = params.string("sha256")
+        checksum = params.string("checksum")
+        file_name = params.string("file_name")
         speed_limit = params.integer("speed_limit", minimum=1)
         start = params.boolean("start", True)
         reuse = params.boolean("reuse", False)
@@ -144,7 +147,7 @@ class ServiceApi:
             raise p.BadInput(f"not an absolute folder path: {directory[:200]!r}")
         dest = directory or load_options(self.engine.store).resolved_download_dir()
         if reuse:
-            found = self._reuse(url, dest, connections, sha256, start)
+            found = self._reuse(url, dest, connections, sha256, checksum, start)
             if found is not None:
                 return found
         job = self._checked(
@@ -155,12 +158,20 @@ class ServiceApi:
                 sha256=sha256,
                 start=start,
                 speed_limit=speed_limit,
+                checksum=checksum,
+                file_name=file_name,
             )
         )
         return {"job": self.view(job), "reused": None}
 
     def _reuse(
-        self, url: str, dest: str, connections: int | None, sha256: str | None, start: bool
+        self,
+        url: str,
+        dest: str,
+        connections: int | None,
+        sha256: str | None,
+        checksum: str | None,
+        start: bool,
     ) -> JsonObj | None:
         """`tether get`'s idempotence: a completed file stays, an unfinished job continues."""
         clean = self._checked(lambda: validate_url(url))
@@ -172,6 +183,8 @@ class ServiceApi:
             return None
         if sha256 and job.sha256 != self._checked(lambda: check_sha256(sha256)):
             return None  # another expected file: not the same job
+        if checksum and job.checksum != str(self._checked(lambda: parse_checksum(checksum))):
+            return None
         self.engine.refresh_credentials(job.id, url)  # the link may carry new ones
         if connections:
             self.engine.configure(job.id, connections=connections)

@@ -12,10 +12,11 @@ import argparse
 import contextlib
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from app.inputfile import Entry
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
 from app.store.models import Job, JobState
@@ -61,6 +62,7 @@ def job_from_dict(d: dict[str, Any]) -> Job:
         finished_at=d.get("finished_at"),
         retry_at=d.get("retry_at"),
         retry_attempts=d.get("retry_attempts", 0),
+        checksum=d.get("checksum"),
     )
 
 
@@ -74,6 +76,8 @@ def check_run_options(client: Client, args: argparse.Namespace) -> None:
         wanted.append(("--no-netrc", "use_netrc", False))
     if getattr(args, "retry_for", None) is not None:
         wanted.append(("--retry-for", "retry_for", args.retry_for))
+    if getattr(args, "no_auto_checksum", False):
+        wanted.append(("--no-auto-checksum", "auto_checksum", False))
     if not wanted:
         return
     values = _call(client, "settings.get")["values"]
@@ -255,22 +259,24 @@ class _sigterm_as_interrupt:
 def get(
     client: Client,
     args: argparse.Namespace,
-    urls: list[str],
-    dest: str,
+    entries: Sequence[Entry],
+    folders: Sequence[str],
     out: TextIO,
     err: TextIO,
 ) -> int:
+    """`tether get` on the owner's queue; `folders[i]` is entry i's absolute folder."""
     check_run_options(client, args)
     watch = Watch(client, out, err)
     _call(client, "subscribe", progress=out.isatty())
-    for url in urls:
+    for entry, folder in zip(entries, folders, strict=True):
         result = _call(
             client,
             "add",
-            url=url,
-            dir=dest,
+            url=entry.url,
+            dir=folder,
             connections=getattr(args, "connections", None),
-            sha256=getattr(args, "sha256", None),
+            checksum=entry.checksum,
+            file_name=entry.out,
             speed_limit=getattr(args, "limit", None),
             start=True,
             reuse=not getattr(args, "again", False),
@@ -287,21 +293,24 @@ def get(
 def add(
     client: Client,
     args: argparse.Namespace,
-    urls: list[str],
-    dest: str | None,
+    entries: Sequence[Entry],
+    folders: Sequence[str | None],
+    default_dir: str | None,
     out: TextIO,
     err: TextIO,
 ) -> int:
+    """`tether add`: queue on the owner (its download folder unless -o or an entry's dir=)."""
     if getattr(args, "ca_certificate", None):  # kept for the data folder, as without a service
         _call(client, "settings.set", values={"ca_certificate": args.ca_certificate})
-    for url in urls:
+    for entry, folder in zip(entries, folders, strict=True):
         result = _call(
             client,
             "add",
-            url=url,
-            dir=dest,
-            connections=args.connections,
-            sha256=args.sha256,
+            url=entry.url,
+            dir=folder or default_dir,
+            connections=getattr(args, "connections", None),
+            checksum=entry.checksum,
+            file_name=entry.out,
             start=True,
         )
         if out.isatty():

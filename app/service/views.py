@@ -33,6 +33,8 @@ def job_dict(job: Job, done: int | None = None) -> JsonObj:
         "retry_at": job.retry_at,  # state "retrying": when the next try is due (Unix time)
         "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
+        "checksum": job.checksum,  # "algo:hex", expected (given, or found published)
+        "verified": job.verified,  # the algorithm the finished file was checked with
         "connections": job.connections,
         "speed_limit": job.speed_limit,
         "resumable": job.resumable,

@@ -33,6 +33,8 @@ class EngineLike(Protocol):
         connections: int | None = ...,
         sha256: str | None = ...,
         start: bool = ...,
+        checksum: str | None = ...,
+        file_name: str | None = ...,
     ) -> Job: ...
     def pause(self, job_id: int) -> None: ...
     def resume(self, job_id: int) -> None: ...
@@ -65,6 +67,10 @@ class AddRequest:
     connections: int | None = None
     sha256: str | None = None
     start: bool = True
+    checksum: str | None = None  # "algo:hex" (any algorithm); for one URL
+    # By URL, from an imported list: (folder, file name, checksum); None values use the above.
+    # Keyed by URL, so a request whose URLs were filtered (AddFlow's questions) still matches.
+    entries: dict[str, tuple[str | None, str | None, str | None]] | None = None
 
 
 @dataclass(slots=True)
@@ -169,13 +175,21 @@ class Controller(QObject):
     def add(self, request: AddRequest) -> Outcome:
         out = Outcome()
         for url in request.urls:
+            folder, name, checksum = (request.entries or {}).get(url, (None, None, None))
+            checksum = checksum or request.checksum
+            extra: dict[str, Any] = {}
+            if checksum:
+                extra["checksum"] = checksum  # only when set: older engines lack the keyword
+            if name:
+                extra["file_name"] = name
             try:
                 job = self.engine.add(
                     url,
-                    request.dest_dir,
+                    folder or request.dest_dir,
                     connections=request.connections,
                     sha256=request.sha256,
                     start=request.start,
+                    **extra,
                 )
             except Exception as exc:
                 out.errors.append(f"{url}: {exc}")

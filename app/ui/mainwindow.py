@@ -42,11 +42,12 @@ from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.addflow import AddFlow, TypeFolderFollower, clipboard_links
 from app.ui.controller import AddRequest, Controller
-from app.ui.dialogs.add import AddDialog
+from app.ui.dialogs.add import AddDialog, pasted_links
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
+from app.ui.lists import ListTransfer
 from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
@@ -79,6 +80,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.question: QMessageBox | None = None
         self.properties_dialogs: dict[int, PropertiesDialog] = {}
+        self.lists = ListTransfer(self)  # File ▸ Import…/Export…
         self._quitting = False
         self._tray_hint_shown = False
 
@@ -144,6 +146,9 @@ class MainWindow(QMainWindow):
         for action in (a.add, a.paste):
             file_menu.addAction(action)
         file_menu.addSeparator()
+        file_menu.addAction(a.import_list)
+        file_menu.addAction(a.export_list)
+        file_menu.addSeparator()
         file_menu.addAction(a.settings)
         file_menu.addSeparator()
         file_menu.addAction(a.quit)
@@ -200,6 +205,8 @@ class MainWindow(QMainWindow):
         a = self.commands
         a.add.triggered.connect(lambda: self.show_add_dialog())
         a.paste.triggered.connect(self.paste_urls)
+        a.import_list.triggered.connect(self.lists.ask_import)
+        a.export_list.triggered.connect(self.lists.ask_export)
         a.pause.triggered.connect(lambda: self.controller.pause(self._ids()))
         a.resume.triggered.connect(lambda: self.controller.resume(self._ids()))
         a.pause_all.triggered.connect(self.controller.pause_all)
@@ -364,7 +371,9 @@ class MainWindow(QMainWindow):
             dialog.activateWindow()
             return dialog
         if urls is None:
-            urls = clipboard_links() or None  # "copy a link, press Ctrl+N"
+            text = QGuiApplication.clipboard().text() or ""
+            # "copy a link, press Ctrl+N"; a pattern (file[01-20].jpg) is kept whole
+            urls = pasted_links(text) or clipboard_links() or None
         dialog = AddDialog(
             self,
             urls=urls,
@@ -400,6 +409,12 @@ class MainWindow(QMainWindow):
 
     def paste_urls(self) -> None:
         mime = QGuiApplication.clipboard().mimeData()
+        patterned = pasted_links(mime.text()) if mime.hasText() else None
+        # file[001-100].jpg: the dialog expands it and shows the count first, even with "add
+        # without asking" (one pasted line can stand for thousands of downloads)
+        if patterned:
+            self.show_add_dialog(patterned)
+            return
         self.offer_urls(drop.read_mime(mime))
 
     def cancel_selected(self) -> None:

@@ -27,6 +27,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.engine.checksums import LABELS
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import ACTIVE_STATES, Job, JobState
 from app.ui import formatting, icons
@@ -485,6 +486,9 @@ class JobTableModel(QAbstractTableModel):
                 return self.tr("Failed: %1").replace("%1", one_line(job.error))
             if job.state is JobState.RETRYING:
                 return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
+            verified = job.verified
+            if verified:
+                return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))
             return state_text(job.state)
         if col == Column.ADDED:
             return formatting.timestamp(job.added_at)
@@ -493,6 +497,13 @@ class JobTableModel(QAbstractTableModel):
     def _tooltip(self, job: Job, col: int) -> str | None:
         if col == Column.STATE and job.error:
             return job.error
+        if col == Column.STATE and job.verified and job.checksum:
+            algo, _, digest = job.checksum.partition(":")
+            return (
+                self.tr("Completed; its %1 matches %2")
+                .replace("%1", LABELS.get(algo, algo))
+                .replace("%2", digest)
+            )
         if col == Column.NAME:
             where = job.path or job.dest_dir
             return f"{display_name(job)}\n{where}\n{job.url}"

@@ -271,6 +271,8 @@ class FileSpec:
     # 416 to a range that runs past the end, like httpbin's /range/N: "total" sends
     # `Content-Range: bytes */size`, "bare" sends no Content-Range at all.
     past_end_416: str | None = None
+    # sent as-is with every file answer (200 and 206), e.g. {"Repr-Digest": "sha-256=:…:"}
+    extra_headers: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[RequestLog], None] | None = None
     # --- access control (off by default) ---
     auth: str | None = None  # the exact Authorization value required, else 401 Basic challenge
@@ -551,6 +553,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.append(("Content-Disposition", spec.content_disposition))
         if spec.gzip:
             headers.append(("Content-Encoding", "gzip"))
+        headers.extend(spec.extra_headers.items())
 
         use_range = can_range and rng is not None
         if use_range and log.if_range is not None and spec.if_range:

@@ -73,6 +73,11 @@ class SettingsDialog(QDialog):
             self.minimize_to_tray.setToolTip(self.tr("This desktop has no system tray"))
         self.notify = QCheckBox(self.tr("Notify when a download completes or fails"))
         self.notify.setChecked(options.notify)
+        self.auto_checksum = QCheckBox(
+            self.tr("Verify downloads with checksums the server publishes (SHA256SUMS, …)")
+        )
+        self.auto_checksum.setObjectName("auto_checksum")
+        self.auto_checksum.setChecked(options.auto_checksum)
 
         downloads = QGroupBox(self.tr("Downloads"))
         form = QFormLayout(downloads)
@@ -83,6 +88,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Total speed:"), limit_row)
         form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
         form.addRow("", self.start_on_add)
+        form.addRow("", self.auto_checksum)
 
         behaviour = QGroupBox(self.tr("Desktop"))
         box = QVBoxLayout(behaviour)
@@ -138,6 +144,7 @@ class SettingsDialog(QDialog):
             start_on_add=self.start_on_add.isChecked(),
             minimize_to_tray=self.minimize_to_tray.isChecked(),
             notify=self.notify.isChecked(),
+            auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
         )
