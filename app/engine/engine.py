@@ -125,7 +125,11 @@ class Engine:
         self._eligible: set[int] | None = None if autostart else set()
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
-        self._sessions = SessionPool(self._settings.verify_tls)
+        self._sessions = SessionPool(
+            self._settings.verify_tls,
+            proxy=self._settings.proxy,
+            site_rules=self._settings.site_rules,
+        )
         self._netrc = NetrcCache(enabled=self._settings.netrc)
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -497,6 +501,11 @@ class Engine:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if (settings.proxy, settings.site_rules) != (
+            self._settings.proxy,
+            self._settings.site_rules,
+        ):
+            self._sessions.set_network(settings.proxy, settings.site_rules)
         if settings.netrc != self._settings.netrc:
             self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
