@@ -151,6 +151,8 @@ def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
     )
     if "407" in text:
         return PermanentError(f"{name} wants a login (407 Proxy Authentication Required)")
+    if "Tunnel connection failed: 401" in text:  # tinyproxy answers a CONNECT's bad login so
+        return PermanentError(f"{name} refused the login (401 to CONNECT)")
     if "Connection refused" in text:
         cause = "connection refused"
     elif "Name or service not known" in text or "getaddrinfo failed" in text:

@@ -32,7 +32,7 @@ from app.engine.headers import (
     parse_content_range,
     parse_retry_after,
 )
-from app.engine.proxy import ProxyConfig, proxies_for
+from app.engine.proxy import ProxyConfig, describe, proxies_for
 from app.engine.siterules import Effective, SiteRule, effective_rule
 
 USER_AGENT = f"Tether/{__version__} (+resumable download manager)"
@@ -389,6 +389,10 @@ def probe(
     if status >= 400:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         resp.close()
+        if status == 407:  # a plain-HTTP proxy's answer: name it (host:port, no credentials)
+            proxy = describe(session.proxies, resp.url or url)
+            where = f"the proxy {proxy}" if proxy else "the proxy"
+            raise PermanentError(f"{where} wants a login (407 Proxy Authentication Required)")
         if status == 416:
             # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
             total = parse_content_range(headers.get("Content-Range"))
