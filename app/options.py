@@ -188,7 +188,8 @@ def _valid_rule(value: Any) -> bool:
 
 
 def _load_secret(store: JobStore, option: Option) -> Any:
-    text = store.secrets.get_app(option.key)
+    secrets = getattr(store, "secrets", None)  # a settings-only stand-in has none
+    text = None if secrets is None else secrets.get_app(option.key)
     if text is None:
         return None
     if option.kind is str:
@@ -201,10 +202,13 @@ def _load_secret(store: JobStore, option: Option) -> Any:
 
 
 def _save_secret(store: JobStore, option: Option, value: Any) -> None:
-    if option.kind is str:
-        store.secrets.put_app(option.key, value or None)
-    else:
-        store.secrets.put_app(option.key, json.dumps(list(value)) if value else None)
+    text = (value or None) if option.kind is str else (json.dumps(list(value)) if value else None)
+    secrets = getattr(store, "secrets", None)
+    if secrets is None:
+        if text is not None:
+            raise ValueError(f"no secret storage for {option.title}")
+        return
+    secrets.put_app(option.key, text)
 
 
 def load_options(store: JobStore) -> Options:
