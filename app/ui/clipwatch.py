@@ -4,6 +4,8 @@ Ignore. Nothing is added without a click, and each link is offered once per sess
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from PySide6.QtCore import QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
@@ -72,9 +74,10 @@ class ClipOffer(QFrame):
     def offer(self, urls: list[str], anchor: QWidget | None) -> None:
         self.urls = list(urls)
         name = url_name(urls[0]) or urls[0]
+        host = urlsplit(urls[0]).hostname or ""
         if len(urls) == 1:
             self.title.setText(self.tr("Download the copied link?"))
-            self.detail.setText(_elide(name))
+            self.detail.setText(_elide(name) + "\n" + self.tr("from %1").replace("%1", host))
         else:
             self.title.setText(self.tr("Download %n copied links?", "", len(urls)))
             self.detail.setText(_elide(name) + self.tr(" and %n more", "", len(urls) - 1))

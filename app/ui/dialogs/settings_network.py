@@ -60,10 +60,11 @@ class NetworkSettings(QWidget):
         self.port.setValue(options.proxy_port)
         self.user = QLineEdit(options.proxy_user)
         self.user.setObjectName("proxy_user")
-        self.user.setPlaceholderText(self.tr("optional"))
+        self.user.setPlaceholderText(self.tr("user name (optional)"))
         self.password = QLineEdit(options.proxy_password)
         self.password.setObjectName("proxy_password")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(self.tr("password"))
         self.no_proxy = QLineEdit(options.no_proxy)
         self.no_proxy.setObjectName("no_proxy")
         self.no_proxy.setPlaceholderText(self.tr("localhost, .lan, 10.0.0.0/8"))
@@ -118,6 +119,8 @@ class NetworkSettings(QWidget):
                 self.append_rule(SiteRule.from_dict(data))
             except BadInput:
                 continue
+        if self.rules.rowCount():
+            self.rules.setCurrentCell(0, 0)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_rule)
         buttons.addWidget(self.remove_rule)
@@ -125,6 +128,7 @@ class NetworkSettings(QWidget):
         sites = QGroupBox(self.tr("Sites"))
         box = QVBoxLayout(sites)
         box.addWidget(self.rules)
+        box.addWidget(QLabel(self.tr("Headers sent to the selected row's hosts:")))
         box.addWidget(self.headers)
         box.addLayout(buttons)
 
