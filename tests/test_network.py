@@ -7,13 +7,23 @@ from __future__ import annotations
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.engine.proxy import ProxyConfig
 from app.engine.siterules import SiteRule
 from app.store import JobState
-from tests.engine_helpers import MIB, RefusedPort, download, file_sha, payload, settings, sha
+from tests.engine_helpers import (
+    MIB,
+    RefusedPort,
+    download,
+    file_sha,
+    payload,
+    run_engine,
+    settings,
+    sha,
+)
 from tests.support.faultserver import FaultServer
 from tests.support.proxies import Socks5Server, Tinyproxy
 
@@ -183,3 +193,26 @@ def test_rule_headers_do_not_follow_a_redirect_to_another_host(
     assert state == JobState.COMPLETED, error
     assert server.requests_for("/r.bin")[0].headers.get("Cookie") == "session=s3cret"
     assert all("Cookie" not in r.headers for r in server.requests_for("/t.bin"))
+
+
+def test_a_host_limit_holds_across_jobs(server: FaultServer, tmp_path: Path) -> None:
+    """Three -c 8 jobs on one host limited to 2: they take turns (never more than 2 requests
+    at once at the server) and all complete; a job on another host is not held up."""
+    files = {f"/j{i}.bin": payload(MIB, seed=10 + i) for i in range(3)}
+    for path, data in files.items():
+        server.add_file(path, data, rate=4 * MIB)
+    cfg = settings(
+        site_rules=(SiteRule("127.0.0.1", 2),), auto_checksum=False, connections=8, max_concurrent=3
+    )
+
+    async def body(engine: Any) -> list[Any]:
+        jobs = [engine.add(server.url(p), str(tmp_path / "out"), connections=8) for p in files]
+        await engine.wait_idle()
+        return [engine.job(j.id) for j in jobs]
+
+    done = run_engine(tmp_path, body, cfg)
+    assert isinstance(done, list)
+    for job, data in zip(done, files.values(), strict=True):
+        assert job.state == JobState.COMPLETED, job.error
+        assert file_sha(Path(job.dest_dir) / job.file_name) == sha(data)
+    assert server.peak_active <= 2

@@ -19,6 +19,7 @@ from app.engine.settings import EngineSettings
 from app.engine.siterules import (
     SiteRule,
     effective_rule,
+    host_share,
     matches,
     parse_header,
     rules_from_settings,
@@ -178,6 +179,14 @@ def test_rule_order_does_not_matter_for_the_limit(rules: list[SiteRule]) -> None
         effective_rule(url, rules).max_connections
         == effective_rule(url, list(reversed(rules))).max_connections
     )
+
+
+def test_host_share() -> None:
+    rules = (SiteRule("*.a.com", 3), SiteRule("*", 0, "UA"))
+    assert host_share("http://b.com/f", rules, [("b.com", 8)]) is None
+    assert host_share("http://x.a.com/f", rules, []) == 3
+    assert host_share("http://x.a.com/f", rules, [("x.a.com", 2), ("y.a.com", 3)]) == 1
+    assert host_share("http://x.a.com/f", rules, [("x.a.com", 3)]) == 0
 
 
 @pytest.mark.parametrize("line", ["NoColon", ": value", "Bad Name: v", "X: a\rb"])

@@ -29,6 +29,7 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
 from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
+from app.engine.siterules import host_of, host_share
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
@@ -118,6 +119,8 @@ class Engine:
         self._listeners: list[Listener] = [on_event] if on_event else []
         self._jobs: dict[int, Job] = {}
         self._running: dict[int, Download] = {}
+        # (host, connections) of running jobs whose host has a site rule's connection limit
+        self._host_use: dict[int, tuple[str, int]] = {}
         self._resume_after_stop: set[int] = set()
         self._delete_file_on_remove: set[int] = set()
         # None: every queued job may run (GUI). A set: only these (a CLI `get` must not start
@@ -578,10 +581,15 @@ class Engine:
                 continue
             if self._eligible is not None and job.id not in self._eligible:
                 continue
-            self._start(job)
+            share = host_share(
+                job.final_url or job.url, self._settings.site_rules, self._host_use.values()
+            )
+            if share is not None and share < 1:
+                continue  # its host's connection limit is held by running jobs (site rules)
+            self._start(job, share)
             slots -= 1
 
-    def _start(self, job: Job) -> None:
+    def _start(self, job: Job, share: int | None = None) -> None:
         job.state = JobState.DOWNLOADING
         job.error = None
         self._store.update_job(job, ["state", "error"])
@@ -595,13 +603,16 @@ class Engine:
             reserve_name=self._reserve_name,
             # this job's credentials ride on its sessions while it holds them (credentials.py)
             sessions=self._sessions.bound(
-                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
+                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc), share
             ),
             # published checksums are fetched without the job's credentials (a SUMS list is
             # public where the file is; a 401 there just means "none found")
             finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
+        if share is not None:
+            used = min(share, self._settings.clamp_connections(job.connections))
+            self._host_use[job.id] = (host_of(job.final_url or job.url), used)
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
         download.start()
         self._keep_balanced()
@@ -625,6 +636,7 @@ class Engine:
         jid = download.job.id
         if self._running.get(jid) is download:
             del self._running[jid]
+            self._host_use.pop(jid, None)
             self._bandwidth.detach(jid)
         job = download.job
         reason = download.stop_reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 import threading
@@ -243,11 +244,15 @@ class SessionPool:
     ) -> None:
         self._core = _PoolCore(verify, max_idle, proxy, site_rules)
         self._auth: requests.auth.AuthBase | None = None
+        self._share: int | None = None
 
-    def bound(self, auth: requests.auth.AuthBase | None) -> SessionPool:
+    def bound(self, auth: requests.auth.AuthBase | None, share: int | None = None) -> SessionPool:
+        """A view for one job: its credentials, and `share`, the connections its host's rule
+        leaves it while other jobs on that host run (the engine decides, siterules.host_share)."""
         view = SessionPool.__new__(SessionPool)
         view._core = self._core
         view._auth = auth
+        view._share = share
         return view
 
     @staticmethod
@@ -258,7 +263,10 @@ class SessionPool:
 
     def rule_for(self, url: str) -> Effective:
         """The site rules that apply to `url` (its connection limit, for the download)."""
-        return effective_rule(url, self._core.site_rules)
+        rule = effective_rule(url, self._core.site_rules)
+        if self._share is not None:
+            rule = dataclasses.replace(rule, max_connections=max(1, self._share))
+        return rule
 
     def acquire(self, url: str) -> requests.Session:
         core = self._core

@@ -153,3 +153,16 @@ def rules_from_settings(value: Any) -> tuple[SiteRule, ...]:
             except BadInput:
                 continue
     return tuple(out)
+
+
+def host_share(
+    url: str, rules: Sequence[SiteRule], in_use: Iterable[tuple[str, int]]
+) -> int | None:
+    """Connections a new job on `url`'s host may still open (pure): None when no rule limits
+    that host, else the limit minus what running jobs on that host hold (`in_use`: their
+    (host, connections)); 0 or less means it has to wait for one of them."""
+    limit = effective_rule(url, rules).max_connections
+    if not limit:
+        return None
+    host = host_of(url)
+    return limit - sum(n for h, n in in_use if h == host)
