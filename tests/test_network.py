@@ -4,6 +4,7 @@ proxy login, and per-site rules (connection limit, user agent, headers) as the s
 
 from __future__ import annotations
 
+import dataclasses
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
@@ -216,3 +217,30 @@ def test_a_host_limit_holds_across_jobs(server: FaultServer, tmp_path: Path) -> 
         assert job.state == JobState.COMPLETED, job.error
         assert file_sha(Path(job.dest_dir) / job.file_name) == sha(data)
     assert server.peak_active <= 2
+
+
+def test_socks_failures_name_the_proxy_only(server: FaultServer, tmp_path: Path) -> None:
+    server.add_file("/z.bin", payload(1000))
+    url = server.url("/z.bin")
+    with Socks5Server(auth=("sockser", SECRET)) as socks:
+        bad = ProxyConfig("socks5", "127.0.0.1", socks.port, "sockser", "wrong-" + SECRET)
+        state, error, _ = _get(tmp_path / "1", url, proxy=bad)
+        assert state == JobState.FAILED
+        assert error == f"the proxy 127.0.0.1:{socks.port} refused the login (SOCKS5)"
+        good = dataclasses.replace(bad, password=SECRET)
+        gone = RefusedPort()  # the proxy is fine, the server is down
+        try:
+            state, error, _ = _get(tmp_path / "2", gone.url, proxy=good, retry_for=0.3)
+        finally:
+            gone.release()
+        assert state == JobState.FAILED
+        assert f"the proxy 127.0.0.1:{socks.port} could not reach the server" in error
+    dead = RefusedPort()
+    try:
+        down = ProxyConfig("socks5", "127.0.0.1", dead.port, "sockser", SECRET)
+        state, error, _ = _get(tmp_path / "3", url, proxy=down, retry_for=0.3)
+    finally:
+        dead.release()
+    assert state == JobState.FAILED
+    assert f"cannot reach the proxy 127.0.0.1:{dead.port} (connection refused" in error
+    assert SECRET not in error

@@ -107,6 +107,8 @@ def from_request_exception(exc: BaseException) -> DownloadError:
         return TransientError("no data from the server (stalled)")
     if isinstance(exc, requests.exceptions.ProxyError):
         return _proxy_error(exc)
+    if isinstance(exc, requests.exceptions.ConnectionError) and "SOCKSConnection" in str(exc):
+        return _socks_error(exc)
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if (
@@ -135,6 +137,24 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     if isinstance(exc, requests.exceptions.RequestException):
         return TransientError(f"request failed: {exc.__class__.__name__}")
     return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:
+    """A SOCKS proxy failed, or said it could not reach the server: name the proxy (host:port
+    only) and which of the two it was."""
+    text = str(exc)
+    pool = getattr(exc.args[0] if exc.args else None, "pool", None)
+    options = getattr(pool, "conn_kw", {}).get("_socks_options") or {}
+    host, port = options.get("proxy_host"), options.get("proxy_port")
+    name = f"the proxy {host}:{port}" if host and port else "the SOCKS proxy"
+    if "authentication failed" in text.lower():
+        return PermanentError(f"{name} refused the login (SOCKS5)")
+    if "Errno" in text or "Error connecting to SOCKS" in text:
+        cause = "connection refused" if "refused" in text.lower() else "connection lost"
+        return TransientError(f"cannot reach {name} ({cause})")
+    # "0x05: Connection refused", "0x04: Host unreachable": the proxy's answer about the server
+    why = text.rsplit("0x0", 1)[-1].split(":", 1)[-1].strip(" \"')") if "0x0" in text else ""
+    return TransientError(f"{name} could not reach the server ({why.lower() or 'failed'})")
 
 
 def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
