@@ -26,7 +26,7 @@ from tests.engine_helpers import (
     sha,
 )
 from tests.support.faultserver import FaultServer
-from tests.support.proxies import Socks5Server, Tinyproxy
+from tests.support.proxies import Socks5Server, Tinyproxy, TlsFront
 
 needs_tinyproxy = pytest.mark.skipif(not Tinyproxy.available(), reason="tinyproxy not installed")
 SECRET = "pr0xy-Pa55w0rd"
@@ -244,3 +244,54 @@ def test_socks_failures_name_the_proxy_only(server: FaultServer, tmp_path: Path)
     assert state == JobState.FAILED
     assert f"cannot reach the proxy 127.0.0.1:{dead.port} (connection refused" in error
     assert SECRET not in error
+
+
+@needs_tinyproxy
+def test_an_https_proxy(server: FaultServer, tinyproxy: Tinyproxy, tmp_path: Path) -> None:
+    """TLS to the proxy itself, verified with the same trust as servers (here: a CA file)."""
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(ctx)
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    data = payload(MIB, seed=7)
+    server.add_file("/h.bin", data)
+    with TlsFront(tinyproxy.port, ctx) as front:
+        proxy = ProxyConfig("https", "127.0.0.1", front.port)
+        state, error, path = _get(
+            tmp_path / "1", server.url("/h.bin"), proxy=proxy, verify_tls=str(pem)
+        )
+        assert state == JobState.COMPLETED, error
+        assert file_sha(path) == sha(data)
+        assert front.handshakes >= 1
+        # a proxy whose certificate is not trusted is refused, never used unverified
+        state, error, _ = _get(tmp_path / "2", server.url("/h.bin"), proxy=proxy)
+    assert state == JobState.FAILED
+    assert error.startswith(f"the proxy 127.0.0.1:{front.port}'s TLS certificate is not trusted")
+
+
+def test_a_changed_proxy_drops_idle_and_held_sessions() -> None:
+    from app.engine.http import SessionPool
+
+    pool = SessionPool(proxy=ProxyConfig("none"))
+    url = "http://files.example.com/f"
+    for _ in range(2):  # each change: nothing made before it is used again
+        first = pool.acquire(url)
+        held = pool.acquire(url)
+        pool.release(first, url)
+        assert pool.acquire(url) is first  # reused while the settings stay
+        pool.release(first, url)
+        new = ProxyConfig("socks5", "p.lan", 1080)
+        pool.set_network(new, (SiteRule("*.example.com", 2, "Rule/1"),))
+        fresh = pool.acquire(url)
+        assert fresh is not first and fresh is not held
+        assert fresh.proxies == {"http": "socks5h://p.lan:1080", "https": "socks5h://p.lan:1080"}
+        assert fresh.headers["User-Agent"] == "Rule/1"
+        assert pool.rule_for(url).max_connections == 2
+        pool.release(held, url)  # made before the change: closed, not pooled
+        pool.release(fresh, url)
+        assert pool.acquire(url) is fresh
+        pool.release(fresh, url)
+        pool.set_network(ProxyConfig("none"), ())
+    pool.close()

@@ -169,6 +169,11 @@ def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
         if host
         else "the proxy"
     )
+    if "CERTIFICATE_VERIFY_FAILED" in text:  # an HTTPS proxy: trusted as servers are
+        return PermanentError(
+            f"{name}'s TLS certificate is not trusted "
+            "(use --ca-certificate FILE, or add the CA to the system store)"
+        )
     if "407" in text:
         return PermanentError(f"{name} wants a login (407 Proxy Authentication Required)")
     if "Tunnel connection failed: 401" in text:  # tinyproxy answers a CONNECT's bad login so

@@ -8,6 +8,7 @@ import contextlib
 import select
 import shutil
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -218,3 +219,65 @@ class Socks5Server:
                 if not data:
                     return
                 pair[s].sendall(data)
+
+
+class TlsFront:
+    """TLS in front of a plain proxy (an "HTTPS proxy": the client talks TLS to the proxy)."""
+
+    def __init__(self, target_port: int, context: ssl.SSLContext) -> None:
+        self.target_port = target_port
+        self.context = context
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port: int = self._sock.getsockname()[1]
+        self.handshakes = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> TlsFront:
+        t = threading.Thread(target=self._accept, name="tls-front", daemon=True)
+        t.start()
+        self._threads.append(t)
+        return self
+
+    def __exit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        for t in self._threads:
+            t.join(2)
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            t = threading.Thread(target=self._serve, args=(conn,), daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def _serve(self, raw: socket.socket) -> None:
+        try:
+            conn = self.context.wrap_socket(raw, server_side=True)
+        except (OSError, ssl.SSLError):
+            raw.close()
+            return
+        self.handshakes += 1
+        try:
+            with conn, socket.create_connection(("127.0.0.1", self.target_port), 5) as up:
+                pair = {conn: up, up: conn}
+                while not self._stop.is_set():
+                    # TLS buffers decrypted bytes: drain what is pending before select()ing
+                    ready = [conn] if conn.pending() else select.select([conn, up], [], [], 0.5)[0]
+                    for s in ready:
+                        data = s.recv(65536)
+                        if not data:
+                            return
+                        pair[s].sendall(data)
+        except (OSError, ssl.SSLError):
+            return
