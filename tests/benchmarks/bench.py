@@ -64,8 +64,8 @@ ARIA2_COMMON = (
 # --------------------------------------------------------------------------- pure helpers
 
 
-QUICK_MODE = False  # set by --quick: the target lines are then labelled meaningless
 
+QUICK_MODE = False  # set by --quick: the target lines are then labelled meaningless
 
 def parse_size(text: str) -> int:
     """nginx-style size: '8m' -> 8 MiB, '512k', '1g', plain bytes."""
