@@ -30,7 +30,7 @@ from app.paths import database_path
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
-from app.units import human_duration, human_size, parse_rate
+from app.units import UNITS_HELP, human_duration, human_size, parse_rate
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -135,7 +135,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         "--limit",
         type=rate_arg,
         metavar="RATE",
-        help="total speed limit, e.g. 500K or 2M (bytes/s)",
+        help="total speed limit in bytes/s, e.g. 500K or 2M (" + UNITS_HELP + ")",
     )
     get.add_argument(
         "-j", "--jobs", type=int, metavar="N", help="files downloaded at the same time (default 3)"
@@ -176,7 +176,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
     )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
-    resume.add_argument("--limit", type=rate_arg, metavar="RATE")
+    resume.add_argument(
+        "--limit", type=rate_arg, metavar="RATE", help="total speed limit in bytes/s, as for get"
+    )
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
     resume.add_argument("--no-auto-checksum", action="store_true")
