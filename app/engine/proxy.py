@@ -9,7 +9,6 @@ with the other secrets (app/store/secrets.py), not in the settings table.
 from __future__ import annotations
 
 import ipaddress
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
@@ -186,7 +185,3 @@ def describe(proxies: Mapping[str, str], url: str) -> str | None:
         return None
     host, port = _host_port(chosen if "://" in chosen else "http://" + chosen)
     return f"{host}:{port}" if port else host
-
-
-def environment_no_proxy() -> tuple[str, ...]:
-    return parse_no_proxy(os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or "")
