@@ -64,6 +64,7 @@ OPTIONS: tuple[Option, ...] = (
         0,
         86400,
     ),
+    Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
 )
 
 
@@ -91,6 +92,7 @@ class Options:
     ca_certificate: str = ""
     use_netrc: bool = True
     retry_for: int = 300
+    reroll_slow: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -102,6 +104,7 @@ class Options:
             verify_tls=self.ca_certificate or True,
             netrc=self.use_netrc,
             retry_for=float(self.retry_for),
+            reroll_slow=self.reroll_slow,
         )
 
     def resolved_download_dir(self) -> str:

@@ -29,6 +29,9 @@ class EngineSettings:
     # How long a job keeps trying through an outage (server restart, network loss) without
     # getting further than it ever was, before it fails; across runs and app restarts.
     retry_for: float = 300.0
+    # Close a connection far slower than its peers and open a new one (reroll.py): which path a
+    # TCP connection gets is luck. Off only to measure what it brings (the benchmark does).
+    reroll_slow: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     def clamp_connections(self, n: int | None) -> int:
