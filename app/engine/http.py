@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,20 +79,43 @@ class _TrustAdapter(requests.adapters.HTTPAdapter):
     requests would otherwise point every connection at certifi's bundle (`cert_verify` sets
     `ca_certs`, which urllib3 loads into the context on each new connection): the OS store,
     SSL_CERT_FILE and an explicit CA file would be ignored or diluted.
+
+    Given a factory, the context is built on the first HTTPS (or proxied) request: loading a
+    CA bundle or the system store costs 15-40 ms, which a plain-HTTP download never needs
+    (a third of `tether get`'s time to its first request).
     """
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._ssl_context = ssl_context
+    def __init__(self, ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext]) -> None:
+        if isinstance(ssl_context, ssl.SSLContext):
+            self._ssl_context: ssl.SSLContext | None = ssl_context
+            self._make_context: Callable[[], ssl.SSLContext] | None = None
+        else:
+            self._ssl_context, self._make_context = None, ssl_context
         # No automatic retries underneath ours: one policy, in retry.py.
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
+    def _context(self) -> ssl.SSLContext:
+        ctx = self._ssl_context
+        if ctx is None:
+            assert self._make_context is not None
+            ctx = self._ssl_context = self._make_context()
+            # HTTPS pools made from now on use it (none exists yet: this is the first)
+            self.poolmanager.connection_pool_kw["ssl_context"] = ctx
+        return ctx
+
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self._ssl_context
+        if self._ssl_context is not None:
+            kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(*args, **kwargs)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        proxy_kwargs["ssl_context"] = self._ssl_context
+        proxy_kwargs["ssl_context"] = self._context()
         return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        if self._ssl_context is None and (request.url or "")[:6].lower() == "https:":
+            self._context()
+        return super().send(request, *args, **kwargs)
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         # The context carries the trust; verification is required whatever `verify` says.
@@ -102,13 +126,16 @@ class _TrustAdapter(requests.adapters.HTTPAdapter):
 
 
 def new_session(
-    verify: bool | str = True, url: str | None = None, ssl_context: ssl.SSLContext | None = None
+    verify: bool | str = True,
+    url: str | None = None,
+    ssl_context: ssl.SSLContext | Callable[[], ssl.SSLContext] | None = None,
 ) -> requests.Session:
     """One session per worker: its own connection pool, so headers are never shared.
 
     The environment (HTTP(S)_PROXY, NO_PROXY, CA bundles) is read once, not per request: with
     trust_env, requests re-reads it and ~/.netrc on every request, ~15 % of a request's CPU.
-    Trust comes from `ssl_context` (built once per settings by SessionPool, see tls.py).
+    Trust comes from `ssl_context` (built once per settings by SessionPool, see tls.py), or
+    from a factory called on the first HTTPS request.
     """
     session = _Session()
     session.trust_env = False
@@ -198,7 +225,7 @@ class SessionPool:
             if idle:
                 session = idle.pop()
         if session is None:
-            session = new_session(core.verify, url, core.ssl_context())
+            session = new_session(core.verify, url, core.ssl_context)
         session.auth = self._auth
         return session
 
