@@ -144,8 +144,7 @@ def nginx_config(prefix: Path, root: Path, ports: dict[str, int]) -> str:
     """nginx.conf for a foreground, single-process nginx with one server per rate policy.
 
     ports: {'plain': p1, 'capped': p2, 'mixed': p3, 'mixed_random': p4}. Everything (pid, logs,
-    temp paths) stays under
-    `prefix`, and every server listens on 127.0.0.1 only.
+    temp paths) stays under `prefix`, and every server listens on 127.0.0.1 only.
     """
     servers = {
         # /_bench_conn tells the harness nginx's connection counter (see Nginx.align_parity)
