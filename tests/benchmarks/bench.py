@@ -53,7 +53,8 @@ MIXED_FAST = "16m"  # ... and the others
 # the last two digits of nginx's connection number; every client of a round starts at the same
 # place in the table (Nginx.advance_to), so all see the same luck, and rounds see different luck.
 RANDOM_SEED = 15
-RANDOM_SLOW = tuple(random.Random(RANDOM_SEED).random() < 0.5 for _ in range(100))
+_RNG = random.Random(RANDOM_SEED)
+RANDOM_SLOW = tuple(_RNG.random() < 0.5 for _ in range(100))
 RSS_LIMIT_MIB = 80.0
 WORKLOAD_NAMES = ("fast", "fast8", "capped", "mixed", "mixed-random", "small")
 CLIENT_FAMILIES = ("tether", "curl", "aria2c", "dd")
