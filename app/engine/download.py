@@ -38,7 +38,7 @@ from app.engine.ratelimit import TokenBucket
 from app.engine.reroll import Conn, budget_for, to_reroll
 from app.engine.resume import check_space, stale_reason
 from app.engine.retry import backoff_delay
-from app.engine.segments import gaps, plan, steal_cut
+from app.engine.segments import gaps, plan, steal_cut, victim_speed
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
 from app.store.jobstore import JobStore
@@ -576,18 +576,22 @@ class Download:
             return  # a speed limit shares one bucket: slowness says nothing about the path
         now = time.monotonic()
         with self._lock:
-            live = [s for s in self._segments if s.owned and s.owner >= 0 and not s.reroll]
+            live = [s for s in self._segments if s.owned and s.since and not s.reroll]
             conns = [
-                Conn(s.speed, now - s.since, s.end - max(s.start + s.done, s.reserved))
+                Conn(
+                    (s.done - s.since_done) / max(now - s.since, 1e-3),
+                    now - s.since,
+                    s.end - max(s.start + s.done, s.reserved),
+                )
                 for s in live
             ]
-            picked = [live[i] for i in to_reroll(conns, self._rerolls_left)]
+            picked = [(live[i], conns[i].speed) for i in to_reroll(conns, self._rerolls_left)]
             if not picked:
                 return
-            fast = sorted(s.speed for s in live)[-1]
-            for seg in picked:
+            fast = max(c.speed for c in conns)
+            for seg, _ in picked:
                 seg.reroll = True
-        for seg in picked:
+        for seg, speed in picked:
             with self._sockets_lock:
                 sock = self._sockets.get(seg.owner)
                 if sock is not None:
@@ -599,7 +603,7 @@ class Download:
             self._rerolls_left -= 1
             self.rerolls += 1
             self._log(
-                f"a connection ran at {seg.speed / 1e6:.2f} MB/s while others reached "
+                f"a connection ran at {speed / 1e6:.2f} MB/s while others reached "
                 f"{fast / 1e6:.2f} MB/s: reconnecting it, keeping its "
                 f"{seg.done} bytes ({self._rerolls_left} re-connections left)"
             )
@@ -661,17 +665,19 @@ class Download:
                 seg.speed = 0.0
                 return seg
             victim = None
-            most = 0.0
+            most = speed = 0.0
             busy = False
             fallback = max(my_speed, 1.0)
+            now = time.monotonic()
             for s in self._segments:
                 left = s.end - max(s.start + s.done, s.reserved)
                 if left <= 0:
                     continue
                 busy = True
-                time_left = left / (s.speed if s.speed > 0 else fallback)
+                v = victim_speed(s.speed, now - max(s.since, s.last) if s.since else 0.0)
+                time_left = left / (v if v > 0 else fallback)
                 if time_left > most:
-                    victim, most = s, time_left
+                    victim, most, speed = s, time_left, v
             if victim is None:
                 return False if not busy else None
             pos = max(victim.start + victim.done, victim.reserved)
@@ -679,7 +685,7 @@ class Download:
                 # Its current answer (e.g. the probe's bounded piece) is already on the way:
                 # cut after it, between two requests, so nothing in flight is thrown away.
                 pos = victim.req_end
-            cut = steal_cut(pos, victim.end, victim.speed, my_speed, self._settings.min_split)
+            cut = steal_cut(pos, victim.end, speed, my_speed, self._settings.min_split)
             if cut is None:
                 return None
             new = _Segment(cut, victim.end)
@@ -799,7 +805,8 @@ class Download:
                         down = False
                     seg.req_end = body_end
                     if seg.owner != wid or not seg.since:  # a new owner: measure it afresh
-                        seg.owner, seg.since = wid, time.monotonic()
+                        seg.owner, seg.since, seg.since_done = wid, time.monotonic(), seg.done
+                    seg.last = time.monotonic()
                     self._register(wid, resp)
                     complete = self._read_body(resp, seg, pos, body_end, part, buf)
                 except (TransientError, OSError, requests.RequestException) as exc:
@@ -940,7 +947,7 @@ class Download:
                 take = n if n <= limit else limit
                 seg.reserved = pos + take
             got += n
-            now = monotonic()
+            seg.last = now = monotonic()
             if now - since >= WINDOW:  # smoothed speed for steal decisions, 4 updates/s
                 rate = got / (now - since)
                 seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate

@@ -13,12 +13,14 @@ class LiveSegment:
     __slots__ = (
         "done",
         "end",
+        "last",
         "owned",
         "owner",
         "req_end",
         "reroll",
         "reserved",
         "since",
+        "since_done",
         "speed",
         "start",
     )
@@ -34,7 +36,11 @@ class LiveSegment:
         self.speed = 0.0  # the owner's smoothed bytes/s, to size steals by time left
         self.req_end = 0  # where the owner's current response body ends (bytes in flight)
         # For re-rolling a slow connection (reroll.py): the owner's socket key, when its
-        # current connection started on this segment, and "we closed it on purpose".
+        # current connection started on this segment and `done` then (its average speed over
+        # its whole life is what counts: throttled links arrive in bursts that fool a short
+        # window), and "we closed it on purpose".
         self.owner = -1
         self.since = 0.0
+        self.since_done = done
+        self.last = 0.0  # when the owner's connection last brought bytes (stalls show there)
         self.reroll = False
