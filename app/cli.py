@@ -10,22 +10,32 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from app.engine.engine import Engine, check_dest_dir, check_sha256
+from app import batch
+from app.engine import naming
+from app.engine.checksums import LABELS
+from app.engine.engine import Engine, check_dest_dir
 from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
 from app.engine.settings import MAX_CONNECTIONS
 from app.engine.tls import Trust, build_context
-from app.engine.urls import redact, validate_url
-from app.options import load_options
+from app.engine.urls import redact
+from app.inputfile import Entry
+from app.netargs import add_network_args, keep_network, network_changes
+from app.options import load_options, save_options
 from app.paths import database_path
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
-from app.units import human_duration, human_size, parse_rate
+from app.units import UNITS_HELP, human_duration, human_size, parse_rate
+
+if TYPE_CHECKING:
+    from app.service.client import Client
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -78,6 +88,24 @@ def rate_arg(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    """URLs, patterns, lists and a checksum: what `get` and `add` take alike."""
+    p.add_argument(
+        "urls", nargs="*", metavar="URL", help="links; patterns like f[001-100].jpg, {a,b} expand"
+    )
+    p.add_argument(
+        "-i",
+        "--input-file",
+        metavar="FILE",
+        help="URLs from FILE (- for stdin): a list, or aria2's format with dir=/out=/checksum=",
+    )
+    p.add_argument("--globoff", action="store_true", help="take [] and {} in URLs literally")
+    p.add_argument(
+        "--checksum", metavar="ALGO=HEX", help="expected md5/sha-1/sha-256/sha-512 (one file)"
+    )
+    p.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one file)")
+
+
 def _trust_args(sub: argparse.ArgumentParser, *, netrc: bool = True, keep: bool = False) -> None:
     sub.add_argument(
         "--ca-certificate",
@@ -94,7 +122,7 @@ def _trust_args(sub: argparse.ArgumentParser, *, netrc: bool = True, keep: bool 
 def add_subcommands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     get = sub.add_parser("get", help="download URLs now, in the foreground")
-    get.add_argument("urls", nargs="+", metavar="URL")
+    _batch_args(get)
     get.add_argument("-o", "--output-dir", metavar="DIR", help="folder to save into (default: .)")
     get.add_argument(
         "-c",
@@ -103,12 +131,16 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="connections per file, 1-32 (default 8)",
     )
-    get.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
+    get.add_argument(
+        "--no-auto-checksum",
+        action="store_true",
+        help="don't look for checksums the server publishes (Digest, SHA256SUMS, URL.sha256)",
+    )
     get.add_argument(
         "--limit",
         type=rate_arg,
         metavar="RATE",
-        help="total speed limit, e.g. 500K or 2M (bytes/s)",
+        help="total speed limit in bytes/s, e.g. 500K or 2M (" + UNITS_HELP + ")",
     )
     get.add_argument(
         "-j", "--jobs", type=int, metavar="N", help="files downloaded at the same time (default 3)"
@@ -131,9 +163,12 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
     _trust_args(get)
+    add_network_args(get)
 
-    add = sub.add_parser("add", help="queue URLs without downloading")
-    add.add_argument("urls", nargs="+", metavar="URL")
+    add = sub.add_parser(
+        "add", help="queue URLs in the running Tether (its service starts if none runs)"
+    )
+    _batch_args(add)
     add.add_argument(
         "-o",
         "--output-dir",
@@ -141,25 +176,43 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="folder to save into (default: the configured download folder)",
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
-    add.add_argument("--sha256", metavar="HEX", help="expected SHA-256 (one URL only)")
     _trust_args(add, netrc=False, keep=True)
+    add_network_args(add, headers=False)  # kept as settings, as --ca-certificate is
 
     resume = sub.add_parser(
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
     )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
-    resume.add_argument("--limit", type=rate_arg, metavar="RATE")
+    resume.add_argument(
+        "--limit", type=rate_arg, metavar="RATE", help="total speed limit in bytes/s, as for get"
+    )
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
+    resume.add_argument("--no-auto-checksum", action="store_true")
     _trust_args(resume)
     resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
+    add_network_args(resume)
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
 
+    exp = sub.add_parser("export", help="write the queue as an aria2 input file (or JSON)")
+    exp.add_argument("file", nargs="?", default="-", metavar="FILE", help="default: stdout")
+    exp.add_argument("--json", action="store_true", help="JSON instead of aria2's format")
+
+    imp = sub.add_parser("import", help="queue the downloads of an exported list or URL list")
+    imp.add_argument(
+        "file", metavar="FILE", help="aria2 input file, JSON export or URLs (- = stdin)"
+    )
+    imp.add_argument("-o", "--output-dir", metavar="DIR", help="folder for entries without dir=")
+
     rm = sub.add_parser("remove", help="remove jobs from the queue (partial data is deleted)")
     rm.add_argument("ids", nargs="+", type=int, metavar="ID")
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
+
+    from app.service.daemon import add_service_parser
+
+    add_service_parser(sub)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -184,6 +237,24 @@ def _lock(data_dir: Path) -> DataDirLock:
     return lock
 
 
+def _service(data_dir: Path, *, start: bool = False, wait: float = 5.0) -> Client | None:
+    """The service (or window) owning the data folder, if one answers; started if asked."""
+    from app.service import daemon
+
+    if start:
+        return daemon.ensure_service(data_dir)
+    return daemon.wait_for_service(data_dir, wait)
+
+
+def _remote(action: Callable[[], T]) -> T:
+    from app.service.remote import RemoteError
+
+    try:
+        return action()
+    except RemoteError as exc:
+        raise CliError(str(exc), exc.code) from exc
+
+
 def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
     return {
         "id": job.id,
@@ -196,9 +267,37 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "retry_at": job.retry_at,
         "retry_attempts": job.retry_attempts,
         "sha256": job.sha256,
+        "checksum": job.checksum,  # "algo:hex"
+        "verified": job.verified,  # the algorithm the finished file was checked with, or None
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }
+
+
+def _entries(args: argparse.Namespace, stdin: TextIO | None = None) -> list[Entry]:
+    """The downloads `get`/`add` were given: URLs (patterns expanded), -i FILE, a checksum."""
+    try:
+        text = batch.read_text(args.input_file, stdin) if args.input_file else None
+        entries = batch.collect(
+            args.urls,
+            input_text=text,
+            source="stdin" if args.input_file == "-" else (args.input_file or "input"),
+            globoff=args.globoff,
+            checksum=args.checksum,
+            sha256=args.sha256,
+        )
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    if not entries:
+        raise CliError("no URLs given (pass URLs, or -i FILE)")
+    return entries
+
+
+def _entry_dir(entry: Entry, default: str) -> str:
+    try:
+        return check_dest_dir(entry.dir) if entry.dir else default
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _check_ca_file(text: str | None) -> str | None:
@@ -217,16 +316,6 @@ def _check_ca_file(text: str | None) -> str | None:
     except PermanentError as exc:
         raise CliError(exc.reason) from exc
     return path
-
-
-def _check_urls(urls: Sequence[str]) -> list[str]:
-    clean: list[str] = []
-    for url in urls:
-        try:
-            clean.append(validate_url(url))
-        except BadInput as exc:
-            raise CliError(str(exc)) from exc
-    return clean
 
 
 # ---------------------------------------------------------------------------- progress
@@ -324,30 +413,31 @@ def _terminal_width() -> int:
 # ---------------------------------------------------------------------------- run
 async def _run_engine(
     engine: Engine,
-    targets: list[tuple[str, int | None]],
+    targets: Sequence[Entry | int],
     args: argparse.Namespace,
     dest_dir: str | None,
     out: TextIO,
     err: TextIO,
 ) -> int:
-    """Start/resume the targets: (url, None) adds or resumes by URL, ("", id) resumes a job."""
+    """Start/resume the targets: an Entry adds or resumes by URL, an int resumes that job."""
     await engine.start()
     ids: set[int] = set()
-    for url, job_id in targets:
-        if job_id is not None:
-            ids.add(job_id)
-            engine.resume(job_id)
+    for target in targets:
+        if isinstance(target, int):
+            ids.add(target)
+            engine.resume(target)
             continue
         assert dest_dir is not None
+        url, folder = target.url, _entry_dir(target, dest_dir)
         if not getattr(args, "again", False):
-            finished = engine.find_completed(url, dest_dir)
+            finished = engine.find_completed(url, folder)
             if finished is not None:
                 # Idempotent for scripts: the file is there already; --again fetches a new copy.
                 if out.isatty():
                     out.write(f"already downloaded: {finished.path}\n")
                 continue
-        existing = engine.find_unfinished(url, dest_dir)
-        if existing is not None and args.sha256 and existing.sha256 != check_sha256(args.sha256):
+        existing = engine.find_unfinished(url, folder)
+        if existing is not None and target.checksum and existing.checksum != target.checksum:
             existing = None  # another expected file: not the same job
         if existing is not None:
             ids.add(existing.id)
@@ -356,12 +446,16 @@ async def _run_engine(
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
         else:
-            job = engine.add(
-                url,
-                dest_dir,
-                connections=getattr(args, "connections", None),
-                sha256=getattr(args, "sha256", None),
-            )
+            try:
+                job = engine.add(
+                    url,
+                    folder,
+                    connections=getattr(args, "connections", None),
+                    checksum=target.checksum,
+                    file_name=target.out,
+                )
+            except BadInput as exc:
+                raise CliError(str(exc)) from exc
             ids.add(job.id)
     printer = ProgressPrinter(engine, ids, out, err)
     engine.add_listener(printer.on_event)
@@ -405,6 +499,8 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["stall_timeout"] = args.stall_timeout
     if getattr(args, "retry_for", None) is not None:
         changes["retry_for"] = args.retry_for
+    if getattr(args, "no_auto_checksum", False):
+        changes["auto_checksum"] = False
     if getattr(args, "jobs", None):
         if not 1 <= args.jobs <= 64:
             raise CliError("--jobs must be between 1 and 64")
@@ -416,60 +512,155 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    settings = network_changes(settings, args)
     return Engine(store, settings, autostart=False)
 
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    urls = _check_urls(args.urls)
+    entries = _entries(args)
     args.ca_certificate = _check_ca_file(args.ca_certificate)
-    if args.sha256 and len(urls) > 1:
-        raise CliError("--sha256 applies to one URL; give one URL per `tether get --sha256`")
     try:
-        check_sha256(args.sha256)
         dest = check_dest_dir(args.output_dir or os.getcwd())
     except BadInput as exc:
         raise CliError(str(exc)) from exc
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            folders = [_entry_dir(e, dest) for e in entries]
+            return _remote(lambda: remote.get(client, args, entries, folders, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
         engine = _engine_settings(store, args)
         _report_problems(store, err)
-        return asyncio.run(_run_engine(engine, [(u, None) for u in urls], args, dest, out, err))
+        return asyncio.run(_run_engine(engine, entries, args, dest, out, err))
     finally:
         store.close()
         lock.release()
 
 
+def _queue(
+    store: JobStore, entries: Sequence[Entry], dest: str, connections: int, out: TextIO
+) -> None:
+    """Queued rows for `add` and `import` (no engine runs: names fixed by out= are reserved
+    here against every other job and file in the folder)."""
+    jobs, _ = store.load_jobs()
+    taken: dict[str, set[str]] = {}
+    for j in jobs:
+        if j.file_name:
+            taken.setdefault(j.dest_dir, set()).add(j.file_name)
+    for entry in entries:
+        folder = _entry_dir(entry, dest)
+        job = store.add_job(
+            entry.url,
+            folder,
+            state=JobState.QUEUED,
+            connections=connections,
+            checksum=entry.checksum,
+        )
+        if entry.out:
+            names = taken.setdefault(folder, set())
+            job.file_name = naming.unique_name(folder, naming.sanitize(entry.out), names)
+            names.add(job.file_name)
+            store.update_job(job, ["file_name"])
+        store.add_log(job.id, f"added {redact(entry.url)}")
+        if out.isatty():
+            out.write(f"queued {job.id}: {redact(entry.url)}\n")
+
+
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    urls = _check_urls(args.urls)
+    entries = _entries(args)
     ca_file = _check_ca_file(args.ca_certificate)
-    if args.sha256 and len(urls) > 1:
-        raise CliError("--sha256 applies to one URL")
+    try:
+        chosen = check_dest_dir(args.output_dir) if args.output_dir else None
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    client = _service(data_dir, start=True)  # a queued job should download: start one
+    if client is not None:
+        from app.service import remote
+
+        args.ca_certificate = ca_file  # checked, absolute
+        folders = [_entry_dir(e, "") or None for e in entries]  # an input file's dir=
+        with client:
+            return _remote(lambda: remote.add(client, args, entries, folders, chosen, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
         options = load_options(store)
         try:
-            digest = check_sha256(args.sha256)
             dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
         except BadInput as exc:
             raise CliError(str(exc)) from exc
-        n = args.connections or options.connections
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
-        for url in urls:
-            job = store.add_job(url, dest, state=JobState.QUEUED, connections=n, sha256=digest)
-            store.add_log(job.id, f"added {redact(url)}")
-            if out.isatty():
-                out.write(f"queued {job.id}: {redact(url)}\n")
+        kept = keep_network(options, args)
+        if kept != options:
+            save_options(store, kept)
+        _queue(store, entries, dest, args.connections or options.connections, out)
         return EXIT_OK
     finally:
         store.close()
         lock.release()
 
 
+def cmd_import(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    try:
+        text = batch.read_text(args.file)
+        entries = batch.import_entries(text, "stdin" if args.file == "-" else args.file)
+        chosen = check_dest_dir(args.output_dir) if args.output_dir else None
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    client = _service(data_dir, start=True)  # like `add`: the owner's queue
+    if client is not None:
+        from app.service import remote
+
+        folders = [_entry_dir(e, "") or None for e in entries]
+        with client:
+            return _remote(lambda: remote.add(client, args, entries, folders, chosen, out, err))
+    lock = _lock(data_dir)
+    store = _open_store(data_dir)
+    try:
+        options = load_options(store)
+        try:
+            dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
+        except BadInput as exc:
+            raise CliError(str(exc)) from exc
+        _queue(store, entries, dest, options.connections, out)
+        return EXIT_OK
+    finally:
+        store.close()
+        lock.release()
+
+
+def cmd_export(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    store = _open_store(data_dir)
+    try:
+        jobs, _problems = store.load_jobs()
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        store.close()
+    text = batch.export_text(jobs, as_json=args.json)
+    if args.file == "-":
+        out.write(text)
+        return EXIT_OK
+    try:
+        Path(args.file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise CliError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
+    return EXIT_OK
+
+
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     args.ca_certificate = _check_ca_file(args.ca_certificate)
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.resume(client, args, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -488,21 +679,28 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 out.write("nothing to resume\n")
             return EXIT_OK
         engine = _engine_settings(store, args)
-        args.sha256 = None
-        return asyncio.run(_run_engine(engine, [("", j.id) for j in targets], args, None, out, err))
+        return asyncio.run(_run_engine(engine, [j.id for j in targets], args, None, out, err))
     finally:
         store.close()
         lock.release()
 
 
 def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    store = _open_store(data_dir)
-    try:
-        jobs, problems = store.load_jobs()
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
-    finally:
-        store.close()
+    client = _service(data_dir, wait=0)
+    if client is not None:  # the owner's live view (bytes done of running jobs)
+        from app.service import remote
+
+        with client:
+            jobs = _remote(lambda: remote.list_jobs(client))
+        problems: list[str] = []
+    else:
+        store = _open_store(data_dir)
+        try:
+            jobs, problems = store.load_jobs()
+        except StoreError as exc:
+            raise CliError(str(exc)) from exc
+        finally:
+            store.close()
     for problem in problems:
         err.write(f"tether: warning: {problem}\n")
     if args.json:
@@ -521,11 +719,19 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
             line += f"  ({retry_text(job, time.time())})"
         elif job.error:
             line += f"  ({job.error})"
+        elif job.verified:
+            line += f"  (verified {LABELS.get(job.verified, job.verified)})"
         out.write(line + "\n")
     return EXIT_OK
 
 
 def cmd_remove(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.remove(client, args.ids, args.delete_file))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -564,8 +770,17 @@ COMMANDS = {
     "add": cmd_add,
     "resume": cmd_resume,
     "list": cmd_list,
+    "export": cmd_export,
+    "import": cmd_import,
     "remove": cmd_remove,
+    "service": lambda *a: _service_command(*a),
 }
+
+
+def _service_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app.service.daemon import cmd_service
+
+    return cmd_service(args, data_dir, out, err)
 
 
 def run(

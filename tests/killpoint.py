@@ -9,7 +9,7 @@ Points (N counts calls, default 1):
   write:N    right after the N-th positional write (bytes written, not yet fsynced or recorded)
   sync:N     right after the N-th fdatasync (bytes durable, offsets not yet recorded)
   save:N     right after the N-th offsets commit
-  verify     while the SHA-256 of the finished .part is computed
+  verify     while the checksum of the finished .part is computed
   rename     after the .part was renamed to its final name, before the database says completed
 """
 
@@ -69,14 +69,14 @@ def install(point: str) -> None:
     elif name == "save":
         _after_nth(JobStore, "save_progress", n)
     elif name == "verify":
-        original_sha = download._sha256_of
+        original_digest = download._digest_of
 
-        def sha_then_die(path: str) -> str:
-            original_sha(path)
+        def digest_then_die(path: str, algo: str) -> str:
+            original_digest(path, algo)
             _die()
             raise AssertionError("unreachable")
 
-        download._sha256_of = sha_then_die
+        download._digest_of = digest_then_die
     elif name == "rename":
 
         def fsync_dir(path: str) -> None:

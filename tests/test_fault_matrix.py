@@ -519,7 +519,7 @@ def test_part_changed_behind_tethers_back_while_paused(
         done = engine.job(job.id)
         log = " | ".join(m for _, m in engine.job_log(job.id))
         if tamper == "corrupt":
-            assert done.state == JobState.FAILED and "SHA-256 mismatch" in (done.error or "")
+            assert done.state == JobState.FAILED and "checksum mismatch" in (done.error or "")
             outcome(done, data)
             engine.retry(job.id)  # the bad data was discarded: a retry fetches it all again
             await engine.wait_idle()

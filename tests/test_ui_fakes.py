@@ -100,8 +100,12 @@ class FakeEngine:
         connections: int | None = None,
         sha256: str | None = None,
         start: bool = True,
+        checksum: str | None = None,
+        file_name: str | None = None,
     ) -> Job:
         self.calls.append(("add", (url, dest_dir, connections, sha256, start)))
+        if checksum or file_name:
+            self.calls.append(("add_extra", (url, checksum, file_name)))
         if not url.startswith(("http://", "https://", "ftp://")):
             raise FakeBadInput(f"unsupported URL: {url}")
         job = Job(
@@ -112,6 +116,8 @@ class FakeEngine:
             added_at=time.time(),
             connections=connections or 8,
             sha256=sha256,
+            checksum=checksum,
+            file_name=file_name,
         )
         self._jobs[job.id] = job
         self._emit(EventKind.ADDED, job, job.id)
@@ -136,8 +142,10 @@ class FakeEngine:
         self.calls.append(("cancel", job_id))
         self.set_state(job_id, JobState.CANCELLED, done=0)
 
-    def remove(self, job_id: int, delete_file: bool = False) -> None:
+    def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
         self.calls.append(("remove", (job_id, delete_file)))
+        if keep_partial:
+            self.calls.append(("keep_partial", job_id))
         self._jobs.pop(job_id)
         self._progress.pop(job_id, None)
         self._emit(EventKind.REMOVED, None, job_id)

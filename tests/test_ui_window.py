@@ -23,7 +23,24 @@ from app.ui.proxy import Category
 from tests.test_ui_fakes import FakeEngine, make_job, sample_jobs
 
 
+class MemorySecrets(dict[str, str]):
+    """The secret storage's settings part (app/store/secrets.py), in memory."""
+
+    def put_app(self, name: str, value: str | None) -> None:
+        if value:
+            self[name] = value
+        else:
+            self.pop(name, None)
+
+    def get_app(self, name: str) -> str | None:
+        return self.get(name)
+
+
 class DictStore(dict[str, Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.secrets = MemorySecrets()
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         return self.get(key, default)
 
@@ -255,7 +272,7 @@ def test_add_dialog_adds_and_remembers_folder(env: Any, qtbot: Any, tmp_path: Pa
     dialog.urls_edit.setPlainText("https://example.com/new.iso\nnot a link\nhttps://e.org/b")
     assert "2 links will be added" in dialog.count_label.text()
     assert "1 line without a link" in dialog.count_label.text()
-    assert not dialog.sha256.isEnabled()  # a checksum is for one file
+    assert not dialog.checksum.isEnabled()  # a checksum is for one file
     target = tmp_path / "isos"
     dialog.folder.set_path(str(target))
     dialog.connections.setValue(4)
@@ -273,16 +290,24 @@ def test_add_dialog_adds_and_remembers_folder(env: Any, qtbot: Any, tmp_path: Pa
     again.reject()
 
 
-def test_add_dialog_sha256_validation(env: Any) -> None:
+def test_add_dialog_checksum_recognises_the_algorithm(env: Any) -> None:
     window, engine, _ = env
-    dialog = window.show_add_dialog(["https://example.com/one.iso"])
-    assert dialog.ok_button.isEnabled()
-    dialog.sha256.setText("abc")
-    assert not dialog.ok_button.isEnabled()
-    dialog.sha256.setText("AB" * 32)
-    assert dialog.ok_button.isEnabled()
-    dialog.accept()
-    assert engine.calls[-1][1][3] == "ab" * 32
+    for text, algo, label in (
+        ("AB" * 32, "sha256", "SHA-256"),
+        (" " + "cd" * 16 + "\n", "md5", "MD5"),
+        ("sha-512=" + "ef" * 64, "sha512", "SHA-512"),
+        ("sha1:" + "01" * 20, "sha1", "SHA-1"),
+    ):
+        dialog = window.show_add_dialog([f"https://example.com/{algo}.iso"])
+        assert dialog.ok_button.isEnabled()
+        dialog.checksum.setText("abc")
+        assert not dialog.ok_button.isEnabled()
+        assert dialog.checksum_kind.text() == "not a checksum"
+        dialog.checksum.setText(text)
+        assert dialog.ok_button.isEnabled() and dialog.checksum_kind.text() == label
+        dialog.accept()
+        _url, checksum, _name = engine.calls[-1][1]
+        assert engine.calls[-1][0] == "add_extra" and checksum.startswith(algo + ":")
 
 
 def _drop(window: MainWindow, mime: QMimeData) -> None:
@@ -541,3 +566,111 @@ def test_cancelled_is_apart_from_failed_and_retry_failed_leaves_it(env: Any, qtb
     assert state(window, 2) is JobState.CANCELLED
     select_ids(window, 2)
     assert window.commands.resume.isEnabled()  # explicitly, it can start again
+
+
+def test_add_dialog_expands_patterns_with_a_count(env: Any) -> None:
+    window, engine, _ = env
+    for n in range(2):  # two batches in a row
+        dialog = window.show_add_dialog()
+        dialog.urls_edit.setPlainText(
+            "https://example.com/img[001-045].jpg\nhttps://example.com/{a,b}.zip\n"
+        )
+        assert "47 links will be added" in dialog.count_label.text()
+        dialog.urls_edit.setPlainText("https://example.com/f[1-100000].jpg")
+        assert "100,000" in dialog.count_label.text() and not dialog.ok_button.isEnabled()
+        dialog.urls_edit.setPlainText("https://example.com/[9-1]")
+        assert not dialog.ok_button.isEnabled()
+        dialog.patterns.setChecked(False)  # taken literally: brackets aren't a link character
+        dialog.urls_edit.setPlainText(
+            f"https://example.com/{n}/img[001-045].jpg\nhttps://e.org/{n}"
+        )
+        assert dialog.ok_button.isEnabled()
+        dialog.patterns.setChecked(True)
+        assert "46 links will be added" in dialog.count_label.text()
+        before = len([c for c in engine.calls if c[0] == "add"])
+        dialog.accept()
+        adds = [c for c in engine.calls if c[0] == "add"][before:]
+        assert len(adds) == 46 and adds[0][1][0] == f"https://example.com/{n}/img001.jpg"
+
+
+def test_verified_downloads_say_so_in_the_status(env: Any) -> None:
+    window, _engine, _ = env
+    job = make_job(99, JobState.COMPLETED, checksum="sha256:" + "ab" * 32)
+    model = window.model
+    model.load([*model.jobs(), job])
+    row = model.row_of(99)
+    assert row is not None
+    index = model.index(row, Column.STATE)
+    assert model.data(index) == "Verified (SHA-256)"
+    assert "ab" * 32 in model.data(index, Qt.ItemDataRole.ToolTipRole)
+    job.checksum = None
+    model.load([*[j for j in model.jobs() if j.id != 99], job])
+    assert model.data(model.index(model.row_of(99) or 0, Column.STATE)) == "Completed"
+
+
+def test_file_menu_imports_and_exports_lists(env: Any, tmp_path: Path) -> None:
+    window, engine, _ = env
+    names = [a.objectName() for a in window.menuBar().actions()[0].menu().actions()]
+    assert "action_import_list" in names and "action_export_list" in names
+    listing = tmp_path / "list.txt"
+    listing.write_text(
+        "https://example.com/a.iso\n  dir=/tmp/elsewhere\n  out=b.iso\n"
+        f"  checksum=sha-256={'ab' * 32}\nhttps://example.com/c.iso\n"
+    )
+    for _ in range(2):  # the action twice in one session
+        before = len(engine.calls)
+        ids = window.lists.import_from(str(listing))
+        assert len(ids) == 2
+        calls = engine.calls[before:]
+        assert ("add", ("https://example.com/a.iso", "/tmp/elsewhere", 8, None, True)) in calls
+        assert ("add_extra", ("https://example.com/a.iso", f"sha256:{'ab' * 32}", "b.iso")) in calls
+        assert ("add", ("https://example.com/c.iso", str(tmp_path), 8, None, True)) in calls
+    bad = tmp_path / "bad.txt"
+    bad.write_text("  out=x\n")
+    assert window.lists.import_from(str(bad)) == []
+    assert "line 1" in window.status.currentMessage()
+    for name in ("q.txt", "q.json"):
+        assert window.lists.export_to(str(tmp_path / name))
+        text = (tmp_path / name).read_text()
+        assert "https://example.com/a.iso" in text and "b.iso" in text
+    assert "  checksum=sha-256=" + "ab" * 32 in (tmp_path / "q.txt").read_text()
+    assert not window.lists.export_to(str(tmp_path / "no" / "such" / "dir.txt"))
+    dialog = window.lists.ask_import()
+    assert dialog.isVisible()
+    dialog.reject()
+
+
+def test_pasting_a_pattern_keeps_it_whole_for_the_dialog(env: Any, qtbot: Any) -> None:
+    window, engine, _ = env
+    clipboard = QGuiApplication.clipboard()
+    for n in range(2):  # two pastes in a row
+        clipboard.setText(
+            f"https://example.com/{{a,b}}{n}/f[1-{n + 2}].bin\nsee https://e.org/{n}\n"
+        )
+        window.view.setFocus()
+        qtbot.keyClick(window.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+        dialog = window.add_dialog
+        assert dialog is not None
+        qtbot.waitUntil(dialog.isVisible)
+        expected = 2 * (n + 2) + 1
+        assert f"{expected} links will be added" in dialog.count_label.text()
+        before = len([c for c in engine.calls if c[0] == "add"])
+        dialog.accept()
+        adds = [c for c in engine.calls if c[0] == "add"][before:]
+        assert [c[1][0] for c in adds][:2] == [
+            f"https://example.com/a{n}/f1.bin",
+            f"https://example.com/a{n}/f2.bin",
+        ]
+        assert len(adds) == expected
+
+
+def test_properties_show_the_checksum_and_whether_it_was_verified(env: Any) -> None:
+    window, engine, _ = env
+    job = make_job(98, JobState.COMPLETED, checksum="sha512:" + "cd" * 64)
+    engine._jobs[98] = job
+    window.model.load([*window.model.jobs(), job])
+    dialog = window.show_properties(98)
+    assert dialog is not None
+    text = dialog.sha256_label.text()
+    assert text.startswith("SHA-512 " + "cd" * 64) and "verified" in text
+    dialog.reject()

@@ -17,7 +17,8 @@ from collections.abc import Callable
 
 import requests
 
-from app.engine import http, naming
+from app.engine import checksums, http, naming
+from app.engine.autochecksum import ChecksumFinder, Found, Lookup, names_for
 from app.engine.errors import (
     DownloadError,
     PermanentError,
@@ -32,8 +33,7 @@ from app.engine.livesegment import LiveSegment as _Segment
 from app.engine.outage import ConnectionHealth, OutageClock
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
-from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces these
-from app.engine.partfile import sha256_of as _sha256_of
+from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces it
 from app.engine.ratelimit import TokenBucket
 from app.engine.reroll import Conn, budget_for, to_reroll
 from app.engine.resume import check_space, stale_reason
@@ -74,8 +74,12 @@ class Download:
         on_finished: Callable[[Download], None],
         reserve_name: Callable[[str, str, int], str],
         sessions: http.SessionPool | None = None,
+        finder: ChecksumFinder | None = None,
     ) -> None:
         self.job = job.snapshot()
+        self._finder = finder  # None: don't look for published checksums
+        self._lookup: Lookup | None = None
+        self._found: Found | None = None
         self._store = store
         self._settings = settings
         # The engine sets its rate live (own limit, share of the global one): see bandwidth.py
@@ -84,7 +88,10 @@ class Download:
         self._on_finished = on_finished
         self._reserve_name = reserve_name
         self._sessions = sessions or http.SessionPool(settings.verify_tls)
-        self._connections = settings.clamp_connections(job.connections)
+        # a site rule may allow fewer connections to this host (siterules.py)
+        self._connections = self._sessions.rule_for(job.final_url or job.url).clamp(
+            settings.clamp_connections(job.connections)
+        )
         self._max_unsynced = max(settings.max_unsynced, 4 * settings.buffer_size)
         self._sync_early = self._max_unsynced // 2
 
@@ -230,6 +237,8 @@ class Download:
             log.exception("job %d: internal error", self.job.id)
             self._fail(f"internal error: {exc.__class__.__name__}: {exc}")
         finally:
+            if self._lookup is not None:
+                self._lookup.cancel()
             if self._probe is not None:
                 self._probe.close()
             if self._probe_session is not None:
@@ -319,7 +328,8 @@ class Download:
             return False
         if os.path.getsize(final) != job.size:
             return False
-        if job.sha256 and _sha256_of(final).lower() != job.sha256.lower():
+        expected = self._stored_checksum()
+        if expected is not None and _digest_of(final, expected.algo) != expected.hex:
             return False
         job.state = JobState.COMPLETED
         job.error = None
@@ -463,6 +473,7 @@ class Download:
         self._changed(
             "final_url", "size", "resumable", "etag", "last_modified", "file_name", "done"
         )
+        self._look_for_checksum(probe)
 
         try:
             os.makedirs(job.dest_dir, exist_ok=True)
@@ -1128,14 +1139,22 @@ class Download:
             job.size = done
         elif done != job.size or part.size() != job.size:
             raise _Incomplete()
-        if job.sha256:
-            digest = _sha256_of(part.path)
-            if digest.lower() != job.sha256.lower():
-                self._discard_partial()
+        expected = self._expected_checksum()
+        if self._stop.is_set():
+            return  # paused while a lookup was awaited: every byte stays, finish next time
+        if expected is not None:
+            # One read-back of the whole file. Hashing bytes while they arrive in order would
+            # save it; not done (segments land out of order: it needs a contiguous-prefix hasher).
+            digest = _digest_of(part.path, expected.algo)
+            if digest != expected.hex:
+                # Kept for the user to inspect; the recorded progress goes, so a retry
+                # downloads every byte again instead of trusting any of these.
+                self._forget_progress()
                 raise PermanentError(
-                    f"SHA-256 mismatch: expected {job.sha256.lower()}, got {digest}; "
-                    "the data was discarded"
+                    f"checksum mismatch: expected {expected.label} {expected.hex}, got {digest};"
+                    f" the file was kept as {os.path.basename(part.path)}"
                 )
+            self._log(f"verified: {expected.label} matches")
         part_path = part.path  # _checkpoint() above made every byte durable
         final = job.path
         assert final is not None
@@ -1164,7 +1183,60 @@ class Download:
         self.outcome = Outcome.COMPLETED
         self._log(f"completed: {redact(job.final_url or job.url)} → {final}")
 
+    # ------------------------------------------------------------------ checksums
+    def _stored_checksum(self) -> checksums.Checksum | None:
+        job = self.job
+        found = checksums.from_stored(job.checksum)
+        if found is None and job.sha256:
+            found = checksums.make("sha256", job.sha256)
+        return found
 
+    def _look_for_checksum(self, probe: http.ProbeResult) -> None:
+        """Auto-checksum: the probe's Digest headers now, published files on a Lookup thread."""
+        job = self.job
+        if self._finder is None or self._lookup or self._found or self._stored_checksum():
+            return
+        # an encoded answer's digest is of the encoded bytes: not comparable to the file's
+        if probe.response is not None and not probe.encoded:
+            whole = probe.status == 206 and probe.body_start == 0 and probe.body_end == probe.size
+            stated = checksums.from_response_headers(probe.status, probe.response.headers, whole)
+            if stated is not None:
+                self._found = Found(stated, "the server's Digest header")
+                return
+        names = names_for(probe.final_url, job.url, job.file_name)
+        self._lookup = Lookup(self._finder, probe.final_url, names)
+
+    def _expected_checksum(self) -> checksums.Checksum | None:
+        """The checksum to verify: the job's own, else one found (then stored with the job)."""
+        expected = self._stored_checksum()
+        if expected is not None:
+            return expected
+        found = self._found
+        if found is None and self._lookup is not None:
+            found = self._lookup.result(LOOKUP_WAIT, self._stop)
+        if found is None:
+            return None
+        job = self.job
+        job.checksum = str(found.checksum)
+        job.sha256 = found.checksum.hex if found.checksum.algo == "sha256" else job.sha256
+        self._changed("checksum", "sha256")
+        self._log(f"checksum found: {found.checksum.label} from {redact(found.source)}")
+        return found.checksum
+
+    def _forget_progress(self) -> None:
+        """Record no byte as done (the .part stays on disk): the next run starts from 0."""
+        with self._lock:
+            self._segments = []
+        self._persisted = None
+        self._durable = 0
+        self._stream_done = 0
+        self.job.segments = []
+        self.job.done = 0
+        self._store.save_progress(self.job.id, [], 0)
+
+
+# How long the finish step waits for a published checksum still being looked up.
+LOOKUP_WAIT = 20.0
 _CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
 
 
@@ -1178,3 +1250,8 @@ class _Outage(Exception):
 
 class _Incomplete(Exception):
     """Internal: the workers ended with bytes missing; resume from the last checkpoint."""
+
+
+def _digest_of(path: str, algo: str) -> str:
+    """Module-level so a kill point can wrap it (tests/killpoint.py)."""
+    return checksums.file_digest(path, algo)

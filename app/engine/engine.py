@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 from typing import ParamSpec, TypeVar
 
 from app.engine import naming
+from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
+from app.engine.checksums import parse_checksum
 from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
@@ -27,6 +29,7 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
 from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
+from app.engine.siterules import host_of, host_share
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
@@ -116,15 +119,23 @@ class Engine:
         self._listeners: list[Listener] = [on_event] if on_event else []
         self._jobs: dict[int, Job] = {}
         self._running: dict[int, Download] = {}
+        # (host, connections) of running jobs whose host has a site rule's connection limit
+        self._host_use: dict[int, tuple[str, int]] = {}
         self._resume_after_stop: set[int] = set()
         self._delete_file_on_remove: set[int] = set()
+        self._keep_partial_on_remove: set[int] = set()
         # None: every queued job may run (GUI). A set: only these (a CLI `get` must not start
         # jobs queued earlier by `tether add`).
         self._eligible: set[int] | None = None if autostart else set()
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
-        self._sessions = SessionPool(self._settings.verify_tls)
+        self._sessions = SessionPool(
+            self._settings.verify_tls,
+            proxy=self._settings.proxy,
+            site_rules=self._settings.site_rules,
+        )
         self._netrc = NetrcCache(enabled=self._settings.netrc)
+        self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._names_lock = threading.Lock()
@@ -259,11 +270,19 @@ class Engine:
         sha256: str | None = None,
         start: bool = True,
         speed_limit: int | None = None,
+        checksum: str | None = None,
+        file_name: str | None = None,
     ) -> Job:
-        """Queue a new download (BadInput for a bad URL, folder or checksum)."""
+        """Queue a new download (BadInput for a bad URL, folder or checksum).
+
+        `checksum` is any spelling parse_checksum takes (`sha-256=HEX`, bare HEX, `md5:HEX`);
+        `file_name` fixes the saved name (an input file's `out=`) instead of the server's.
+        """
         clean = validate_url(url)
         directory = check_dest_dir(dest_dir)
         digest = check_sha256(sha256)
+        expected = str(parse_checksum(checksum)) if checksum else None
+        name = naming.sanitize(file_name) if file_name else None
         n = self._settings.clamp_connections(connections)
         job = self._store.add_job(
             clean,
@@ -272,9 +291,13 @@ class Engine:
             connections=n,
             sha256=digest,
             speed_limit=speed_limit,
+            checksum=expected,
         )
         job.position = max((j.position for j in self._jobs.values()), default=0) + 1
         self._store.set_positions([(job.id, job.position)])
+        if name:
+            job.file_name = self._reserve_name(directory, name, job.id)
+            self._store.update_job(job, ["file_name"])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
             self._eligible.add(job.id)
@@ -372,17 +395,20 @@ class Engine:
         self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
 
     @threadsafe
-    def remove(self, job_id: int, delete_file: bool = False) -> None:
-        """Forget the job. Its partial data always goes; the finished file only if asked."""
+    def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
+        """Forget the job. Its partial data goes unless `keep_partial` (the user declined to
+        delete it); the finished file only if asked."""
         job = self.job(job_id)
         self._resume_after_stop.discard(job_id)
         d = self._running.get(job_id)
         if d is not None:
             if delete_file:
                 self._delete_file_on_remove.add(job_id)
+            if keep_partial:
+                self._keep_partial_on_remove.add(job_id)
             d.stop(StopReason.REMOVE)
             return
-        self._forget(job, delete_file)
+        self._forget(job, delete_file, keep_partial)
 
     @threadsafe
     def set_url(self, job_id: int, url: str) -> None:
@@ -482,6 +508,11 @@ class Engine:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if (settings.proxy, settings.site_rules) != (
+            self._settings.proxy,
+            self._settings.site_rules,
+        ):
+            self._sessions.set_network(settings.proxy, settings.site_rules)
         if settings.netrc != self._settings.netrc:
             self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
@@ -554,10 +585,15 @@ class Engine:
                 continue
             if self._eligible is not None and job.id not in self._eligible:
                 continue
-            self._start(job)
+            share = host_share(
+                job.final_url or job.url, self._settings.site_rules, self._host_use.values()
+            )
+            if share is not None and share < 1:
+                continue  # its host's connection limit is held by running jobs (site rules)
+            self._start(job, share)
             slots -= 1
 
-    def _start(self, job: Job) -> None:
+    def _start(self, job: Job, share: int | None = None) -> None:
         job.state = JobState.DOWNLOADING
         job.error = None
         self._store.update_job(job, ["state", "error"])
@@ -571,10 +607,16 @@ class Engine:
             reserve_name=self._reserve_name,
             # this job's credentials ride on its sessions while it holds them (credentials.py)
             sessions=self._sessions.bound(
-                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc)
+                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc), share
             ),
+            # published checksums are fetched without the job's credentials (a SUMS list is
+            # public where the file is; a 401 there just means "none found")
+            finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
+        if share is not None:
+            used = min(share, self._settings.clamp_connections(job.connections))
+            self._host_use[job.id] = (host_of(job.final_url or job.url), used)
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
         download.start()
         self._keep_balanced()
@@ -598,6 +640,7 @@ class Engine:
         jid = download.job.id
         if self._running.get(jid) is download:
             del self._running[jid]
+            self._host_use.pop(jid, None)
             self._bandwidth.detach(jid)
         job = download.job
         reason = download.stop_reason
@@ -611,8 +654,7 @@ class Engine:
             and reason in (StopReason.CANCEL, StopReason.REMOVE)
         ):
             if reason == StopReason.REMOVE:
-                self._forget(job, jid in self._delete_file_on_remove)
-                self._delete_file_on_remove.discard(jid)
+                self._forget_removed(job)
                 self._schedule()
                 return
             if reason == StopReason.CANCEL:
@@ -634,8 +676,7 @@ class Engine:
         else:
             self._jobs[jid] = job
             if reason == StopReason.REMOVE:
-                self._forget(job, jid in self._delete_file_on_remove)
-                self._delete_file_on_remove.discard(jid)
+                self._forget_removed(job)
             elif job.state == JobState.RETRYING:
                 self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
                 if jid in self._resume_after_stop:  # Resume/Retry was pressed meanwhile: now
@@ -693,10 +734,18 @@ class Engine:
         self._store.save_progress(job.id, [], 0)
         self._store.add_log(job.id, "cancelled; partial data deleted")
 
-    def _forget(self, job: Job, delete_file: bool) -> None:
+    def _forget_removed(self, job: Job) -> None:
+        """A running job's remove(), once its download has stopped."""
+        jid = job.id
+        keep = jid in self._keep_partial_on_remove
+        self._forget(job, jid in self._delete_file_on_remove, keep)
+        self._delete_file_on_remove.discard(jid)
+        self._keep_partial_on_remove.discard(jid)
+
+    def _forget(self, job: Job, delete_file: bool, keep_partial: bool = False) -> None:
         self._disarm(job.id)
         part = job.part_path
-        if part is not None:
+        if part is not None and not keep_partial:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(part)
         if delete_file and job.state == JobState.COMPLETED and job.path is not None:

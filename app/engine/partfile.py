@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 
@@ -87,17 +86,6 @@ class PartFile:
                 os.fsync(self._fd)
         except OSError as exc:
             raise from_os_error(exc, self.path) from exc
-
-
-def sha256_of(path: str) -> str:
-    """The file's SHA-256 (hex), read in 1 MiB pieces into one buffer."""
-    h = hashlib.sha256()
-    buf = bytearray(1024 * 1024)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
 
 
 def fsync_dir(path: str) -> None:

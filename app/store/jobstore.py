@@ -25,7 +25,7 @@ from app.store.secrets import (
 _JOB_COLUMNS = (
     "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
     "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, "
-    "retry_at, retry_since, retry_attempts, retry_best"
+    "retry_at, retry_since, retry_attempts, retry_best, checksum"
 )
 _UPDATABLE = (
     "url",
@@ -47,6 +47,7 @@ _UPDATABLE = (
     "retry_since",
     "retry_attempts",
     "retry_best",
+    "checksum",
 )
 _MAX_LOG_PER_JOB = 200
 
@@ -82,6 +83,7 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         retry_since,
         retry_attempts,
         retry_best,
+        checksum,
     ) = tuple(row)
     try:
         job_state = JobState(state)
@@ -126,6 +128,7 @@ def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
         retry_since=retry_since if isinstance(retry_since, int | float) else None,
         retry_attempts=retry_attempts if isinstance(retry_attempts, int) else 0,
         retry_best=retry_best if isinstance(retry_best, int) else 0,
+        checksum=checksum if checksum else (f"sha256:{sha256.lower()}" if sha256 else None),
     )
 
 
@@ -220,17 +223,25 @@ class JobStore:
         connections: int = 8,
         sha256: str | None = None,
         speed_limit: int | None = None,
+        checksum: str | None = None,
     ) -> Job:
-        """A new row; `user:password@` in the URL goes to the job's secrets, never the row."""
+        """A new row; `user:password@` in the URL goes to the job's secrets, never the row.
+
+        `checksum` is "algo:hex"; a bare `sha256` (the older spelling) becomes one.
+        """
         now = time.time()
         url, creds = split_userinfo(url)
+        if checksum is None and sha256:
+            checksum = f"sha256:{sha256.lower()}"
+        if checksum and checksum.startswith("sha256:"):
+            sha256 = checksum.partition(":")[2]
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cur = self._conn.execute(
                     "INSERT INTO jobs (url, dest_dir, state, connections, sha256, speed_limit,"
-                    " added_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (url, dest_dir, state.value, connections, sha256, speed_limit, now),
+                    " added_at, checksum) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (url, dest_dir, state.value, connections, sha256, speed_limit, now, checksum),
                 )
                 jid = cur.lastrowid
                 assert jid is not None
@@ -249,6 +260,7 @@ class JobStore:
             connections=connections,
             sha256=sha256,
             speed_limit=speed_limit,
+            checksum=checksum,
         )
 
     def load_jobs(self) -> tuple[list[Job], list[str]]:

@@ -65,7 +65,7 @@ class Job:
     last_modified: str | None = None
     error: str | None = None
     connections: int = 8
-    sha256: str | None = None
+    sha256: str | None = None  # kept in step with `checksum` when that is a SHA-256
     speed_limit: int | None = None  # bytes/s for this job only; None = unlimited
     finished_at: float | None = None
     # The outage clock (app/engine/outage.py), kept across runs and restarts: when the next
@@ -74,12 +74,20 @@ class Job:
     retry_since: float | None = None
     retry_attempts: int = 0
     retry_best: int = 0
+    checksum: str | None = None  # "algo:hex" (checksums.Checksum's str); verified at the finish
     segments: list[SegmentRecord] = field(default_factory=list)
     position: int = 0  # place in the queue's order (kept in the queue_order table)
 
     def snapshot(self) -> Job:
         """A copy safe to hand to another thread (segments are immutable records)."""
         return dataclasses.replace(self, segments=list(self.segments))
+
+    @property
+    def verified(self) -> str | None:
+        """The algorithm the finished file was checked with ("sha256"), or None."""
+        if self.state != JobState.COMPLETED or not self.checksum or ":" not in self.checksum:
+            return None
+        return self.checksum.partition(":")[0]
 
     @property
     def path(self) -> str | None:

@@ -73,6 +73,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN retry_attempts INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN retry_best INTEGER NOT NULL DEFAULT 0
     """,
+    # 5: "algo:hex" of any supported algorithm (md5, sha1, sha256, sha512), the user's or one the
+    # server published. `sha256` stays, kept in step for sha256, so an older Tether still reads it.
+    """
+    ALTER TABLE jobs ADD COLUMN checksum TEXT;
+    UPDATE jobs SET checksum = 'sha256:' || lower(sha256) WHERE sha256 IS NOT NULL
+    """,
+    # 6: secrets that belong to no job (the proxy's login, site rules' headers), as job_secrets:
+    # value NULL = in the OS keyring (app/store/secrets.py).
+    """
+    CREATE TABLE app_secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT
+    ) WITHOUT ROWID
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

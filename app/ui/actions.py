@@ -45,6 +45,20 @@ class Actions(QObject):
             Std.Paste,
             self.tr("Add every link in the clipboard"),
         )
+        self.import_list = make(
+            "import_list",
+            self.tr("&Import…"),
+            None,
+            "Ctrl+I",
+            self.tr("Add the downloads of a list (aria2 input file, JSON export or URLs)"),
+        )
+        self.export_list = make(
+            "export_list",
+            self.tr("&Export…"),
+            None,
+            "Ctrl+E",
+            self.tr("Save the list of downloads as an aria2 input file or JSON"),
+        )
         self.pause = make(
             "pause", self.tr("&Pause"), "pause", "Ctrl+P", self.tr("Pause the selected downloads")
         )

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
+from app.service.daemon import serve_engine, take_over_from_service
 from app.store import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.ui import icons
@@ -53,6 +54,8 @@ def run_gui(urls: list[str], dest_dir: str | None, data_dir: Path) -> int:
     except OSError as exc:
         sys.stderr.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
         return 1
+    if not acquired and take_over_from_service(data_dir, lock):
+        acquired = True  # a service started on demand stopped and handed us the folder
     if not acquired:
         # Another process holds the data dir: a window still starting up, or a CLI run.
         deadline = time.monotonic() + LOCK_WAIT_S
@@ -99,7 +102,7 @@ def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str
         log.warning("later launches will not find this window")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir))
+            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
     finally:
         server.close()
         store.close()
@@ -158,6 +161,7 @@ async def _main(
     server: InstanceServer,
     urls: list[str],
     dest_dir: str | None,
+    data_dir: Path | None = None,
 ) -> int:
     options = load_options(store)
     model = JobTableModel()
@@ -165,6 +169,8 @@ async def _main(
     engine = Engine(store, options.engine_settings(), on_event=controller.on_engine_event)
     await engine.start()
     controller.attach(engine)
+    # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
+    rpc = await serve_engine(engine, data_dir, role="window") if data_dir else None
     if engine.problems:
         log.warning("store problems: %s", "; ".join(engine.problems))
 
@@ -196,6 +202,8 @@ async def _main(
         window.tray.hide()
         server.close()
         controller.detach()
+        if rpc is not None:
+            await rpc.close()
         started = time.monotonic()
         try:
             await asyncio.wait_for(

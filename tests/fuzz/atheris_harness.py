@@ -3,9 +3,9 @@ tests (tests/fuzz/invariants.py).
 
     python3 -m tests.fuzz.atheris_harness TARGET [libFuzzer flags, e.g. -runs=200000]
 
-TARGET is one of: url, headers, ranged, name, drop, all. Any exception other than the parsers'
-own documented errors, or a broken invariant, stops the run with a crash file. libFuzzer prints
-the number of inputs executed at the end (`Done N runs`).
+TARGET is one of: url, headers, ranged, name, drop, checksums, lists, all. Any exception other
+than the parsers' own documented errors, or a broken invariant, stops the run with a crash file.
+libFuzzer prints the number of inputs executed at the end (`Done N runs`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import sys
 import atheris
 
 with atheris.instrument_imports():
-    from app.engine import headers, http, naming, urls  # noqa: F401
+    from app import inputfile  # noqa: F401
+    from app.engine import checksums, headers, http, naming, patterns, urls  # noqa: F401
     from app.ui import dropparse  # noqa: F401
     from tests.fuzz import invariants as inv
 
@@ -60,7 +61,23 @@ def _drop(fdp: atheris.FuzzedDataProvider) -> None:
     inv.check_drop(formats)
 
 
-TARGETS = {"url": _url, "headers": _headers, "ranged": _ranged, "name": _name, "drop": _drop}
+def _checksums(fdp: atheris.FuzzedDataProvider) -> None:
+    inv.check_published_checksums(fdp.ConsumeUnicodeNoSurrogates(fdp.remaining_bytes()))
+
+
+def _lists(fdp: atheris.FuzzedDataProvider) -> None:
+    inv.check_lists(fdp.ConsumeUnicodeNoSurrogates(fdp.remaining_bytes()))
+
+
+TARGETS = {
+    "url": _url,
+    "headers": _headers,
+    "ranged": _ranged,
+    "name": _name,
+    "drop": _drop,
+    "checksums": _checksums,
+    "lists": _lists,
+}
 
 
 def main() -> None:

@@ -149,3 +149,47 @@ def check_drop(formats: dict[str, bytes]) -> None:
         dropparse.parse_link_file(name or "x.txt", text)
         dropparse.parse_link_file("a.url", text)
         dropparse.parse_link_file("a.webloc", text)
+
+
+def check_published_checksums(text: str, name: str = "f.iso") -> None:
+    """What servers publish (Digest headers, SUMS lists, sidecars) and what users type: only
+    well-formed checksums come out, and only BadInput (one line) escapes."""
+    from app.engine import checksums as ck
+
+    found = [
+        *ck.parse_digest_header(text),
+        *ck.parse_repr_digest(text),
+        ck.parse_sums(text, [name]),
+        ck.parse_sums(text, [name], "sha256"),
+        ck.parse_sidecar(text, [name], "md5"),
+        ck.from_response_headers(206, {"Digest": text, "Repr-Digest": text}, False),
+    ]
+    for c in found:
+        assert c is None or (len(c.hex) == ck.HEX_LENGTHS[c.algo] and c.hex == c.hex.lower())
+    try:
+        c = ck.parse_checksum(text)
+    except BadInput as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert ck.from_stored(str(c)) == c
+
+
+def check_lists(text: str) -> None:
+    """URL patterns and input files: a count known before expanding, the cap kept, one-line
+    errors; every entry read has a URL."""
+    from app.engine.patterns import count, expand
+    from app.inputfile import parse_any
+
+    try:
+        n = count(text)
+        urls = expand(text, limit=200)
+    except BadInput as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert len(urls) == n <= 200
+    try:
+        entries = parse_any(text)
+    except BadInput as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert all(e.url and not e.url[0].isspace() for e in entries)

@@ -1,5 +1,6 @@
 """Property-based fuzzing (hypothesis) of everything that parses untrusted text: URLs, the
-headers a download depends on, file names, and dropped/pasted MIME data.
+headers a download depends on, file names, dropped/pasted MIME data, published checksums (Digest
+headers, SUMS lists, sidecars), URL patterns and input files.
 
 No exception escapes a parser, and no name ever resolves outside the destination folder (also for
 Windows-style paths, reserved device names, Unicode tricks and very long names). The number of
@@ -166,6 +167,52 @@ CR_TEXT = st.one_of(
 def test_header_parsers_never_raise(value: str) -> None:
     RUN["headers"] += 1
     inv.check_headers(value)
+
+
+PUBLISHED = st.one_of(
+    st.text(max_size=200),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["", "\\", "SHA256 (", "MD5 ("]),
+            st.text(alphabet="0123456789abcdefABCDEF", max_size=130),
+            st.sampled_from(["  ", " *", ") = ", " "]),
+            st.sampled_from(["f.iso", "./f.iso", "g.iso", "f.iso)", ""]),
+        ).map("".join),
+        max_size=5,
+    ).map("\n".join),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["sha-256", "SHA-512", "md5", "SHA", "x"]),
+            st.sampled_from(["=", "=:"]),
+            st.text(alphabet="ABCabc0123+/=:", max_size=90),
+        ).map("".join),
+        max_size=3,
+    ).map(", ".join),
+)
+
+
+@FUZZ
+@given(PUBLISHED)
+def test_published_checksum_parsers(text: str) -> None:
+    RUN["checksums"] += 1
+    inv.check_published_checksums(text)
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.text(max_size=120),
+        st.lists(
+            st.sampled_from(
+                ["[1-9]", "[01-20:3]", "[a-z]", "{a,b}", "http://h/", "\\[", "\n  out=x"]
+            ),
+            max_size=6,
+        ).map("".join),
+    )
+)
+def test_url_patterns_and_input_files(text: str) -> None:
+    RUN["lists"] += 1
+    inv.check_lists(text)
 
 
 @FUZZ

@@ -275,6 +275,8 @@ class FileSpec:
     # 416 to a range that runs past the end, like httpbin's /range/N: "total" sends
     # `Content-Range: bytes */size`, "bare" sends no Content-Range at all.
     past_end_416: str | None = None
+    # sent as-is with every file answer (200 and 206), e.g. {"Repr-Digest": "sha-256=:…:"}
+    extra_headers: dict[str, str] = field(default_factory=dict)
     on_request: Callable[[RequestLog], None] | None = None
     # --- access control (off by default) ---
     auth: str | None = None  # the exact Authorization value required, else 401 Basic challenge
@@ -555,6 +557,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers.append(("Content-Disposition", spec.content_disposition))
         if spec.gzip:
             headers.append(("Content-Encoding", "gzip"))
+        headers.extend(spec.extra_headers.items())
 
         use_range = can_range and rng is not None
         if use_range and log.if_range is not None and spec.if_range:
@@ -804,6 +807,7 @@ class FaultServer:
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
+        self.peak_active = 0  # most requests answered at the same time (reset_stats: 0)
         self._stopping = threading.Event()
         self._conn_seq = 0
         self._conns: dict[Any, int] = {}
@@ -966,6 +970,7 @@ class FaultServer:
             self.requests.clear()
             self._bytes.clear()
             self.connections_opened = 0
+            self.peak_active = self._active
 
     def requests_for(self, path: str, method: str | None = None) -> list[RequestLog]:
         with self._lock:
@@ -1034,6 +1039,7 @@ class FaultServer:
     def _begin(self) -> None:
         with self._lock:
             self._active += 1
+            self.peak_active = max(self.peak_active, self._active)
 
     def _end(self) -> None:
         with self._idle:

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.checksums import LABELS
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
 from app.ui.controller import Controller
@@ -152,7 +153,7 @@ class PropertiesDialog(QDialog):
         form.addRow(self.tr("Resumable:"), self.resumable_label)
         form.addRow(self.tr("ETag:"), self.etag_label)
         form.addRow(self.tr("Last modified:"), self.modified_label)
-        form.addRow(self.tr("Expected SHA-256:"), self.sha256_label)
+        form.addRow(self.tr("Checksum:"), self.sha256_label)
         form.addRow(self.tr("Added:"), self.added_label)
         form.addRow(self.tr("Finished:"), self.finished_label)
 
@@ -277,7 +278,11 @@ class PropertiesDialog(QDialog):
         )
         _set(self.etag_label, job.etag or "—")
         _set(self.modified_label, job.last_modified or "—")
-        _set(self.sha256_label, job.sha256 or "—")
+        algo, _, digest = (job.checksum or "").partition(":")
+        checksum = f"{LABELS.get(algo, algo)} {digest}" if digest else (job.sha256 or "—")
+        if job.verified:
+            checksum += "  ✓ " + self.tr("verified")
+        _set(self.sha256_label, checksum)
         _set(self.added_label, formatting.full_timestamp(job.added_at))
         _set(self.finished_label, formatting.full_timestamp(job.finished_at) or "—")
 

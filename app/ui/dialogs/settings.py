@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.errors import BadInput
 from app.options import OPTIONS, Options
 from app.ui.dialogs.settings_more import MoreSettings
+from app.ui.dialogs.settings_network import NetworkSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -73,6 +75,11 @@ class SettingsDialog(QDialog):
             self.minimize_to_tray.setToolTip(self.tr("This desktop has no system tray"))
         self.notify = QCheckBox(self.tr("Notify when a download completes or fails"))
         self.notify.setChecked(options.notify)
+        self.auto_checksum = QCheckBox(
+            self.tr("Verify downloads with checksums the server publishes (SHA256SUMS, …)")
+        )
+        self.auto_checksum.setObjectName("auto_checksum")
+        self.auto_checksum.setChecked(options.auto_checksum)
 
         downloads = QGroupBox(self.tr("Downloads"))
         form = QFormLayout(downloads)
@@ -83,6 +90,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Total speed:"), limit_row)
         form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
         form.addRow("", self.start_on_add)
+        form.addRow("", self.auto_checksum)
 
         behaviour = QGroupBox(self.tr("Desktop"))
         box = QVBoxLayout(behaviour)
@@ -113,6 +121,9 @@ class SettingsDialog(QDialog):
         page.addStretch(1)
         pages.addTab(general, self.tr("General"))
         pages.addTab(self.more, self.tr("Adding"))
+        self.network = NetworkSettings(options)
+        pages.addTab(self.network, self.tr("Network"))
+        self.pages = pages
         layout = QVBoxLayout(self)
         layout.addWidget(pages)
         layout.addStretch(1)
@@ -138,13 +149,20 @@ class SettingsDialog(QDialog):
             start_on_add=self.start_on_add.isChecked(),
             minimize_to_tray=self.minimize_to_tray.isChecked(),
             notify=self.notify.isChecked(),
+            auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
         )
-        return self.more.apply(options)
+        return self.network.apply(self.more.apply(options))
 
     def accept(self) -> None:
         if not self.folder.path():
             return
-        self.submitted.emit(self.options())
+        try:
+            options = self.options()
+        except BadInput as exc:  # a bad site rule or proxy: say which, keep the dialog open
+            self.pages.setCurrentWidget(self.network)
+            self.network.show_error(str(exc))
+            return
+        self.submitted.emit(options)
         super().accept()
