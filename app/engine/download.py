@@ -679,13 +679,13 @@ class Download:
             most = speed = 0.0
             busy = False
             fallback = max(my_speed, 1.0)
-            now = time.monotonic()
+            now = time.monotonic() if self._bucket.rate is None else 0.0  # limited: all wait
             for s in self._segments:
                 left = s.end - max(s.start + s.done, s.reserved)
                 if left <= 0:
                     continue
                 busy = True
-                v = victim_speed(s.speed, now - max(s.since, s.last) if s.since else 0.0)
+                v = victim_speed(s.speed, now - max(s.since, s.last) if s.since and now else 0.0)
                 time_left = left / (v if v > 0 else fallback)
                 if time_left > most:
                     victim, most, speed = s, time_left, v
