@@ -82,6 +82,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_proxy", "Hosts reached without the proxy (comma separated)", str),
     Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
     Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
+    Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
 )
 
 
@@ -129,6 +130,8 @@ class Options:
             parse_no_proxy(self.no_proxy),
         )
 
+    reroll_slow: bool = True
+
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
             base or EngineSettings(),
@@ -142,6 +145,7 @@ class Options:
             auto_checksum=self.auto_checksum,
             proxy=self.proxy(),
             site_rules=rules_from_settings(list(self.site_rules)),
+            reroll_slow=self.reroll_slow,
         )
 
     def resolved_download_dir(self) -> str:
