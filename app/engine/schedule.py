@@ -116,7 +116,9 @@ def decide(
     return Decision(held, stop, min(due) if due else None)
 
 
-def limit_at(now: datetime, window: Window | None, limit: int | None, base: int | None) -> int | None:
+def limit_at(
+    now: datetime, window: Window | None, limit: int | None, base: int | None
+) -> int | None:
     """The speed limit in force: the schedule's `limit` inside its window, else `base`."""
     if window is not None and is_open(window, now):
         return limit
