@@ -215,7 +215,7 @@ def system_inhibitor() -> Inhibitor:
     if sys.platform == "darwin":
         return InhibitCommand(["caffeinate", "-i", "-w", str(os.getpid())])
     try:
-        import jeepney  # type: ignore[import-untyped]  # noqa: F401
+        import jeepney  # noqa: F401
     except ImportError:
         tool = shutil.which("systemd-inhibit")
         if tool is None:
