@@ -1,0 +1,142 @@
+"""Per job, when it completes: open the file, show its folder, or run a command.
+
+A command is an argument list run without a shell (`subprocess.Popen([...])`): the file's path
+goes into each `{file}` of an argument (or, with none, as one more argument at the end), so
+spaces, quotes and `;` in a file name are just characters of one argument.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+
+from app.engine.engine import Engine
+from app.engine.events import EngineEvent, EventKind
+from app.store.models import JobState
+from app.store.plans import JobPlans, OnComplete
+
+log = logging.getLogger("tether.oncomplete")
+
+PLACEHOLDER = "{file}"
+
+
+def command_argv(argv: Sequence[str], path: str) -> list[str]:
+    """The argument list to run for the completed file at `path` (pure)."""
+    if any(PLACEHOLDER in arg for arg in argv):
+        return [arg.replace(PLACEHOLDER, path) for arg in argv]
+    return [*argv, path]
+
+
+def parse_command(text: str) -> tuple[str, ...]:
+    """A command line as the user typed it, split like a POSIX shell would (quotes work) but
+    never run by one. ValueError when empty or badly quoted."""
+    try:
+        argv = tuple(shlex.split(text))
+    except ValueError as exc:
+        raise ValueError(f"cannot read the command: {exc}") from None
+    if not argv:
+        raise ValueError("the command is empty")
+    return argv
+
+
+def open_path(path: str) -> None:
+    """Open a file or folder with the desktop's default application."""
+    if sys.platform == "win32":
+        getattr(os, "startfile")(path)  # noqa: B009 (Windows only)
+        return
+    opener = "open" if sys.platform == "darwin" else "xdg-open"
+    _spawn([opener, path], cwd=None)
+
+
+def _spawn(argv: list[str], cwd: str | None) -> None:
+    child = subprocess.Popen(
+        argv,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # a Ctrl+C in Tether's terminal is not the command's
+    )
+    # Reaped off the loop, so no zombie is left and the loop never waits for the command.
+    threading.Thread(target=child.wait, name="oncomplete", daemon=True).start()
+
+
+Runner = Callable[[list[str], str | None], None]
+
+
+class CompletionActions:
+    """Runs each job's plan once, when the engine reports it completed."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        plans: JobPlans | None = None,
+        *,
+        opener: Callable[[str], None] = open_path,
+        runner: Runner = _spawn,
+    ) -> None:
+        self._engine = engine
+        self._store = plans
+        self._plans: dict[int, OnComplete] = dict(plans.on_complete_all()) if plans else {}
+        self._opener = opener
+        self._runner = runner
+        self._done: set[int] = set()
+
+    def attach(self) -> None:
+        # Jobs completed before this session are not "completing" now.
+        self._done = {j.id for j in self._engine.jobs() if j.state is JobState.COMPLETED}
+        self._engine.add_listener(self._on_event)
+
+    def detach(self) -> None:
+        self._engine.remove_listener(self._on_event)
+
+    def plan(self, job_id: int) -> OnComplete | None:
+        return self._plans.get(job_id)
+
+    def plans(self) -> Mapping[int, OnComplete]:
+        return self._plans
+
+    def set_plan(self, job_id: int, plan: OnComplete | None) -> None:
+        if plan is None:
+            self._plans.pop(job_id, None)
+        else:
+            self._plans[job_id] = plan
+        if self._store is not None:
+            self._store.set_on_complete(job_id, plan)
+
+    def _on_event(self, event: EngineEvent) -> None:
+        if event.kind is EventKind.REMOVED:
+            self._plans.pop(event.job_id, None)
+            self._done.discard(event.job_id)
+            return
+        job = event.job
+        if event.kind is not EventKind.CHANGED or job is None:
+            return
+        if job.state is not JobState.COMPLETED:
+            self._done.discard(job.id)  # restarted ("download again"): it may complete again
+            return
+        if job.id in self._done:
+            return
+        self._done.add(job.id)
+        plan = self._plans.get(job.id)
+        if plan is None or job.path is None:
+            return
+        with contextlib.suppress(Exception):
+            self._engine.store.add_log(job.id, f"when done: {plan.action}")
+        try:
+            if plan.action == "open":
+                self._opener(job.path)
+            elif plan.action == "folder":
+                self._opener(job.dest_dir)
+            else:
+                self._runner(command_argv(plan.argv, job.path), job.dest_dir)
+        except OSError as exc:
+            log.warning("job %d: the action when done failed: %s", job.id, exc)
+            with contextlib.suppress(Exception):
+                self._engine.store.add_log(job.id, f"the action when done failed: {exc}")
