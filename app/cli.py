@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app import batch
+from app import batch, cli_schedule
+from app.automation import Automation
 from app.engine import naming
 from app.engine.checksums import LABELS
 from app.engine.engine import Engine, check_dest_dir
@@ -29,6 +30,7 @@ from app.paths import database_path
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
+from app.store.plans import JobPlans
 from app.units import human_duration, human_size, parse_rate
 
 EXIT_OK = 0
@@ -196,6 +198,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     rm = sub.add_parser("remove", help="remove jobs from the queue (partial data is deleted)")
     rm.add_argument("ids", nargs="+", type=int, metavar="ID")
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
+    cli_schedule.add_arguments(sub)  # --start-at, --on-complete[-run], --on-finish
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -383,9 +386,14 @@ async def _run_engine(
     dest_dir: str | None,
     out: TextIO,
     err: TextIO,
+    automation: Automation | None = None,
 ) -> int:
     """Start/resume the targets: an Entry adds or resumes by URL, an int resumes that job."""
+    if automation is not None:
+        automation.install()
     await engine.start()
+    if automation is not None:
+        automation.attach()
     ids: set[int] = set()
     for target in targets:
         if isinstance(target, int):
@@ -422,6 +430,10 @@ async def _run_engine(
             except BadInput as exc:
                 raise CliError(str(exc)) from exc
             ids.add(job.id)
+    plan = cli_schedule.on_complete_plan(args)
+    if automation is not None and plan is not None:
+        for job_id in ids:
+            automation.completion.set_plan(job_id, plan)
     printer = ProgressPrinter(engine, ids, out, err)
     engine.add_listener(printer.on_event)
     stop = asyncio.Event()
@@ -440,6 +452,8 @@ async def _run_engine(
     finally:
         stopper.cancel()
         idle.cancel()
+        if automation is not None:
+            automation.detach()
         await engine.shutdown()
         printer.finish()
     if stop.is_set():
@@ -492,7 +506,12 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
     try:
         engine = _engine_settings(store, args)
         _report_problems(store, err)
-        return asyncio.run(_run_engine(engine, entries, args, dest, out, err))
+        # `get` means now: no queue hours, but keep-awake and the when-done actions
+        automation = Automation(engine, store, load_options(store), schedule=False)
+        code = asyncio.run(_run_engine(engine, entries, args, dest, out, err, automation))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     finally:
         store.close()
         lock.release()
@@ -500,7 +519,7 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 def _queue(
     store: JobStore, entries: Sequence[Entry], dest: str, connections: int, out: TextIO
-) -> None:
+) -> list[int]:
     """Queued rows for `add` and `import` (no engine runs: names fixed by out= are reserved
     here against every other job and file in the folder)."""
     jobs, _ = store.load_jobs()
@@ -508,6 +527,7 @@ def _queue(
     for j in jobs:
         if j.file_name:
             taken.setdefault(j.dest_dir, set()).add(j.file_name)
+    ids: list[int] = []
     for entry in entries:
         folder = _entry_dir(entry, dest)
         job = store.add_job(
@@ -523,8 +543,10 @@ def _queue(
             names.add(job.file_name)
             store.update_job(job, ["file_name"])
         store.add_log(job.id, f"added {redact(entry.url)}")
+        ids.append(job.id)
         if out.isatty():
             out.write(f"queued {job.id}: {redact(entry.url)}\n")
+    return ids
 
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
@@ -540,7 +562,13 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
             raise CliError(str(exc)) from exc
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
-        _queue(store, entries, dest, args.connections or options.connections, out)
+        ids = _queue(store, entries, dest, args.connections or options.connections, out)
+        plans, plan = JobPlans(store), cli_schedule.on_complete_plan(args)
+        for job_id in ids:  # the window (or `resume`) runs them by these plans
+            if args.start_at is not None:
+                plans.set_start_at(job_id, args.start_at.timestamp())
+            if plan is not None:
+                plans.set_on_complete(job_id, plan)
         return EXIT_OK
     finally:
         store.close()
@@ -607,7 +635,12 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 out.write("nothing to resume\n")
             return EXIT_OK
         engine = _engine_settings(store, args)
-        return asyncio.run(_run_engine(engine, [j.id for j in targets], args, None, out, err))
+        automation = Automation(engine, store, load_options(store))  # queue hours apply
+        ids = [j.id for j in targets]
+        code = asyncio.run(_run_engine(engine, ids, args, None, out, err, automation))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     finally:
         store.close()
         lock.release()

@@ -80,7 +80,7 @@ class Countdown:
         call_later: CallLater | None = None,
     ) -> None:
         self.left = seconds
-        self._on_tick = on_tick
+        self.on_tick = on_tick
         self._on_fire = on_fire
         self._call_later = call_later or asyncio.get_running_loop().call_later
         self._handle: Handle | None = None
@@ -88,7 +88,7 @@ class Countdown:
         self.fired = False
 
     def start(self) -> None:
-        self._on_tick(self.left)
+        self.on_tick(self.left)
         self._next()
 
     def _next(self) -> None:
@@ -102,7 +102,7 @@ class Countdown:
         if self.cancelled:
             return
         self.left -= 1
-        self._on_tick(self.left)
+        self.on_tick(self.left)
         self._next()
 
     def cancel(self) -> None:
