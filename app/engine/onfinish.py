@@ -105,6 +105,18 @@ class Countdown:
         self.on_tick(self.left)
         self._next()
 
+    def finish_now(self) -> None:
+        """Skip the rest of the countdown and act now (the prompt's "Now")."""
+        if not self.running:
+            return
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.left = 0
+        self.on_tick(0)
+        self.fired = True
+        self._on_fire()
+
     def cancel(self) -> None:
         self.cancelled = True
         if self._handle is not None:

@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
@@ -32,6 +33,7 @@ from app.ui.dropparse import DropContent, dedupe, is_download_url
 from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
+from app.ui.schedule_ui import ScheduleUi
 from app.ui.single_instance import InstanceServer, forward, server_name
 
 log = logging.getLogger("tether.ui")
@@ -163,12 +165,16 @@ async def _main(
     model = JobTableModel()
     controller = Controller(model)
     engine = Engine(store, options.engine_settings(), on_event=controller.on_engine_event)
+    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
+    automation.install()
     await engine.start()
+    automation.attach()
     controller.attach(engine)
     if engine.problems:
         log.warning("store problems: %s", "; ".join(engine.problems))
 
     window = MainWindow(controller, store, options)
+    window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[attr-defined]
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
 
@@ -196,6 +202,7 @@ async def _main(
         window.tray.hide()
         server.close()
         controller.detach()
+        automation.detach()
         started = time.monotonic()
         try:
             await asyncio.wait_for(

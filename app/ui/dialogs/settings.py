@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.options import OPTIONS, Options
 from app.ui.dialogs.settings_more import MoreSettings
+from app.ui.dialogs.settings_schedule import ScheduleSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -110,6 +111,7 @@ class SettingsDialog(QDialog):
         self.folder.changed.connect(lambda _t: self.ok_button.setEnabled(bool(self.folder.path())))
 
         self.more = MoreSettings(options)
+        self.schedule = ScheduleSettings(options)
         pages = QTabWidget()
         general = QWidget()
         page = QVBoxLayout(general)
@@ -119,6 +121,8 @@ class SettingsDialog(QDialog):
         page.addStretch(1)
         pages.addTab(general, self.tr("General"))
         pages.addTab(self.more, self.tr("Adding"))
+        pages.addTab(self.schedule, self.tr("Schedule"))
+        self.pages = pages
         layout = QVBoxLayout(self)
         layout.addWidget(pages)
         layout.addStretch(1)
@@ -148,7 +152,7 @@ class SettingsDialog(QDialog):
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
         )
-        return self.more.apply(options)
+        return self.schedule.apply(self.more.apply(options))
 
     def accept(self) -> None:
         if not self.folder.path():
