@@ -34,7 +34,9 @@ from app.store.plans import OnComplete
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
 
-_SCHEDULABLE = frozenset({JobState.QUEUED, JobState.PAUSED, JobState.FAILED, JobState.CANCELLED})
+_SCHEDULABLE = frozenset(
+    {JobState.QUEUED, JobState.PAUSED, JobState.FAILED, JobState.CANCELLED, JobState.DOWNLOADING}
+)
 
 
 class FinishPrompt(QDialog):
@@ -196,12 +198,14 @@ class ScheduleUi(QObject):
         scheduler = self.automation.scheduler
         if scheduler is None:
             return
-        engine = self.automation.engine
+        waiting = []
         for job_id in ids:
             scheduler.set_start_at(job_id, when)
-            job = engine.job(job_id)
-            if when is not None and job.state in (JobState.PAUSED, JobState.FAILED):
-                engine.resume(job_id)  # queued, so it starts at that time
+            job = self.window.model.job(job_id)
+            if when is not None and job is not None and job.state is not JobState.QUEUED:
+                waiting.append(job_id)
+        if waiting:  # queued, so they start at that time
+            self.window.controller.resume(waiting)
         self._repaint()
 
     def set_on_complete(self, ids: list[int], plan: OnComplete | None) -> None:
