@@ -106,8 +106,8 @@ def test_text_forms() -> None:
     with pytest.raises(ValueError):
         parse_days("funday")
     assert when_text(at(0, 0), at(0, 1)) == "01:00"
-    assert when_text(at(0, 12), at(1, 1)) == "tomorrow 01:00"
-    assert when_text(at(4, 12), at(7, 1)) == "Mon 01:00"
+    assert when_text(at(0, 12), at(1, 1)) == "01:00 tomorrow"
+    assert when_text(at(4, 12), at(7, 1)) == "01:00 Mon"
     assert parse_start_at("01:00", at(0, 12)) == at(1, 1)
     assert parse_start_at("13:00", at(0, 12)) == at(0, 13)
     assert parse_start_at("2026-12-24T08:00", at(0, 12)) == datetime(2026, 12, 24, 8)

@@ -108,7 +108,7 @@ def test_queue_hours_hold_start_pause_and_resume_only_what_they_paused(
             await wait_for(lambda: not engine.is_running(a.id))
             assert engine.job(a.id).state is JobState.QUEUED
             assert engine.job(b.id).state is JobState.PAUSED
-            assert sched.waiting_text(engine.job(a.id)) == "tomorrow 01:00"
+            assert sched.waiting_text(engine.job(a.id)) == "01:00 tomorrow"
             assert any("queue hours" in m for _t, m in engine.job_log(a.id))
             t.fire(at(1, 1))
             assert engine.running_ids() == [a.id]  # only what the schedule paused

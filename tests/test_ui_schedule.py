@@ -131,7 +131,7 @@ def state_text(window: MainWindow, job_id: int) -> str:
 def test_schedule_tab_sets_hours_twice_and_rows_say_when(env: Env, qtbot: Any) -> None:
     window = env.window
     assert state_text(window, 5) == "Queued"
-    for start, stop, expect in ((13, 14, "13:00"), (1, 7, "tomorrow 01:00")):
+    for start, stop, expect in ((13, 14, "13:00"), (1, 7, "01:00 tomorrow")):
         dialog = window.show_settings()
         tab = dialog.schedule
         tab.hours.setChecked(True)

@@ -170,15 +170,16 @@ def format_days(mask: int) -> str:
 
 
 def when_text(now: datetime, when: datetime) -> str:
-    """'01:00' today, 'tomorrow 01:00', else 'Mon 01:00' within a week, else the date."""
+    """'01:00' today, '01:00 tomorrow', else '01:00 Mon' within a week, else the date and time
+    (the time first: it is what a narrow column still shows)."""
     hm = when.strftime("%H:%M")
     days = (when.date() - now.date()).days
     if days <= 0:
         return hm
     if days == 1:
-        return f"tomorrow {hm}"
+        return f"{hm} tomorrow"
     if days < 7:
-        return f"{DAY_NAMES[when.weekday()].capitalize()} {hm}"
+        return f"{hm} {DAY_NAMES[when.weekday()].capitalize()}"
     return when.strftime("%Y-%m-%d %H:%M")
 
 

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
@@ -113,6 +114,8 @@ class ScheduleSettings(QWidget):
         self.speed_limit.setSuffix(" " + self.tr("kB/s"))
         self.speed_limit.setSingleStep(100)
         self.speed_limit.setValue(max(1, options.speed_schedule_limit // KB))
+        self.speed_limit.setMinimumWidth(160)
+        self.speed_limit.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.speed_start = _time_edit(options.speed_schedule_start, "speed_schedule_start")
         self.speed_stop = _time_edit(options.speed_schedule_stop, "speed_schedule_stop")
         self.speed_days = DayPicker(options.speed_schedule_days, "speed_day")
