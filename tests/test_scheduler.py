@@ -172,6 +172,29 @@ def test_per_job_start_time_is_kept_and_survives_a_restart(
     asyncio.run(asyncio.wait_for(second(), 60))
 
 
+def test_a_paused_job_with_its_own_time_arms_the_timer_when_resumed(tmp_path: Path) -> None:
+    t = FakeTime(at(0, 12))
+
+    async def body() -> None:
+        store, engine, sched = await _scheduled(tmp_path, ScheduleConfig(), t)
+        try:
+            job = engine.add("http://127.0.0.1:9/a.bin", str(tmp_path / "out"), start=False)
+            sched.set_start_at(job.id, at(0, 15))
+            assert sched.wake_at is None  # paused: nothing to wake for
+            for _ in range(2):  # resumed, paused and resumed again
+                engine.resume(job.id)
+                assert engine.running_ids() == []
+                # one timer, capped at an hour (a wall clock may jump meanwhile)
+                assert sched.wake_at == at(0, 15) and t.armed() == [3600.0]
+                engine.pause(job.id)
+        finally:
+            sched.detach()
+            await engine.shutdown()
+            store.close()
+
+    asyncio.run(asyncio.wait_for(body(), 30))
+
+
 def test_speed_limit_schedule_applies_live_at_its_boundaries(tmp_path: Path) -> None:
     t = FakeTime(at(0, 8))
     office = ScheduleConfig(speed=Window(9 * 60, 18 * 60, WEEKDAYS), speed_limit=1_000_000)

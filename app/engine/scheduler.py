@@ -180,3 +180,13 @@ class QueueScheduler:
         if event.kind is EventKind.REMOVED and event.job_id in self._start_at:
             del self._start_at[event.job_id]
             self.update()
+            return
+        job = event.job
+        if event.kind is not EventKind.CHANGED or job is None or job.state is not JobState.QUEUED:
+            return
+        # A job with its own time queued again (resumed, or its retry came due): make sure
+        # the timer wakes the queue at that time.
+        when = self._start_at.get(job.id)
+        now = self._clock()
+        if when is not None and when > now and (self.wake_at is None or when < self.wake_at):
+            self._arm(when, now)
