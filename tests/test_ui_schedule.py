@@ -225,3 +225,30 @@ def test_countdown_prompt_cancelled_twice_then_sleep_and_quit(env: Env, qtbot: A
     assert ui.prompt is not None
     ui.prompt.now_button.click()
     assert env.quits == 1 and len(env.ran) == 1
+
+
+def test_add_dialog_when_done_goes_to_the_new_jobs_twice(env: Env, qtbot: Any) -> None:
+    from app.ui.schedule_ui import WhenDoneField
+
+    window = env.window
+    completion = env.automation.completion
+    engine = env.automation.engine
+    for n, (key, command) in enumerate((("folder", ""), ("run", "'my tool' {file} --x"))):
+        url = f"https://example.com/new{n}.bin"
+        dialog = window.show_add_dialog([url])
+        field = dialog.findChild(WhenDoneField)
+        assert field is not None
+        field.combo.setCurrentIndex(field.combo.findData(key))
+        assert field.command.isHidden() == (key != "run")
+        field.command.setText(command)
+        seen: list[object] = []
+        dialog.submitted.connect(seen.append)
+        dialog.accept()
+        assert seen  # the window's own add ran (the fake engine took it)
+        # The real engine of the automation adds the same URL: the plan lands on that job.
+        job = engine.add(url, str(env.store.path.parent), start=False)
+        plan = completion.plan(job.id)
+        assert plan is not None and plan.action == key
+        if key == "run":
+            assert plan.argv == ("my tool", "{file}", "--x")
+        assert JobPlans(env.store).on_complete_all()[job.id] == plan

@@ -20,6 +20,7 @@ from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.store.models import JobState
 from app.store.plans import JobPlans, OnComplete
+from app.store.secrets import split_userinfo
 
 log = logging.getLogger("tether.oncomplete")
 
@@ -87,6 +88,15 @@ class CompletionActions:
         self._opener = opener
         self._runner = runner
         self._done: set[int] = set()
+        self._expected: dict[str, OnComplete] = {}  # URL -> plan, for jobs about to be added
+
+    def expect(self, urls: Sequence[str], plan: OnComplete | None) -> None:
+        """The next jobs added for these URLs get `plan` (the Add dialog's choice: the jobs
+        don't exist yet when it is made). A new call forgets what an earlier one left."""
+        self._expected = {}
+        if plan is not None:
+            for url in urls:
+                self._expected[split_userinfo(url.strip())[0]] = plan
 
     def attach(self) -> None:
         # Jobs completed before this session are not "completing" now.
@@ -111,6 +121,11 @@ class CompletionActions:
             self._store.set_on_complete(job_id, plan)
 
     def _on_event(self, event: EngineEvent) -> None:
+        if event.kind is EventKind.ADDED and event.job is not None and self._expected:
+            plan = self._expected.pop(event.job.url, None)
+            if plan is not None:
+                self.set_plan(event.job_id, plan)
+            return
         if event.kind is EventKind.REMOVED:
             self._plans.pop(event.job_id, None)
             self._done.discard(event.job_id)

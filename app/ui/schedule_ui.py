@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDateTime, QObject, Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -32,6 +34,7 @@ from app.store.models import Job, JobState
 from app.store.plans import OnComplete
 
 if TYPE_CHECKING:
+    from app.ui.dialogs.add import AddDialog
     from app.ui.mainwindow import MainWindow
 
 _SCHEDULABLE = frozenset(
@@ -122,6 +125,46 @@ class StartAtDialog(QDialog):
         return value
 
 
+class WhenDoneField(QWidget):
+    """ "When done: [Do nothing ▾] [command]" for the Add dialog."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("when_done_field")
+        self.combo = QComboBox()
+        self.combo.setObjectName("when_done")
+        for key, title in (
+            ("none", self.tr("Do nothing")),
+            ("open", self.tr("Open the file")),
+            ("folder", self.tr("Show in folder")),
+            ("run", self.tr("Run a command")),
+        ):
+            self.combo.addItem(title, key)
+        self.command = QLineEdit()
+        self.command.setObjectName("when_done_command")
+        self.command.setPlaceholderText(self.tr("e.g. notify-send Done {file} (no shell)"))
+        self.command.setVisible(False)
+        self.combo.currentIndexChanged.connect(
+            lambda _i: self.command.setVisible(self.combo.currentData() == "run")
+        )
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel(self.tr("When done:")))
+        row.addWidget(self.combo)
+        row.addWidget(self.command, 1)
+
+    def plan(self) -> OnComplete | None:
+        key = self.combo.currentData()
+        if key in ("open", "folder"):
+            return OnComplete(str(key))
+        if key == "run":
+            try:
+                return OnComplete("run", parse_command(self.command.text()))
+            except ValueError:
+                return None
+        return None
+
+
 class ScheduleUi(QObject):
     """One per window, given the Automation the app wired to the engine."""
 
@@ -137,6 +180,27 @@ class ScheduleUi(QObject):
         window.extras.options_hooks.append(automation.apply_options)
         automation.quit_app = window.request_quit
         automation.on_countdown = self.show_countdown
+        self._show_add_dialog = window.show_add_dialog
+        window.show_add_dialog = self.show_add_dialog  # type: ignore[method-assign]
+
+    # ---- the Add dialog's "When done" ----------------------------------------------------
+
+    def show_add_dialog(
+        self, urls: list[str] | None = None, note: str = "", dest_dir: str | None = None
+    ) -> AddDialog:
+        dialog = self._show_add_dialog(urls, note, dest_dir)
+        if dialog.findChild(WhenDoneField) is None:  # not a refilled one
+            field = WhenDoneField(dialog)
+            layout = dialog.layout()
+            assert isinstance(layout, QVBoxLayout)
+            layout.insertWidget(layout.indexOf(dialog.buttons), field)
+            # Ours first: the jobs are added while the window's own slot runs.
+            dialog.submitted.disconnect(self.window._on_add_submitted)
+            dialog.submitted.connect(
+                lambda request: self.automation.completion.expect(request.urls, field.plan())
+            )
+            dialog.submitted.connect(self.window._on_add_submitted)
+        return dialog
 
     # ---- rows ---------------------------------------------------------------------------
 
