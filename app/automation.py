@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from app.engine.awake import Inhibitor, KeepAwake, system_inhibitor
+from app.engine.awake import Inhibitor, KeepAwake
 from app.engine.engine import Engine
-from app.engine.oncomplete import CompletionActions, open_path
+from app.engine.oncomplete import CompletionActions, Runner
 from app.engine.onfinish import (
     COUNTDOWN_S,
     CallLater,
@@ -22,12 +22,12 @@ from app.engine.onfinish import (
     FinishWatcher,
     PowerRunner,
     perform,
-    run_power_command,
 )
 from app.engine.scheduler import QueueScheduler
 from app.options import Options
 from app.store.jobstore import JobStore
 from app.store.plans import JobPlans
+from app.system import open_path, run_power_command, spawn, system_inhibitor
 
 
 class Automation:
@@ -44,6 +44,7 @@ class Automation:
         inhibitor: Inhibitor | None = None,
         power_runner: PowerRunner = run_power_command,
         opener: Callable[[str], None] = open_path,
+        runner: Runner = spawn,
         clock: Callable[[], datetime] = datetime.now,
         call_later: CallLater | None = None,
         countdown_s: int = COUNTDOWN_S,
@@ -62,7 +63,7 @@ class Automation:
         self.awake = KeepAwake(
             engine, inhibitor if inhibitor is not None else system_inhibitor(), enabled=False
         )
-        self.completion = CompletionActions(engine, self.plans, opener=opener)
+        self.completion = CompletionActions(engine, self.plans, opener=opener, runner=runner)
         self.watcher = FinishWatcher(engine, self._queue_finished)
         self.finish_action = FinishAction(options.on_finish)
         self.power_runner = power_runner

@@ -23,10 +23,10 @@ from app.engine.onfinish import (
     FinishAction,
     PowerRunner,
     perform,
-    run_power_command,
 )
 from app.engine.schedule import parse_start_at
 from app.store.plans import OnComplete
+from app.system import run_power_command
 
 # Module attributes, so in-process tests can put a fake here: nothing real ever runs in tests.
 POWER_RUNNER: PowerRunner = run_power_command

@@ -176,3 +176,18 @@ def test_logind_missing_is_not_fatal(private_bus: str) -> None:
     assert not inhibitor.holding
     inhibitor.release()
     inhibitor.wait()
+
+
+def test_inhibit_command_lasts_as_long_as_its_child() -> None:
+    import sys
+
+    from app.system import InhibitCommand
+
+    # stands in for `systemd-inhibit … cat` / `caffeinate -w`: holds while stdin is open
+    inhibitor = InhibitCommand([sys.executable, "-c", "import sys; sys.stdin.read()"])
+    for _ in range(2):
+        inhibitor.acquire()
+        child = inhibitor._child
+        assert child is not None and child.poll() is None
+        inhibitor.release()
+        assert child.poll() is not None and inhibitor._child is None

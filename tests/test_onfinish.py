@@ -20,8 +20,13 @@ from app.engine.onfinish import (
 )
 from app.store import JobStore
 from app.store.plans import JobPlans, OnComplete
+from app.system import spawn
 from tests.engine_helpers import FAST, KIB, payload, wait_for
 from tests.support.faultserver import FaultServer
+
+
+def _no_open(path: str) -> None:
+    raise AssertionError(f"opened {path}")
 
 
 class Timers:
@@ -146,7 +151,8 @@ def test_command_runs_once_per_completed_job_without_a_shell(
         store = JobStore.open(tmp_path / "data" / "db.sqlite3")
         engine = Engine(store, FAST)
         await engine.start()
-        actions = CompletionActions(engine, JobPlans(store))
+        # the real runner: a process, no shell
+        actions = CompletionActions(engine, JobPlans(store), opener=_no_open, runner=spawn)
         actions.attach()
         try:
             cmd = (sys.executable, "-c", RECORDER, str(record), "{file}", "done")
@@ -182,7 +188,9 @@ def test_open_and_folder_go_to_the_opener(server: FaultServer, tmp_path: Path) -
         store = JobStore.open(tmp_path / "data" / "db.sqlite3")
         engine = Engine(store, FAST)
         await engine.start()
-        actions = CompletionActions(engine, JobPlans(store), opener=opened.append)
+        actions = CompletionActions(
+            engine, JobPlans(store), opener=opened.append, runner=lambda *_a: None
+        )
         actions.attach()
         try:
             out = str(tmp_path / "out")

@@ -3,7 +3,8 @@ downloads and let go when the queue is idle.
 
 Backends: logind's `Inhibit("sleep", …, "block")` over the system D-Bus on Linux (the answer is
 a file descriptor; the inhibitor lasts until it is closed), `SetThreadExecutionState` on
-Windows, `caffeinate -i -w PID` on macOS. Anything that goes wrong is logged, never fatal: a
+Windows, `caffeinate -i -w PID` on macOS (app/system.py, which picks the backend: the engine
+itself never starts a process). Anything that goes wrong is logged, never fatal: a
 download is worth more than the inhibitor.
 """
 
@@ -14,9 +15,6 @@ import concurrent.futures
 import contextlib
 import logging
 import os
-import shutil
-import subprocess
-import sys
 from typing import Any, Protocol
 
 from app.engine.engine import Engine
@@ -152,35 +150,6 @@ def inhibit_fd(bus: str = "SYSTEM") -> int:
     return int(body[0].to_raw_fd())
 
 
-class InhibitCommand:
-    """`systemd-inhibit … cat` (Linux without jeepney) or `caffeinate -i -w PID` (macOS): the
-    inhibitor lasts as long as the child; closing its stdin or ending it lets go."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self._argv = argv
-        self._child: subprocess.Popen[bytes] | None = None
-
-    def acquire(self) -> None:
-        if self._child is None:
-            self._child = subprocess.Popen(
-                self._argv,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-
-    def release(self) -> None:
-        child, self._child = self._child, None
-        if child is None:
-            return
-        with contextlib.suppress(OSError):
-            if child.stdin is not None:
-                child.stdin.close()
-            child.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            child.wait(timeout=2)
-
-
 class WindowsInhibitor:
     """SetThreadExecutionState on the loop's thread (the state belongs to the thread)."""
 
@@ -206,20 +175,3 @@ class NoInhibitor:
 
     def release(self) -> None:
         pass
-
-
-def system_inhibitor() -> Inhibitor:
-    """The platform's way to keep the computer from sleeping."""
-    if sys.platform == "win32":
-        return WindowsInhibitor()
-    if sys.platform == "darwin":
-        return InhibitCommand(["caffeinate", "-i", "-w", str(os.getpid())])
-    try:
-        import jeepney  # noqa: F401
-    except ImportError:
-        tool = shutil.which("systemd-inhibit")
-        if tool is None:
-            return NoInhibitor()
-        argv = [tool, "--what=sleep", f"--who={WHO}", f"--why={WHY}", "--mode=block", "cat"]
-        return InhibitCommand(argv)
-    return LogindInhibitor()

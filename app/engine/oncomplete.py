@@ -1,19 +1,16 @@
 """Per job, when it completes: open the file, show its folder, or run a command.
 
-A command is an argument list run without a shell (`subprocess.Popen([...])`): the file's path
-goes into each `{file}` of an argument (or, with none, as one more argument at the end), so
-spaces, quotes and `;` in a file name are just characters of one argument.
+A command is an argument list run without a shell: the file's path goes into each `{file}` of
+an argument (or, with none, as one more argument at the end), so spaces, quotes and `;` in a
+file name are just characters of one argument. Opening and running are the caller's
+(app/system.py): the engine decides, it never starts a process itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import shlex
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
 
 from app.engine.engine import Engine
@@ -46,28 +43,6 @@ def parse_command(text: str) -> tuple[str, ...]:
     return argv
 
 
-def open_path(path: str) -> None:
-    """Open a file or folder with the desktop's default application."""
-    if sys.platform == "win32":
-        getattr(os, "startfile")(path)  # noqa: B009 (Windows only)
-        return
-    opener = "open" if sys.platform == "darwin" else "xdg-open"
-    _spawn([opener, path], cwd=None)
-
-
-def _spawn(argv: list[str], cwd: str | None) -> None:
-    child = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # a Ctrl+C in Tether's terminal is not the command's
-    )
-    # Reaped off the loop, so no zombie is left and the loop never waits for the command.
-    threading.Thread(target=child.wait, name="oncomplete", daemon=True).start()
-
-
 Runner = Callable[[list[str], str | None], None]
 
 
@@ -79,8 +54,8 @@ class CompletionActions:
         engine: Engine,
         plans: JobPlans | None = None,
         *,
-        opener: Callable[[str], None] = open_path,
-        runner: Runner = _spawn,
+        opener: Callable[[str], None],
+        runner: Runner,
     ) -> None:
         self._engine = engine
         self._store = plans

@@ -1,5 +1,6 @@
 """When the queue finishes: nothing, quit Tether, sleep or shut down, after a cancellable
-countdown. The power action itself is injectable: tests never sleep or shut down anything.
+countdown. The power action itself is injected (app/system.py runs the real one): tests never
+sleep or shut down anything, and the engine never starts a process itself.
 
 "Finished" means the queue went idle (nothing queued, downloading or retrying, so jobs the
 queue hours hold still count as work) after at least one job completed since it was last idle.
@@ -10,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import subprocess
 import sys
 from collections.abc import Callable
 from typing import Protocol
@@ -49,17 +49,6 @@ def power_command(action: FinishAction, platform: str = sys.platform) -> list[st
 
 
 PowerRunner = Callable[[list[str]], None]
-
-
-def run_power_command(argv: list[str]) -> None:
-    """The real thing. Never through a shell; a failure is logged (the machine stays on)."""
-    try:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        log.warning("%s failed: %s", " ".join(argv), exc)
-        return
-    if result.returncode != 0:
-        log.warning("%s failed: %s", " ".join(argv), result.stderr.strip())
 
 
 class Handle(Protocol):
