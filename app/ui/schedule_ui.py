@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.automation import Automation
 from app.engine.oncomplete import parse_command
 from app.engine.onfinish import Countdown, FinishAction
+from app.options import Options
 from app.store.models import Job, JobState
 from app.store.plans import OnComplete
 
@@ -177,7 +178,7 @@ class ScheduleUi(QObject):
         self.command_dialog: QInputDialog | None = None
         window.model.waiting_text = self.waiting_text
         window.extras.context_hooks.append(self.extend_menu)
-        window.extras.options_hooks.append(automation.apply_options)
+        window.extras.options_hooks.append(self._on_options)
         automation.quit_app = window.request_quit
         automation.on_countdown = self.show_countdown
         self._show_add_dialog = window.show_add_dialog
@@ -201,6 +202,10 @@ class ScheduleUi(QObject):
             )
             dialog.submitted.connect(self.window._on_add_submitted)
         return dialog
+
+    def _on_options(self, options: Options) -> None:
+        self.automation.apply_options(options)
+        self.window.view.viewport().update()  # rows that now wait, or no longer do
 
     # ---- rows ---------------------------------------------------------------------------
 
