@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
-from app import cli, installed_version
+from app import cli, installed_version, qtcheck
 from app import log as applog
 from app.paths import resolve_data_dir
 
@@ -32,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tether",
         description="Tether: a download manager that never loses a byte. "
-        "Without a command it opens the window (with any URLs given).",
+        "Without a command it opens the window (with any URLs given). "
+        "Sizes and rates use decimal units, as the window shows them: 1 kB = 1000 bytes, "
+        "1 MB = 1000 kB; KiB and MiB (1024-based) are accepted when written out.",
     )
     parser.add_argument("--version", action=_VersionAction)
     parser.add_argument(
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"unknown option {bad[0]}")
     data_dir = resolve_data_dir(gargs.data_dir)
     applog.setup(data_dir, verbose=gargs.verbose)
+    problem = qtcheck.missing_platform_library(sys.platform, os.environ)
+    if problem is not None:
+        sys.stderr.write(problem + "\n")
+        return 2
     try:
         from app.ui.app import run_gui
     except ImportError as exc:
@@ -111,8 +118,6 @@ def entry() -> int:
     try:
         return main()
     except BrokenPipeError:
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0

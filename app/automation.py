@@ -26,7 +26,7 @@ from app.engine.onfinish import (
 from app.engine.scheduler import QueueScheduler
 from app.options import Options
 from app.store.jobstore import JobStore
-from app.store.plans import JobPlans
+from app.store.plans import JobPlans, OnComplete
 from app.system import open_path, run_power_command, spawn, system_inhibitor
 
 
@@ -100,6 +100,18 @@ class Automation:
         self._keep_awake = options.keep_awake
         self.awake.set_enabled(options.keep_awake)
         self.finish_action = FinishAction(options.on_finish)
+
+    def plan_new_job(
+        self, job_id: int, start_at: datetime | None, on_complete: OnComplete | None, start: bool
+    ) -> None:
+        """A job just added paused (so it can't start early): its start time and when-done
+        action, then queued if it was meant to start."""
+        if start_at is not None and self.scheduler is not None:
+            self.scheduler.set_start_at(job_id, start_at)
+        if on_complete is not None:
+            self.completion.set_plan(job_id, on_complete)
+        if start:
+            self.engine.resume(job_id)
 
     # ---- the queue finished --------------------------------------------------------------
 

@@ -10,9 +10,9 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from app import batch, cli_schedule
 from app.automation import Automation
@@ -31,7 +31,12 @@ from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
 from app.store.plans import JobPlans
-from app.units import human_duration, human_size, parse_rate
+from app.units import UNITS_HELP, human_duration, human_size, parse_rate
+
+if TYPE_CHECKING:
+    from app.service.client import Client
+
+T = TypeVar("T")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -136,7 +141,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         "--limit",
         type=rate_arg,
         metavar="RATE",
-        help="total speed limit, e.g. 500K or 2M (bytes/s)",
+        help="total speed limit in bytes/s, e.g. 500K or 2M (" + UNITS_HELP + ")",
     )
     get.add_argument(
         "-j", "--jobs", type=int, metavar="N", help="files downloaded at the same time (default 3)"
@@ -160,7 +165,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     _trust_args(get)
 
-    add = sub.add_parser("add", help="queue URLs without downloading")
+    add = sub.add_parser(
+        "add", help="queue URLs in the running Tether (its service starts if none runs)"
+    )
     _batch_args(add)
     add.add_argument(
         "-o",
@@ -175,7 +182,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
     )
     resume.add_argument("ids", nargs="*", type=int, metavar="ID")
-    resume.add_argument("--limit", type=rate_arg, metavar="RATE")
+    resume.add_argument(
+        "--limit", type=rate_arg, metavar="RATE", help="total speed limit in bytes/s, as for get"
+    )
     resume.add_argument("-j", "--jobs", type=int, metavar="N")
     resume.add_argument("--stall-timeout", type=stall_arg, metavar="SECONDS")
     resume.add_argument("--no-auto-checksum", action="store_true")
@@ -200,6 +209,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
     cli_schedule.add_arguments(sub)  # --start-at, --on-complete[-run], --on-finish
 
+    from app.service.daemon import add_service_parser
+
+    add_service_parser(sub)
+
 
 # ---------------------------------------------------------------------------- helpers
 def _open_store(data_dir: Path) -> JobStore:
@@ -221,6 +234,24 @@ def _lock(data_dir: Path) -> DataDirLock:
             "(close it, or pass URLs to it with `tether URL`, or use --data-dir)"
         )
     return lock
+
+
+def _service(data_dir: Path, *, start: bool = False, wait: float = 5.0) -> Client | None:
+    """The service (or window) owning the data folder, if one answers; started if asked."""
+    from app.service import daemon
+
+    if start:
+        return daemon.ensure_service(data_dir)
+    return daemon.wait_for_service(data_dir, wait)
+
+
+def _remote(action: Callable[[], T]) -> T:
+    from app.service.remote import RemoteError
+
+    try:
+        return action()
+    except RemoteError as exc:
+        raise CliError(str(exc), exc.code) from exc
 
 
 def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
@@ -501,6 +532,13 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         dest = check_dest_dir(args.output_dir or os.getcwd())
     except BadInput as exc:
         raise CliError(str(exc)) from exc
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            folders = [_entry_dir(e, dest) for e in entries]
+            return _remote(lambda: remote.get(client, args, entries, folders, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -552,6 +590,18 @@ def _queue(
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
     ca_file = _check_ca_file(args.ca_certificate)
+    try:
+        chosen = check_dest_dir(args.output_dir) if args.output_dir else None
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    client = _service(data_dir, start=True)  # a queued job should download: start one
+    if client is not None:
+        from app.service import remote
+
+        args.ca_certificate = ca_file  # checked, absolute
+        folders = [_entry_dir(e, "") or None for e in entries]  # an input file's dir=
+        with client:
+            return _remote(lambda: remote.add(client, args, entries, folders, chosen, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -579,8 +629,16 @@ def cmd_import(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
     try:
         text = batch.read_text(args.file)
         entries = batch.import_entries(text, "stdin" if args.file == "-" else args.file)
+        chosen = check_dest_dir(args.output_dir) if args.output_dir else None
     except BadInput as exc:
         raise CliError(str(exc)) from exc
+    client = _service(data_dir, start=True)  # like `add`: the owner's queue
+    if client is not None:
+        from app.service import remote
+
+        folders = [_entry_dir(e, "") or None for e in entries]
+        with client:
+            return _remote(lambda: remote.add(client, args, entries, folders, chosen, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -617,6 +675,12 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
 
 def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     args.ca_certificate = _check_ca_file(args.ca_certificate)
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.resume(client, args, out, err))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -647,13 +711,21 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
 
 
 def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    store = _open_store(data_dir)
-    try:
-        jobs, problems = store.load_jobs()
-    except StoreError as exc:
-        raise CliError(str(exc)) from exc
-    finally:
-        store.close()
+    client = _service(data_dir, wait=0)
+    if client is not None:  # the owner's live view (bytes done of running jobs)
+        from app.service import remote
+
+        with client:
+            jobs = _remote(lambda: remote.list_jobs(client))
+        problems: list[str] = []
+    else:
+        store = _open_store(data_dir)
+        try:
+            jobs, problems = store.load_jobs()
+        except StoreError as exc:
+            raise CliError(str(exc)) from exc
+        finally:
+            store.close()
     for problem in problems:
         err.write(f"tether: warning: {problem}\n")
     if args.json:
@@ -679,6 +751,12 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
 
 
 def cmd_remove(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = _service(data_dir)
+    if client is not None:
+        from app.service import remote
+
+        with client:
+            return _remote(lambda: remote.remove(client, args.ids, args.delete_file))
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -720,7 +798,14 @@ COMMANDS = {
     "export": cmd_export,
     "import": cmd_import,
     "remove": cmd_remove,
+    "service": lambda *a: _service_command(*a),
 }
+
+
+def _service_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app.service.daemon import cmd_service
+
+    return cmd_service(args, data_dir, out, err)
 
 
 def run(

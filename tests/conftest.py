@@ -17,6 +17,31 @@ from tests.engine_helpers import RefusedPort  # noqa: E402
 from tests.support.faultserver import FaultServer  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _no_service_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """`tether add` starts a detached service on demand (app/service/daemon.py): whatever a
+    test started that way for a data folder under its tmp_path is killed when it ends."""
+    wanted = "tmp_path" in request.fixturenames and os.path.isdir("/proc")
+    base = str(request.getfixturevalue("tmp_path")).encode() if wanted else b""
+    yield
+    if not wanted:
+        return
+    import contextlib
+    import signal
+
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if b"service" in argv and any(a == base or a.startswith(base + b"/") for a in argv):
+            with contextlib.suppress(OSError):
+                os.kill(int(entry), signal.SIGKILL)
+
+
 @pytest.fixture
 def server() -> Iterator[FaultServer]:
     with FaultServer() as srv:

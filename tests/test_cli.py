@@ -108,21 +108,28 @@ def test_corrupt_database_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_add_then_resume(server: FaultServer, tmp_path: Path) -> None:
+    """`add` starts the service on demand (it downloads); `resume` waits for the job."""
     data = payload(300 * KIB)
     server.add_file("/q.bin", data)
     d = tmp_path / "d"
-    r = tether("add", server.url("/q.bin"), "-o", str(tmp_path / "o"), data=d)
-    assert r.returncode == 0, r.stderr
-    assert json.loads(tether("list", "--json", data=d).stdout)[0]["state"] == "queued"
-    assert not server.requests  # queued, not downloaded
-    r = tether("resume", data=d)
-    assert r.returncode == 0, r.stderr
-    assert file_sha(tmp_path / "o" / "q.bin") == sha(data)
+    try:
+        r = tether("add", server.url("/q.bin"), "-o", str(tmp_path / "o"), data=d)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(tether("list", "--json", data=d).stdout)[0]["state"] in (
+            "queued",
+            "downloading",
+            "completed",
+        )
+        r = tether("resume", data=d)
+        assert r.returncode == 0, r.stderr
+        assert file_sha(tmp_path / "o" / "q.bin") == sha(data)
+    finally:
+        assert tether("service", "stop", data=d).returncode == 0
 
 
 def test_second_engine_on_same_data_dir_is_refused(server: FaultServer, tmp_path: Path) -> None:
     spec = server.add_file("/slow.bin", payload(2 * MIB))
-    spec.rate = 256 * KIB
+    spec.rate = 24 * KIB  # ~10 s: longer than a second `get` waits for a service to appear
     d = tmp_path / "d"
     proc = start_tether("get", server.url("/slow.bin"), "-o", str(tmp_path / "o"), data=d)
     try:

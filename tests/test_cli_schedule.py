@@ -22,6 +22,7 @@ from app.store import JobStore
 from app.store.plans import JobPlans
 from tests.engine_helpers import KIB, payload
 from tests.support.faultserver import FaultServer
+from tests.test_cli import tether
 
 RECORDER = "import json, sys; open(sys.argv[1], 'a').write(json.dumps(sys.argv[2:]) + '\\n')"
 
@@ -36,31 +37,39 @@ def run(*argv: str, data: Path) -> tuple[int, str, str]:
 
 
 def test_add_keeps_start_time_and_command(tmp_path: Path) -> None:
+    """`add` queues on the service it starts; the plans are kept, the job waits for its time."""
     data = tmp_path / "d"
-    code, _out, err = run(
-        "add",
-        "http://127.0.0.1:9/a.bin",
-        "-o",
-        str(tmp_path),
-        "--start-at",
-        "2030-01-02T03:04",
-        "--on-complete-run",
-        "notify-send 'Got it' {file}",
-        data=data,
-    )
-    assert code == 0, err
-    code, _out, err = run(
-        "add",
-        "http://127.0.0.1:9/b.bin",
-        "-o",
-        str(tmp_path),
-        "--start-at",
-        "01:00",
-        "--on-complete",
-        "folder",
-        data=data,
-    )
-    assert code == 0, err
+    try:
+        r = tether(
+            "add",
+            "http://127.0.0.1:9/a.bin",
+            "-o",
+            str(tmp_path),
+            "--start-at",
+            "2030-01-02T03:04",
+            "--on-complete-run",
+            "notify-send 'Got it' {file}",
+            data=data,
+        )
+        assert r.returncode == 0, r.stderr
+        r = tether(
+            "add",
+            "http://127.0.0.1:9/b.bin",
+            "-o",
+            str(tmp_path),
+            "--start-at",
+            "01:00",
+            "--on-complete",
+            "folder",
+            data=data,
+        )
+        assert r.returncode == 0, r.stderr
+        rows = json.loads(tether("list", "--json", data=data).stdout)
+        assert rows[0]["state"] == "queued"  # held by its own time, not downloading
+        r = tether("add", "http://127.0.0.1:9/c.bin", "--start-at", "soon", data=data)
+        assert r.returncode == 2 and "not a time" in r.stderr
+    finally:
+        assert tether("service", "stop", data=data).returncode == 0
     store = JobStore.open(database_path(data))
     try:
         plans = JobPlans(store)
@@ -74,8 +83,6 @@ def test_add_keeps_start_time_and_command(tmp_path: Path) -> None:
         assert done[2].action == "folder"
     finally:
         store.close()
-    with pytest.raises(SystemExit):  # argparse: one line and exit 2
-        run("add", "http://127.0.0.1:9/c.bin", "--start-at", "soon", data=data)
 
 
 def test_get_runs_the_command_per_file_and_then_the_finish_action(

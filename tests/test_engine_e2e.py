@@ -556,3 +556,21 @@ def test_writers_wait_for_a_slow_disk(
     run_engine(tmp_path, body, cfg)
     # the bound, plus one buffer per connection that was already being written
     assert 0 < worst <= 512 * KIB + 4 * 64 * KIB, worst
+
+
+def test_remove_running_with_keep_partial_leaves_the_data(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    """The window's "also delete the data downloaded so far", unticked."""
+    spec = server.add_file("/k.bin", payload(2 * MIB))
+    spec.rate = 256 * KIB
+
+    async def body(engine: Engine) -> None:
+        out = tmp_path / "out"
+        job = engine.add(server.url("/k.bin"), str(out))
+        await wait_for(lambda: (out / "k.bin.part").exists())
+        engine.remove(job.id, keep_partial=True)
+        await wait_for(lambda: all(j.id != job.id for j in engine.jobs()), timeout=3)
+        assert (out / "k.bin.part").exists()
+
+    run_engine(tmp_path, body)

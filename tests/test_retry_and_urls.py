@@ -162,8 +162,8 @@ def test_extract_urls_from_text() -> None:
 
 
 def test_parse_rate() -> None:
-    assert parse_rate("500K") == 500 * 1024
-    assert parse_rate("2M") == 2 * 1024 * 1024
+    assert parse_rate("500K") == 500_000  # decimal, like the window's kB/s
+    assert parse_rate("2M") == 2_000_000
     assert parse_rate("1.5MiB/s") == int(1.5 * 1024 * 1024)
     assert parse_rate("800000") == 800000
     for bad in ("", "fast", "-1M", "0"):

@@ -75,7 +75,6 @@ def _submit(window: MainWindow, url: str) -> None:
     dialog = window.show_add_dialog()
     dialog.urls_edit.setPlainText(url)
     dialog.accept()
-    window.add_dialog = None  # deleted later; the stale attribute is fixed on branch `window`
 
 
 def test_file_exists_asks_and_remembers(env: Any, qtbot: Any, tmp_path: Path) -> None:

@@ -142,8 +142,10 @@ class FakeEngine:
         self.calls.append(("cancel", job_id))
         self.set_state(job_id, JobState.CANCELLED, done=0)
 
-    def remove(self, job_id: int, delete_file: bool = False) -> None:
+    def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
         self.calls.append(("remove", (job_id, delete_file)))
+        if keep_partial:
+            self.calls.append(("keep_partial", job_id))
         self._jobs.pop(job_id)
         self._progress.pop(job_id, None)
         self._emit(EventKind.REMOVED, None, job_id)

@@ -129,6 +129,7 @@ class Engine:
         self._running: dict[int, Download] = {}
         self._resume_after_stop: set[int] = set()
         self._delete_file_on_remove: set[int] = set()
+        self._keep_partial_on_remove: set[int] = set()
         # None: every queued job may run (GUI). A set: only these (a CLI `get` must not start
         # jobs queued earlier by `tether add`).
         self._eligible: set[int] | None = None if autostart else set()
@@ -397,17 +398,20 @@ class Engine:
         self._set_state(job, JobState.CANCELLED, "error", "done", *_CLOCK_FIELDS)
 
     @threadsafe
-    def remove(self, job_id: int, delete_file: bool = False) -> None:
-        """Forget the job. Its partial data always goes; the finished file only if asked."""
+    def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
+        """Forget the job. Its partial data goes unless `keep_partial` (the user declined to
+        delete it); the finished file only if asked."""
         job = self.job(job_id)
         self._resume_after_stop.discard(job_id)
         d = self._running.get(job_id)
         if d is not None:
             if delete_file:
                 self._delete_file_on_remove.add(job_id)
+            if keep_partial:
+                self._keep_partial_on_remove.add(job_id)
             d.stop(StopReason.REMOVE)
             return
-        self._forget(job, delete_file)
+        self._forget(job, delete_file, keep_partial)
 
     @threadsafe
     def set_url(self, job_id: int, url: str) -> None:
@@ -655,8 +659,7 @@ class Engine:
             and reason in (StopReason.CANCEL, StopReason.REMOVE)
         ):
             if reason == StopReason.REMOVE:
-                self._forget(job, jid in self._delete_file_on_remove)
-                self._delete_file_on_remove.discard(jid)
+                self._forget_removed(job)
                 self._schedule()
                 return
             if reason == StopReason.CANCEL:
@@ -678,8 +681,7 @@ class Engine:
         else:
             self._jobs[jid] = job
             if reason == StopReason.REMOVE:
-                self._forget(job, jid in self._delete_file_on_remove)
-                self._delete_file_on_remove.discard(jid)
+                self._forget_removed(job)
             elif job.state == JobState.RETRYING:
                 self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
                 if jid in self._resume_after_stop:  # Resume/Retry was pressed meanwhile: now
@@ -737,10 +739,18 @@ class Engine:
         self._store.save_progress(job.id, [], 0)
         self._store.add_log(job.id, "cancelled; partial data deleted")
 
-    def _forget(self, job: Job, delete_file: bool) -> None:
+    def _forget_removed(self, job: Job) -> None:
+        """A running job's remove(), once its download has stopped."""
+        jid = job.id
+        keep = jid in self._keep_partial_on_remove
+        self._forget(job, jid in self._delete_file_on_remove, keep)
+        self._delete_file_on_remove.discard(jid)
+        self._keep_partial_on_remove.discard(jid)
+
+    def _forget(self, job: Job, delete_file: bool, keep_partial: bool = False) -> None:
         self._disarm(job.id)
         part = job.part_path
-        if part is not None:
+        if part is not None and not keep_partial:
             with contextlib.suppress(FileNotFoundError):
                 os.remove(part)
         if delete_file and job.state == JobState.COMPLETED and job.path is not None:

@@ -159,6 +159,8 @@ class AddFlow(QObject):
                 dataclasses.replace(request, urls=list(self._accepted))
             )
             if outcome.done:
+                # only a folder that took a download is worth offering again
+                self.window.ui_state.set_last_dest_dir(request.dest_dir)
                 self.window.select_job(outcome.done[-1])
         self._next_request()
 

@@ -25,6 +25,7 @@ from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
+from app.service.daemon import serve_engine, take_over_from_service
 from app.store import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.ui import icons
@@ -55,6 +56,8 @@ def run_gui(urls: list[str], dest_dir: str | None, data_dir: Path) -> int:
     except OSError as exc:
         sys.stderr.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
         return 1
+    if not acquired and take_over_from_service(data_dir, lock):
+        acquired = True  # a service started on demand stopped and handed us the folder
     if not acquired:
         # Another process holds the data dir: a window still starting up, or a CLI run.
         deadline = time.monotonic() + LOCK_WAIT_S
@@ -101,7 +104,7 @@ def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str
         log.warning("later launches will not find this window")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir))
+            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
     finally:
         server.close()
         store.close()
@@ -160,6 +163,7 @@ async def _main(
     server: InstanceServer,
     urls: list[str],
     dest_dir: str | None,
+    data_dir: Path | None = None,
 ) -> int:
     options = load_options(store)
     model = JobTableModel()
@@ -170,6 +174,12 @@ async def _main(
     await engine.start()
     automation.attach()
     controller.attach(engine)
+    # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
+    rpc = (
+        await serve_engine(engine, data_dir, role="window", automation=automation)
+        if data_dir
+        else None
+    )
     if engine.problems:
         log.warning("store problems: %s", "; ".join(engine.problems))
 
@@ -203,6 +213,8 @@ async def _main(
         server.close()
         controller.detach()
         automation.detach()
+        if rpc is not None:
+            await rpc.close()
         started = time.monotonic()
         try:
             await asyncio.wait_for(

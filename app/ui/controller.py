@@ -8,6 +8,7 @@ so acting on 500 selected jobs can never produce 500 message boxes.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import Job, JobState
+from app.ui.eta import SpeedSmoother
 from app.ui.model import JobTableModel
 
 log = logging.getLogger("tether.ui")
@@ -39,7 +41,7 @@ class EngineLike(Protocol):
     def pause(self, job_id: int) -> None: ...
     def resume(self, job_id: int) -> None: ...
     def cancel(self, job_id: int) -> None: ...
-    def remove(self, job_id: int, delete_file: bool = ...) -> None: ...
+    def remove(self, job_id: int, delete_file: bool = ..., keep_partial: bool = ...) -> None: ...
     def retry(self, job_id: int) -> None: ...
     def pause_all(self) -> None: ...
     def resume_all(self) -> None: ...
@@ -88,13 +90,20 @@ class Controller(QObject):
     tick = Signal()  # after each progress refresh (status bar, tray tooltip)
     job_log = Signal(int, str)  # (job id, line) from engine LOG events
 
-    def __init__(self, model: JobTableModel, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        model: JobTableModel,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.model = model
         self._engine: EngineLike | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(PROGRESS_INTERVAL_MS)
         self._timer.timeout.connect(self.refresh_progress)
+        self._smoother = SpeedSmoother()
         model.active_count_changed.connect(self._on_active_count)
 
     # ---- wiring ----------------------------------------------------------------------------
@@ -140,7 +149,8 @@ class Controller(QObject):
     def refresh_progress(self) -> None:
         if self._engine is None:
             return
-        self.model.update_progress(self._engine.progress())
+        snapshot = self._smoother.apply(self._engine.progress(), self._clock())
+        self.model.update_progress(snapshot)
         self.tick.emit()
 
     # ---- operations ------------------------------------------------------------------------
@@ -217,9 +227,13 @@ class Controller(QObject):
     def cancel(self, ids: Iterable[int]) -> Outcome:
         return self._each(self.tr("cancel"), ids, self.engine.cancel)
 
-    def remove(self, ids: Iterable[int], delete_file: bool = False) -> Outcome:
+    def remove(
+        self, ids: Iterable[int], delete_file: bool = False, keep_partial: bool = False
+    ) -> Outcome:
         out = self._each(
-            self.tr("remove"), ids, lambda i: self.engine.remove(i, delete_file=delete_file)
+            self.tr("remove"),
+            ids,
+            lambda i: self.engine.remove(i, delete_file=delete_file, keep_partial=keep_partial),
         )
         self.model.flush_events()
         return out

@@ -6,7 +6,7 @@ import functools
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.store.models import JobState
 from app.ui.model import PROGRESS_ROLE, ProgressView
@@ -25,8 +25,17 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
-def bar_colors(palette: QPalette, state: JobState) -> tuple[QColor, QColor]:
-    """(fill, track) for a state, derived from the palette so dark themes work."""
+def bar_colors(palette: QPalette, state: JobState, selected: bool = False) -> tuple[QColor, QColor]:
+    """(fill, track) for a state, derived from the palette so dark themes work.
+
+    On a selected row the cell background is the Highlight colour, which is also the fill
+    of a running bar: a 98 % download would look empty (issue 9). There the fill is the
+    selection's own text colour and the track a faint mix of both.
+    """
+    if selected:
+        highlight = palette.color(QPalette.ColorRole.Highlight)
+        on_highlight = palette.color(QPalette.ColorRole.HighlightedText)
+        return on_highlight, _mix(highlight, on_highlight, 0.3)
     dark = is_dark(palette)
     base = palette.color(QPalette.ColorRole.Base)
     text = palette.color(QPalette.ColorRole.Text)
@@ -118,14 +127,19 @@ class BarPainter:
     """Colours per palette, cached; draws a bar with one QImage and one drawImage call."""
 
     def __init__(self) -> None:
-        self._colors: dict[tuple[int, JobState], tuple[_RGBA, _RGBA, _RGBA]] = {}
+        self._colors: dict[tuple[int, JobState, bool], tuple[_RGBA, _RGBA, _RGBA]] = {}
 
-    def colors(self, palette: QPalette, state: JobState) -> tuple[_RGBA, _RGBA, _RGBA]:
-        key = (palette.cacheKey(), state)
+    def colors(
+        self, palette: QPalette, state: JobState, selected: bool = False
+    ) -> tuple[_RGBA, _RGBA, _RGBA]:
+        key = (palette.cacheKey(), state, selected)
         found = self._colors.get(key)
         if found is None:
-            fill, track = bar_colors(palette, state)
-            found = (_rgba(fill), _rgba(track), _rgba(_mix(fill, QColor("white"), 0.7)))
+            fill, track = bar_colors(palette, state, selected)
+            # The tick stands out from the fill: lighter normally, toward the track on a
+            # selected row, whose fill is already the lightest colour there.
+            tick = _mix(fill, track, 0.5) if selected else _mix(fill, QColor("white"), 0.7)
+            found = (_rgba(fill), _rgba(track), _rgba(tick))
             if len(self._colors) > 64:
                 self._colors.clear()
             self._colors[key] = found
@@ -138,10 +152,12 @@ class BarPainter:
         view: ProgressView,
         palette: QPalette,
         dpr: float = 1.0,
+        selected: bool = False,
     ) -> None:
         w = max(1, round(rect.width() * dpr))
         h = max(1, round(rect.height() * dpr))
-        data = bar_image_bytes(w, h, 4.0 * dpr, view, self.colors(palette, view.state))
+        colors = self.colors(palette, view.state, selected)
+        data = bar_image_bytes(w, h, 4.0 * dpr, view, colors)
         image = QImage(data, w, h, w * 4, QImage.Format.Format_RGBA8888_Premultiplied)
         painter.drawImage(rect, image)
 
@@ -185,7 +201,8 @@ class ProgressDelegate(QStyledItemDelegate):
         if bar_w < 16 or h < 3:
             return
         bar = QRectF(r.left() + 6, r.top() + (r.height() - h) / 2, bar_w, h)
-        self._bar.paint(painter, bar, view, option.palette, self._dpr)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        self._bar.paint(painter, bar, view, option.palette, self._dpr, selected)
 
     def reset_metrics(self) -> None:
         """After a font, screen or palette change."""

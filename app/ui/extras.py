@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
 
 from app.engine.queueorder import Move
@@ -34,6 +34,10 @@ from app.ui.view import JobTableView
 
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
+
+
+# Below this window width the sidebar steps aside so the list keeps every column in view.
+SIDEBAR_MIN_WINDOW_WIDTH = 760
 
 
 class WindowExtras(QObject):
@@ -102,6 +106,7 @@ class WindowExtras(QObject):
         self.notifier.open_file.connect(w._open_path)
         self.notifier.open_folder.connect(lambda path: w._open_path(os.path.dirname(path)))
         self.set_options(w.options)
+        w.installEventFilter(self)
         # The toolbar and the tray get the limit toggle; the menus the rest.
         w.toolbar.insertAction(w.commands.settings, a.toggle_limit)
         w.tray.menu.insertAction(w.commands.quit, a.toggle_limit)
@@ -187,7 +192,14 @@ class WindowExtras(QObject):
             self._show_in_details(jobs[0].id if jobs else None)
 
     def set_sidebar_visible(self, visible: bool) -> None:
-        self.sidebar.setVisible(visible)
+        self.sidebar.setVisible(visible and self.window.width() >= SIDEBAR_MIN_WINDOW_WIDTH)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A narrow window gives the list the room (issue 9: every column stays in view at the
+        # minimum width); the user's choice to show the sidebar comes back when it widens.
+        if watched is self.window and event.type() == QEvent.Type.Resize:
+            self.set_sidebar_visible(self.actions.show_sidebar.isChecked())
+        return False
 
     def set_options(self, options: Options) -> None:
         self.actions.set_limit_state(options.speed_limit, options.saved_speed_limit)

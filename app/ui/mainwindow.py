@@ -42,13 +42,19 @@ from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.addflow import AddFlow, TypeFolderFollower, clipboard_links
 from app.ui.controller import AddRequest, Controller
-from app.ui.dialogs.add import AddDialog, pasted_links
+from app.ui.dialogs.about import about_box
+from app.ui.dialogs.add import AddDialog, folder_usable, pasted_links
+from app.ui.dialogs.confirm import ask, ask_remove_unfinished, has_partial_data
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
+from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
+from app.ui.lifetime import DialogRef, alive
 from app.ui.lists import ListTransfer
+from app.ui.model import display_name
 from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
+from app.ui.retryfeedback import RetryFeedback
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray, tray_available
 from app.ui.uistate import UiState
@@ -76,9 +82,11 @@ class MainWindow(QMainWindow):
         self.options = options
         self.ui_state = UiState(store)
         self.commands = Actions(self)
-        self.add_dialog: AddDialog | None = None
-        self.settings_dialog: SettingsDialog | None = None
-        self.question: QMessageBox | None = None
+        # Weak handles: a dialog deleted by deleteLater() must never be reused (issue 9).
+        self._add_ref: DialogRef[AddDialog] = DialogRef()
+        self._settings_ref: DialogRef[SettingsDialog] = DialogRef()
+        self._question_ref: DialogRef[QMessageBox] = DialogRef()
+        self._about_ref: DialogRef[QMessageBox] = DialogRef()
         self.properties_dialogs: dict[int, PropertiesDialog] = {}
         self.lists = ListTransfer(self)  # File ▸ Import…/Export…
         self._quitting = False
@@ -89,6 +97,7 @@ class MainWindow(QMainWindow):
         self.view = JobTableView()
         self.view.setModel(self.proxy)
         self.view.apply_default_columns()
+        self.column_fitter = ColumnFitter(self.view)
 
         self._build_toolbar()
         self._build_menus()
@@ -101,6 +110,7 @@ class MainWindow(QMainWindow):
         self.tray = Tray(self.commands, self.model, self)
         self.tray.notify_enabled = options.notify
         self.tray.activated.connect(self.toggle_visible)
+        self.retry_feedback = RetryFeedback(self.model, self.status.showMessage, self)
 
         self.setAcceptDrops(True)
         self._connect()
@@ -108,6 +118,18 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.extras.restore()
         self._on_rows_applied()
+
+    @property
+    def add_dialog(self) -> AddDialog | None:
+        return self._add_ref.get()
+
+    @property
+    def settings_dialog(self) -> SettingsDialog | None:
+        return self._settings_ref.get()
+
+    @property
+    def question(self) -> QMessageBox | None:
+        return self._question_ref.get()
 
     # ---- construction ----------------------------------------------------------------------
 
@@ -270,11 +292,15 @@ class MainWindow(QMainWindow):
         geometry = self.ui_state.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1100, 640)
+        # Saved on a larger screen or at another scale, or the default: never off-screen.
+        fit_window_to_screen(self)
+        self.screen_keeper = ScreenKeeper(self)
         header = self.ui_state.header()
         if header is not None:
             hh = self.view.horizontalHeader()
             hh.restoreState(header)
             hh.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+            self.column_fitter.remember_current()
         try:
             category = Category(self.ui_state.category())
         except ValueError:
@@ -357,9 +383,12 @@ class MainWindow(QMainWindow):
         self, urls: list[str] | None = None, note: str = "", dest_dir: str | None = None
     ) -> AddDialog:
         """Open (or refill) the add dialog; one at a time, so a burst of drops can't stack."""
-        dest = dest_dir or self.ui_state.last_dest_dir() or self.options.resolved_download_dir()
-        if self.add_dialog is not None and self.add_dialog.isVisible():
-            dialog = self.add_dialog
+        remembered = self.ui_state.last_dest_dir()
+        if remembered is not None and not folder_usable(remembered):
+            remembered = None  # a folder that went away or became read-only since
+        dest = dest_dir or remembered or self.options.resolved_download_dir()
+        if (open_dialog := self.add_dialog) is not None and open_dialog.isVisible():
+            dialog = open_dialog
             if urls:
                 existing = dialog.urls()
                 merged = existing + [u for u in urls if u not in existing]
@@ -386,12 +415,12 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(dialog.deleteLater)
         if dest_dir is None:
             TypeFolderFollower(dialog, self.options.folder_for)
-        self.add_dialog = dialog
+        self._add_ref.set(dialog)
         dialog.open()
         return dialog
 
     def _on_add_submitted(self, request: AddRequest) -> None:
-        self.ui_state.set_last_dest_dir(request.dest_dir)
+        # Only a folder that took a download is worth offering again (AddFlow remembers it).
         self.add_flow.submit(request)
 
     def offer_urls(self, content: DropContent, dest_dir: str | None = None) -> None:
@@ -452,47 +481,27 @@ class MainWindow(QMainWindow):
                 lambda: self.controller.remove(ids, delete_file=True),
             )
             return
-        partial = [j for j in jobs if j.state is not JobState.COMPLETED and j.done > 0]
+        # Running ones count even before their first checkpoint (job.done still 0).
+        partial = [j for j in jobs if has_partial_data(j, self.model.progress_of(j.id))]
         if partial:
-            self._ask(
-                self.tr("Remove downloads?"),
-                self.tr(
-                    "%n unfinished download(s) will lose the data downloaded so far.",
-                    "",
-                    len(partial),
-                ),
-                self.tr("Remove"),
-                lambda: self.controller.remove(ids),
-            )
+            names = [display_name(j) for j in partial]
+            remove = functools.partial(self._remove_unfinished, ids)
+            self._question_ref.set(ask_remove_unfinished(self, names, remove))
             return
         self.controller.remove(ids)
 
+    def _remove_unfinished(self, ids: list[int], delete_partial: bool) -> None:
+        self.controller.remove(ids, keep_partial=not delete_partial)
+
     def _ask(self, title: str, text: str, confirm: str, on_yes: Callable[[], None]) -> QMessageBox:
-        box = QMessageBox(
-            QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self
-        )
-        box.setObjectName("question")
-        yes = box.addButton(confirm, QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Cancel)
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-
-        def done(_result: int) -> None:
-            if box.clickedButton() is yes:
-                on_yes()
-            self.question = None
-            box.deleteLater()
-
-        box.finished.connect(done)
-        self.question = box
-        box.open()
-        return box
+        return self._question_ref.set(ask(self, title, text, confirm, on_yes))
 
     def retry_failed(self) -> None:
         ids = self._ids(lambda j: j.state is JobState.FAILED)
         if not ids:
             ids = [j.id for j in self.model.jobs() if j.state is JobState.FAILED]
         if ids:
-            self.controller.retry(ids)
+            self.retry_feedback.retried(self.controller.retry(ids).done)
 
     def open_files(self) -> None:
         for job in self.selected_jobs():
@@ -528,13 +537,14 @@ class MainWindow(QMainWindow):
                 return None
             job_id = jobs[0].id
         existing = self.properties_dialogs.get(job_id)
-        if existing is not None:
+        if existing is not None and alive(existing):
             existing.raise_()
             existing.activateWindow()
             return existing
         dialog = PropertiesDialog(self, self.controller, job_id)
         self.properties_dialogs[job_id] = dialog
         dialog.finished.connect(functools.partial(self._forget_properties, job_id))
+        dialog.finished.connect(dialog.deleteLater)
         dialog.show()
         return dialog
 
@@ -543,17 +553,17 @@ class MainWindow(QMainWindow):
 
     def _on_job_log(self, job_id: int, message: str) -> None:
         dialog = self.properties_dialogs.get(job_id)
-        if dialog is not None:
+        if dialog is not None and alive(dialog):
             dialog.append_history(job_id, message)
 
     def show_settings(self) -> SettingsDialog:
-        if self.settings_dialog is not None and self.settings_dialog.isVisible():
-            self.settings_dialog.raise_()
-            return self.settings_dialog
+        if (open_dialog := self.settings_dialog) is not None and open_dialog.isVisible():
+            open_dialog.raise_()
+            return open_dialog
         dialog = SettingsDialog(self, self.options, tray_available=tray_available())
         dialog.submitted.connect(self.apply_options)
         dialog.finished.connect(dialog.deleteLater)
-        self.settings_dialog = dialog
+        self._settings_ref.set(dialog)
         dialog.open()
         return dialog
 
@@ -580,25 +590,13 @@ class MainWindow(QMainWindow):
         folder.mkdir(parents=True, exist_ok=True)
         self._open_path(str(folder))
 
-    def show_about(self) -> None:
-        import html
-
-        from app import installed_version
-
-        data = self._data_dir()
-        QMessageBox.about(
-            self,
-            self.tr("About Tether"),
-            self.tr(
-                "<h3>Tether %1</h3><p>A download manager that never loses a byte: downloads "
-                "resume from where they stopped after a pause, a dropped link or a crash.</p>"
-                "<p>Licensed under the GNU GPL, version 3 or later.</p>"
-                "<p>Data: %2<br>Logs: %3</p>"
-            )
-            .replace("%1", html.escape(installed_version()))
-            .replace("%2", html.escape(str(data)))
-            .replace("%3", html.escape(str(log_dir(data)))),
-        )
+    def show_about(self) -> QMessageBox:
+        box = self._about_ref.get()
+        if box is None:
+            box = self._about_ref.set(about_box(self, self._data_dir()))
+            box.open()
+        box.raise_()
+        return box
 
     def _on_double_click(self, index: QModelIndex) -> None:
         source = self.proxy.mapToSource(index)

@@ -10,6 +10,7 @@ the rows and columns whose values moved are announced.
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -49,6 +50,7 @@ class Column(enum.IntEnum):
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a plain Python value that orders the column
 JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+RESORT_MS = 1000
 PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # a ProgressView, for the delegate
 STATE_ROLE = Qt.ItemDataRole.UserRole + 4  # the JobState; the proxy filters on it
 
@@ -160,6 +162,12 @@ class JobTableModel(QAbstractTableModel):
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(0)
         self._flush_timer.timeout.connect(self.flush_events)
+        # Sorted views stay sorted as values arrive (a size learnt later, a state change),
+        # but at most once per RESORT_MS, so rows don't jump under the pointer at every tick.
+        self._resort_timer = QTimer(self)
+        self._resort_timer.setSingleShot(True)
+        self._resort_timer.setInterval(RESORT_MS)
+        self._resort_timer.timeout.connect(self._resort)
         self._headers = {
             Column.NAME: self.tr("Name"),
             Column.SIZE: self.tr("Size"),
@@ -319,6 +327,8 @@ class JobTableModel(QAbstractTableModel):
         last_col = len(Column) - 1
         for first, last in _runs(sorted(rows)):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
+        if rows:
+            self._schedule_resort(0, last_col)
 
     def _apply_inserts(self, jobs: list[Job]) -> None:
         if not jobs:
@@ -358,6 +368,9 @@ class JobTableModel(QAbstractTableModel):
         self._progress = {k: v for k, v in snapshot.items() if k in self._row_of}
         if not spans:
             return
+        self._schedule_resort(
+            min(first for first, _ in spans.values()), max(last for _, last in spans.values())
+        )
         ordered = sorted(spans.items())
         # Group neighbouring rows with the same column span into one signal.
         i = 0
@@ -529,6 +542,23 @@ class JobTableModel(QAbstractTableModel):
 
     # ---- sorting ---------------------------------------------------------------------------
 
+    def _schedule_resort(self, first_col: int, last_col: int) -> None:
+        if first_col <= self._sort_column <= last_col and not self._resort_timer.isActive():
+            self._resort_timer.start()
+
+    def _resort(self) -> None:
+        """Re-sort if the order changed; an unchanged order costs no layout change."""
+        if self._sort_column < 0:
+            return
+        key = self._sort_key(self._sort_column)
+        keys = [key(j) for j in self._rows]
+        pairs = itertools.pairwise(keys)
+        in_order = (
+            all(a >= b for a, b in pairs) if self._descending() else all(a <= b for a, b in pairs)
+        )
+        if not in_order:
+            self.sort(self._sort_column, self._sort_order)
+
     def _descending(self) -> bool:
         return self._sort_order == Qt.SortOrder.DescendingOrder
 
@@ -537,7 +567,14 @@ class JobTableModel(QAbstractTableModel):
         if col == Column.NAME:
             return lambda j: (display_name(j).casefold(), j.id)
         if col == Column.SIZE:
-            return lambda j: (j.size if j.size is not None else -1, j.id)
+            # As the Size column shows it: the job's size, else the one the transfer learnt.
+            def size(j: Job) -> tuple[int, int]:
+                if j.size is not None:
+                    return (j.size, j.id)
+                p = progress.get(j.id)
+                return (p.size if p is not None and p.size is not None else -1, j.id)
+
+            return size
         if col == Column.PROGRESS:
 
             def frac(j: Job) -> tuple[float, int]:
@@ -562,8 +599,9 @@ class JobTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reorder the row cache with Python's sort (milliseconds for 10,000 rows).
 
-        Rows are not re-sorted as speeds tick: a row stays under the pointer the user is
-        about to click until they sort again.
+        Values that change re-sort the rows at most once per RESORT_MS (see _resort), so a
+        row whose size or state becomes known moves to its place, without jumping at every
+        progress tick.
         """
         self._sort_column, self._sort_order = column, order
         if column >= len(Column):

@@ -187,7 +187,15 @@ class InstanceServer(QObject):
         keep = []
         for sock in self._finished:
             if sock.state() == QLocalSocket.LocalSocketState.UnconnectedState:
-                Shiboken.delete(sock)
+                _free(sock)
             else:
                 keep.append(sock)
         self._finished = keep
+
+
+def _free(sock: QLocalSocket) -> None:
+    """Delete a finished socket now. It leaves its parent first: deleted while still listed
+    as the server's child, its stale wrapper crashed the process when the server's wrapper
+    went away at exit (issue 9: the second `tether URL` of a session)."""
+    sock.setParent(None)
+    Shiboken.delete(sock)

@@ -13,7 +13,12 @@ output (and syncing) between runs. Per run it records wall time, user+sys CPU an
 child (os.wait4), and "durable" time: wall time plus the fsync of the outputs the harness does right
 after the client exits (curl and aria2c leave the file in the page cache; Tether fsyncs on its own).
 
-Standard library only, so it runs before Tether's dependencies are even installed.
+The https* workloads fetch over TLS from the same nginx (a CA and server certificate made at run
+time with `openssl`), next to `curl --cacert` and `aria2c --ca-certificate`; Tether gets the CA
+with --ca-certificate when its CLI has that option, else through REQUESTS_CA_BUNDLE.
+
+Standard library only (plus the openssl command), so it runs before Tether's dependencies are
+even installed.
 """
 
 from __future__ import annotations
@@ -50,7 +55,20 @@ CAP_RATE = "8m"  # nginx limit_rate per connection in the 'capped' server
 MIXED_SLOW = "2m"  # 'mixed' server: even-numbered connections ...
 MIXED_FAST = "16m"  # ... and the others
 RSS_LIMIT_MIB = 80.0
-WORKLOAD_NAMES = ("fast", "fast8", "capped", "mixed", "small")
+WORKLOAD_NAMES = (
+    "fast",
+    "fast8",
+    "capped",
+    "mixed",
+    "small",
+    "https",
+    "https8",
+    "https-1g",
+    "https8-1g",
+)
+# the 1 GiB HTTPS rows repeat https/https8 on the big file: full runs only (in --quick both
+# files are small, so they would only repeat the same row)
+FULL_ONLY = ("https-1g", "https8-1g")
 CLIENT_FAMILIES = ("tether", "curl", "aria2c", "dd")
 ARIA2_COMMON = (
     "--no-conf",
@@ -64,8 +82,8 @@ ARIA2_COMMON = (
 # --------------------------------------------------------------------------- pure helpers
 
 
-
 QUICK_MODE = False  # set by --quick: the target lines are then labelled meaningless
+
 
 def parse_size(text: str) -> int:
     """nginx-style size: '8m' -> 8 MiB, '512k', '1g', plain bytes."""
@@ -135,11 +153,50 @@ def small_file_sizes(count: int, lo: int, hi: int, seed: int = 4) -> list[int]:
     return [rng.randint(lo, hi) for _ in range(count)]
 
 
-def nginx_config(prefix: Path, root: Path, ports: dict[str, int]) -> str:
+@dataclass(frozen=True)
+class TlsFiles:
+    ca: Path  # what clients trust
+    cert: Path  # the server's certificate (127.0.0.1, localhost), signed by `ca`
+    key: Path
+
+
+def make_tls(directory: Path) -> TlsFiles:
+    """A throwaway CA and a server certificate for 127.0.0.1, with the openssl command."""
+    directory.mkdir(parents=True, exist_ok=True)
+    d = directory
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60, cwd=d)
+
+    openssl(
+        "req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=Tether bench CA",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    )  # fmt: skip
+    openssl("req", *ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
+    (d / "server.ext").write_text(
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+        "basicConstraints=critical,CA:FALSE\n"
+        "keyUsage=critical,digitalSignature\n"
+        "extendedKeyUsage=serverAuth\n"
+    )
+    openssl(
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "server.ext",
+    )  # fmt: skip
+    return TlsFiles(ca=d / "ca.pem", cert=d / "server.pem", key=d / "server.key")
+
+
+def nginx_config(
+    prefix: Path, root: Path, ports: dict[str, int], tls: TlsFiles | None = None
+) -> str:
     """nginx.conf for a foreground, single-process nginx with one server per rate policy.
 
-    ports: {'plain': p1, 'capped': p2, 'mixed': p3}. Everything (pid, logs, temp paths) stays under
-    `prefix`, and every server listens on 127.0.0.1 only.
+    ports: {'plain': p1, 'capped': p2, 'mixed': p3} and, with `tls`, 'tls': p4 (HTTPS, no
+    throttling). Everything (pid, logs, temp paths) stays under `prefix`, and every server
+    listens on 127.0.0.1 only.
     """
     servers = {
         # /_bench_conn tells the harness nginx's connection counter (see Nginx.align_parity)
@@ -149,11 +206,17 @@ def nginx_config(prefix: Path, root: Path, ports: dict[str, int]) -> str:
         # number, so consecutive connections of one client alternate slow/fast.
         "mixed": "        limit_rate $bench_mixed_rate;\n",
     }
+    listen_opts = {name: "" for name in servers}
+    if tls is not None and "tls" in ports:
+        servers["tls"] = (
+            f"        ssl_certificate {tls.cert};\n        ssl_certificate_key {tls.key};\n"
+        )
+        listen_opts["tls"] = " ssl"
     blocks = []
     for name, extra in servers.items():
         blocks.append(
             "    server {\n"
-            f"        listen 127.0.0.1:{ports[name]};\n"
+            f"        listen 127.0.0.1:{ports[name]}{listen_opts[name]};\n"
             f"        server_name {name};\n"
             f"        root {root};\n"
             f"{extra}"
@@ -347,6 +410,7 @@ def build_workloads(sizes: Sizes, small_names: Sequence[str]) -> dict[str, Workl
             ideal_s=mixed_ideal,
             ideal_text=f"size / (4 × {MIXED_SLOW}/s + 4 × {MIXED_FAST}/s), perfect stealing",
         ),
+        **https_workloads(sizes, k1m),
         "small": Workload(
             name="small",
             title=f"small: {len(small_names)} files of {fmt_bytes(sizes.small_min)}–"
@@ -363,6 +427,45 @@ def build_workloads(sizes: Sizes, small_names: Sequence[str]) -> dict[str, Workl
             ),
         ),
     }
+
+
+def https_workloads(sizes: Sizes, k1m: ClientSpec) -> dict[str, Workload]:
+    """The fast/fast8 rows again over TLS: 256 MiB (and 1 GiB), 1 and 8 connections.
+
+    No targets yet (issue 16 sets a floor, tested in tests/zoo): the rows show where Tether
+    stands next to curl and aria2c, CPU s/GiB and peak RSS included."""
+    tls_aria2 = ("--ca-certificate=@CA@",)
+    out: dict[str, Workload] = {}
+    for suffix, fname, size in (("", "mid.bin", sizes.mid), ("-1g", "fast.bin", sizes.fast)):
+        out["https" + suffix] = Workload(
+            name="https" + suffix,
+            title=f"https{suffix}: {fmt_bytes(size)} over TLS from nginx, 1 connection",
+            server="tls",
+            files=(fname,),
+            clients=(
+                ClientSpec("tether", "tether -c1", "tether", connections=1),
+                ClientSpec("curl", "curl --cacert", "curl"),
+                aria2("aria2c", "aria2c -x1 --ca-certificate", "-x1", *tls_aria2),
+            ),
+            targets=(),
+        )
+        out["https8" + suffix] = Workload(
+            name="https8" + suffix,
+            title=f"https8{suffix}: {fmt_bytes(size)} over TLS from nginx, 8 connections",
+            server="tls",
+            files=(fname,),
+            clients=(
+                ClientSpec("tether", "tether -c8", "tether", connections=8),
+                aria2(
+                    "aria2c-k1M",
+                    "aria2c -x8 -s8 -k1M --ca-certificate",
+                    *k1m.aria2_opts,
+                    *tls_aria2,
+                ),
+            ),
+            targets=(),
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- results
@@ -656,10 +759,11 @@ def free_port() -> int:
 class Nginx:
     """A foreground nginx child serving `root` on three free 127.0.0.1 ports."""
 
-    def __init__(self, binary: str, prefix: Path, root: Path) -> None:
+    def __init__(self, binary: str, prefix: Path, root: Path, tls: TlsFiles | None = None) -> None:
         self.binary = binary
         self.prefix = prefix
         self.root = root
+        self.tls = tls
         self.ports: dict[str, int] = {}
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -668,16 +772,18 @@ class Nginx:
         return self.prefix / "access.log"
 
     def url(self, server: str, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[server]}/{name}"
+        scheme = "https" if server == "tls" else "http"
+        return f"{scheme}://127.0.0.1:{self.ports[server]}/{name}"
 
     def start(self) -> None:
         last_error = ""
         for _attempt in range(5):  # a free port can be taken between probe and bind: retry
-            self.ports = {name: free_port() for name in ("plain", "capped", "mixed")}
-            if len(set(self.ports.values())) < 3:
+            names = ("plain", "capped", "mixed") + (("tls",) if self.tls else ())
+            self.ports = {name: free_port() for name in names}
+            if len(set(self.ports.values())) < len(names):
                 continue
             conf = self.prefix / "nginx.conf"
-            conf.write_text(nginx_config(self.prefix, self.root, self.ports))
+            conf.write_text(nginx_config(self.prefix, self.root, self.ports, self.tls))
             err = self.prefix / "error.log"
             self.proc = subprocess.Popen(
                 [self.binary, "-p", str(self.prefix), "-e", str(err), "-c", str(conf)],
@@ -790,7 +896,15 @@ class Runner:
         self.current: subprocess.Popen[bytes] | None = None
         self.time_exe = gnu_time()
 
-    def run(self, argv: Sequence[str], *, cwd: Path, log: Path, timeout: float) -> Exited:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        cwd: Path,
+        log: Path,
+        timeout: float,
+        env: dict[str, str] | None = None,
+    ) -> Exited:
         timed_out = threading.Event()
         rss_file = log.with_suffix(".rss")
         rss_file.unlink(missing_ok=True)
@@ -799,7 +913,7 @@ class Runner:
             proc = subprocess.Popen(
                 launcher_argv(argv, rss_file, self.time_exe),
                 cwd=cwd,
-                env=child_env(),
+                env=child_env() | (env or {}),
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -892,6 +1006,22 @@ def fsync_tree(directory: Path) -> None:
         os.close(fd)
 
 
+def tether_has_option(cmd: Sequence[str], option: str) -> bool:
+    """Whether Tether's `get` knows an option (e.g. --ca-certificate, newer than this harness)."""
+    try:
+        proc = subprocess.run(
+            [*cmd, "get", "--help"],
+            cwd=REPO,
+            env=child_env(),
+            capture_output=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return option in proc.stdout.decode(errors="replace")
+
+
 def tether_available(cmd: Sequence[str]) -> tuple[bool, str]:
     try:
         proc = subprocess.run(
@@ -920,6 +1050,8 @@ class Bench:
         self.results: list[RunResult] = []
         self.reports: list[dict[str, Any]] = []
         self.workloads: dict[str, Workload] = {}
+        self.tls: TlsFiles | None = None
+        self.tether_has_ca_option = False
 
     # ---- setup
     def setup(self) -> None:
@@ -930,9 +1062,11 @@ class Bench:
         small_sizes = small_file_sizes(sizes.small_count, sizes.small_min, sizes.small_max)
         wanted = set(self.args.workloads)
         need = 0
-        if wanted & {"fast", "fast8"}:
+        big = {"fast", "fast8", "https-1g", "https8-1g"}
+        mid = {"capped", "mixed", "https", "https8"}
+        if wanted & big:
             need += 2 * sizes.fast  # source + one output at a time
-        if wanted & {"capped", "mixed"}:
+        if wanted & mid:
             need += 2 * sizes.mid
         if "small" in wanted:
             need += 2 * sum(small_sizes)
@@ -944,9 +1078,9 @@ class Bench:
             )
         root = self.work / "www"
         log(f"work dir {self.work}; creating test files ({fmt_bytes(need // 2)})")
-        if wanted & {"fast", "fast8"}:
+        if wanted & big:
             self._make("fast.bin", sizes.fast)
-        if wanted & {"capped", "mixed"}:
+        if wanted & mid:
             self._make("mid.bin", sizes.mid)
         small_names = [f"small/s{i:03d}.bin" for i in range(sizes.small_count)]
         if "small" in wanted:
@@ -960,7 +1094,10 @@ class Bench:
             raise SystemExit("nginx not found: apt-get install nginx aria2 curl")
         prefix = self.work / "nginx"
         prefix.mkdir()
-        self.nginx = Nginx(nginx_bin, prefix, root)
+        if any(self.workloads[w].server == "tls" for w in wanted):
+            self.tls = make_tls(self.work / "tls")
+            self.tether_has_ca_option = tether_has_option(self.tether_cmd, "--ca-certificate")
+        self.nginx = Nginx(nginx_bin, prefix, root, self.tls)
         self.nginx.start()
         log(f"nginx {nginx_bin} on 127.0.0.1 ports {self.nginx.ports}")
 
@@ -987,20 +1124,26 @@ class Bench:
             argv = [*self.tether_cmd, "--data-dir", str(data), "get", *urls, "-o", str(out)]
             if c.connections is not None:
                 argv += ["--connections", str(c.connections)]
+            if wl.server == "tls" and self.tls is not None and self.tether_has_ca_option:
+                argv += ["--ca-certificate", str(self.tls.ca)]
             return argv
         if c.family == "curl":
             (name,) = wl.files
+            tls = ["--cacert", str(self.tls.ca)] if wl.server == "tls" and self.tls else []
             return [
                 "curl",
                 "-q",
                 "-sS",
                 "--fail",
+                *tls,
                 "-o",
                 str(out / self.files[name].basename),
                 urls[0],
             ]
         if c.family == "aria2c":
-            argv = ["aria2c", *c.aria2_opts, *ARIA2_COMMON, "-d", str(out)]
+            ca = str(self.tls.ca) if self.tls else ""
+            opts = [o.replace("@CA@", ca) for o in c.aria2_opts]
+            argv = ["aria2c", *opts, *ARIA2_COMMON, "-d", str(out)]
             if len(urls) == 1:
                 return [*argv, urls[0]]
             listfile = self.work / "aria2-list.txt"
@@ -1036,7 +1179,11 @@ class Bench:
             self.nginx.align_parity()
         log_offset = self.nginx.access_log.stat().st_size if self.nginx.access_log.exists() else 0
         timeout = self.args.timeout or (120 if self.args.quick else 900)
-        ex = self.runner.run(argv, cwd=REPO, log=log_path, timeout=timeout)
+        env = {}
+        tls_by_env = wl.server == "tls" and not self.tether_has_ca_option
+        if c.family == "tether" and tls_by_env and self.tls is not None:
+            env["REQUESTS_CA_BUNDLE"] = str(self.tls.ca)  # until --ca-certificate exists
+        ex = self.runner.run(argv, cwd=REPO, log=log_path, timeout=timeout, env=env)
         t_sync = time.perf_counter()
         with contextlib.suppress(OSError):
             fsync_tree(out)
@@ -1182,8 +1329,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--workloads",
         type=csv_list(WORKLOAD_NAMES),
-        default=list(WORKLOAD_NAMES),
-        help=f"comma list of {','.join(WORKLOAD_NAMES)}",
+        default=None,
+        help=f"comma list of {','.join(WORKLOAD_NAMES)} (default: all; with --quick, all but"
+        f" {','.join(FULL_ONLY)})",
     )
     p.add_argument(
         "--clients",
@@ -1201,6 +1349,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=0, help="per-run timeout in seconds")
     p.add_argument("--keep", action="store_true", help="keep the work dir (and failed outputs)")
     args = p.parse_args(argv)
+    if args.workloads is None:
+        args.workloads = [w for w in WORKLOAD_NAMES if not (args.quick and w in FULL_ONLY)]
     if args.rounds < 1:
         p.error("--rounds must be ≥ 1")
     return args
@@ -1211,6 +1361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     missing = [t for t in ("curl", "aria2c", "dd") if t in args.clients and not shutil.which(t)]
     if missing or find_nginx() is None:
         raise SystemExit(f"missing {missing or ['nginx']}: apt-get install nginx aria2 curl")
+    if any(w.startswith("https") for w in args.workloads) and not shutil.which("openssl"):
+        raise SystemExit("the https workloads need openssl: apt-get install openssl")
     if "tether" in args.clients:
         ok, why = tether_available(shlex.split(args.tether_cmd))
         if not ok:

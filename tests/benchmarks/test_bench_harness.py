@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -87,6 +88,17 @@ def test_workloads_match_the_issue() -> None:
     assert mixed["aria2c-s8"].aria2_opts == ("-x8", "-s8")
     assert len(wls["small"].files) == 500
     assert any(t.kind == "rss" and t.limit == 80 for t in wls["fast8"].targets)
+    # HTTPS rows: 256 MiB and 1 GiB, 1 and 8 connections, next to curl/aria2c given the CA
+    assert wls["https"].server == wls["https8-1g"].server == "tls"
+    assert wls["https"].files == ("mid.bin",) and wls["https-1g"].files == ("fast.bin",)
+    assert {c.connections for c in wls["https8"].clients if c.family == "tether"} == {8}
+    https8 = {c.key: c for c in wls["https8"].clients}
+    assert https8["aria2c-k1M"].aria2_opts[:3] == ("-x8", "-s8", "-k1M")
+    assert "--ca-certificate=@CA@" in https8["aria2c-k1M"].aria2_opts
+    assert bench.parse_args(["--quick"]).workloads == [
+        w for w in bench.WORKLOAD_NAMES if w not in bench.FULL_ONLY
+    ]
+    assert bench.parse_args([]).workloads == list(bench.WORKLOAD_NAMES)
 
 
 def test_report_and_access_log_parsing() -> None:
@@ -175,3 +187,26 @@ def test_profile_helpers_parse_py_spy_raw_output() -> None:
     tl = pt.timeline(log, started=99.5, ended=101.25)
     assert "exec → first request 0.500 s; transfer 1.000 s; last byte → exit 0.250 s" in tl
     assert "2 requests on 2 connections" in tl
+
+
+def test_https_server_config_is_valid(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    tls = bench.make_tls(tmp_path / "tls")
+    verify = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(tls.ca), str(tls.cert)], capture_output=True
+    )
+    assert verify.returncode == 0, verify.stderr.decode(errors="replace")
+    ports = {"plain": 18081, "capped": 18082, "mixed": 18083, "tls": 18084}
+    conf = bench.nginx_config(tmp_path, tmp_path / "www", ports, tls)
+    assert "listen 127.0.0.1:18084 ssl;" in conf and f"ssl_certificate {tls.cert};" in conf
+    (tmp_path / "nginx.conf").write_text(conf)
+    nginx = bench.find_nginx()
+    assert nginx is not None
+    check = subprocess.run(
+        [nginx, "-t", "-q", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+         "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        timeout=10,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr.decode(errors="replace")

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.checksums import Checksum, parse_checksum
+from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput
 from app.engine.patterns import MAX_URLS, count, expand, has_pattern
 from app.ui.controller import AddRequest
@@ -33,6 +34,28 @@ from app.ui.dropparse import dedupe, extract_urls
 from app.ui.widgets import FolderPicker
 
 MAX_CONNECTIONS = 32
+_INVALID_STYLE = "QLineEdit { border: 2px solid #d64545; border-radius: 3px; }"
+
+
+def folder_usable(path: str) -> bool:
+    """Could downloads go here? The folder, or its nearest existing parent (it would be
+    created), is writable. Nothing is created: this only decides what to prefill."""
+    probe = os.path.abspath(os.path.expanduser(path)) if path else ""
+    while probe and not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return False
+        probe = parent
+    return bool(probe) and os.path.isdir(probe) and os.access(probe, os.W_OK | os.X_OK)
+
+
+def folder_error(path: str) -> str | None:
+    """Why downloads cannot be saved in `path` (the engine's own check), or None."""
+    try:
+        check_dest_dir(path)
+    except BadInput as exc:
+        return str(exc)
+    return None
 
 
 def _is_pattern_line(item: str) -> bool:
@@ -115,8 +138,12 @@ class AddDialog(QDialog):
         self.urls_edit = QPlainTextEdit()
         self.urls_edit.setObjectName("urls_edit")
         self.urls_edit.setPlaceholderText(
-            self.tr("One link per line, e.g. https://example.com/file.iso")
+            self.tr(
+                "One link per line, e.g. https://example.com/file.iso\n"
+                "Enter adds them; Shift+Enter starts a new line"
+            )
         )
+        self.urls_edit.installEventFilter(self)
         self.urls_edit.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setStyleHint(QFont.StyleHint.Monospace)
@@ -134,6 +161,14 @@ class AddDialog(QDialog):
         self.note_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.folder = FolderPicker(dest_dir)
+        # Shown whole (word-wrapped) when the folder is refused: the dialog stays open, so the
+        # links typed or dropped are never lost (issue 9).
+        self.error_label = QLabel()
+        self.error_label.setObjectName("error_label")
+        self.error_label.setWordWrap(True)
+        self.error_label.setVisible(False)
+        self.error_label.setStyleSheet("color: #d64545;")
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.connections = QSpinBox()
         self.connections.setObjectName("connections_spin")
         self.connections.setRange(1, MAX_CONNECTIONS)
@@ -185,12 +220,16 @@ class AddDialog(QDialog):
         layout.addWidget(self.note_label)
         layout.addSpacing(6)
         layout.addLayout(form)
+        # Full width under the form: in the form's field column it wrapped into a sliver
+        # and its end was cut off.
+        layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
         self.urls_edit.textChanged.connect(self._validate)
         self.checksum.textChanged.connect(self._validate)
         self.patterns.toggled.connect(self._validate)
         self.folder.changed.connect(self._validate)
+        self.folder.changed.connect(self._clear_folder_error)
         self._validate()
         if not urls:
             self.urls_edit.setFocus()
@@ -243,8 +282,42 @@ class AddDialog(QDialog):
             start=self.start_now.isChecked(),
         )
 
+    def folder_invalid(self) -> bool:
+        return bool(self.folder.edit.property("invalid"))
+
+    def _show_folder_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.setVisible(True)
+        self.adjustSize()  # room for the whole message
+        self.folder.edit.setProperty("invalid", True)
+        self.folder.edit.setStyleSheet(_INVALID_STYLE)
+        self.folder.edit.setFocus()
+        self.folder.edit.selectAll()
+
+    def _clear_folder_error(self, _text: str = "") -> None:
+        if self.folder_invalid():
+            self.error_label.setVisible(False)
+            self.folder.edit.setProperty("invalid", False)
+            self.folder.edit.setStyleSheet("")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter (or Ctrl+Enter) in the link box adds; Shift+Enter is a new line."""
+        if watched is self.urls_edit and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            # With nothing to add yet, Enter is just a new line.
+            if enter and not shift and self.ok_button.isEnabled():
+                self.accept()
+                return True
+        return super().eventFilter(watched, event)
+
     def accept(self) -> None:
         if not self.ok_button.isEnabled():
+            return
+        problem = folder_error(self.folder.path())
+        if problem is not None:
+            self._show_folder_error(problem)
             return
         self.submitted.emit(self.request())
         super().accept()

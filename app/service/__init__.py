@@ -1,0 +1,1 @@
+"""The service: one process per data folder owns the engine and serves it over JSON-RPC."""

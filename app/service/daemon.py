@@ -1,0 +1,353 @@
+"""`tether service [run|stop|status]`: the service process, and starting one on demand.
+
+The service holds the data-dir lock, runs the engine with autostart and serves it. SIGTERM /
+SIGINT / `service.stop` end it with final checkpoints (exit 0); a job that was running
+continues on the next start. Started on demand (`tether add`), it exits by itself once
+nothing is queued or running and no client is connected for a while. Two starts at once give
+one service: the lock decides, the loser exits and its starter connects to the winner.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from app.automation import Automation
+from app.engine.engine import Engine
+from app.options import Options, load_options
+from app.paths import database_path, log_dir
+from app.service import protocol as p
+from app.service.api import ServiceApi
+from app.service.client import Client, ServiceGone, connect
+from app.service.server import RpcServer
+from app.store.jobstore import JobStore, StoreError
+from app.store.lock import DataDirLock
+from app.store.models import ACTIVE_STATES
+
+log = logging.getLogger("tether.service")
+
+ON_DEMAND_IDLE_EXIT_S = 60.0
+START_TIMEOUT_S = 20.0
+LOSER_GRACE_S = 5.0  # our starter lost the lock race: the winner should answer by then
+STOP_TIMEOUT_S = 10.0
+SHUTDOWN_TIMEOUT_S = 1.5
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
+
+
+def lock_holder_pid(data_dir: Path) -> int | None:
+    """The pid written in the lock file (whoever last took it; may be gone)."""
+    try:
+        text = (data_dir / "tether.lock").read_text(encoding="ascii").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+def _lock_is_free(data_dir: Path) -> bool:
+    lock = DataDirLock(data_dir)
+    try:
+        free = lock.acquire()
+    except OSError:
+        return False
+    lock.release()
+    return free
+
+
+def is_idle(engine: Engine) -> bool:
+    return not any(j.state in ACTIVE_STATES for j in engine.jobs())
+
+
+def idle_clock(
+    idle_since: float | None, now: float, *, idle: bool, clients: int, limit: float | None
+) -> tuple[float | None, bool]:
+    """(new idle_since, stop now?) for --exit-when-idle (pure). Idle means nothing queued or
+    downloading and nobody connected; any activity restarts the clock."""
+    if limit is None or not idle or clients:
+        return None, False
+    since = now if idle_since is None else idle_since
+    return since, now - since >= limit
+
+
+# ---------------------------------------------------------------------------- serving
+async def serve_engine(
+    engine: Engine,
+    data_dir: Path,
+    *,
+    role: str,
+    on_stop: Callable[[], None] | None = None,
+    on_settings: Callable[[Options], None] | None = None,
+    on_demand: bool = False,
+    automation: Automation | None = None,
+) -> RpcServer | None:
+    """Serve the protocol on an engine this process owns (the caller holds the lock)."""
+    api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    api.automation = automation
+    api.on_demand = on_demand
+    server = RpcServer(api)
+    try:
+        await server.start(data_dir)
+    except OSError as exc:
+        log.warning("cannot serve the protocol: %s", exc)
+        return None
+    return server
+
+
+async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
+    options = load_options(store)
+    engine = Engine(store, options.engine_settings(), autostart=True)
+    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
+    automation.install()
+    await engine.start()
+    automation.attach()
+    for problem in engine.problems:
+        log.warning("store: %s", problem)
+    stop = asyncio.Event()
+    server = await serve_engine(
+        engine,
+        data_dir,
+        role="service",
+        on_stop=stop.set,
+        on_demand=idle_exit is not None,
+        automation=automation,
+    )
+    if server is None:
+        automation.detach()
+        await engine.shutdown(SHUTDOWN_TIMEOUT_S)
+        return EXIT_FAILED
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    idle_since: float | None = None
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 1.0)
+            idle_since, done = idle_clock(
+                idle_since,
+                loop.time(),
+                idle=is_idle(engine),
+                clients=server.client_count,
+                limit=idle_exit,
+            )
+            if done:
+                log.info("idle for %.0f s: stopping", idle_exit)
+                break
+    finally:
+        # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
+        server.api.stopping = True
+        await server.close()
+        automation.detach()
+        await engine.shutdown(SHUTDOWN_TIMEOUT_S)
+    log.info("service stopped")
+    return EXIT_OK
+
+
+def run_service(data_dir: Path, idle_exit: float | None, err: TextIO) -> int:
+    """`tether service`: in the foreground until stopped."""
+    lock = DataDirLock(data_dir)
+    try:
+        acquired = lock.acquire()
+    except OSError as exc:
+        err.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
+        return EXIT_USAGE
+    if not acquired:
+        client = connect(data_dir)
+        if client is not None:
+            with client:
+                pid = client.info.get("pid")
+            err.write(f"tether: a Tether service is already running for {data_dir} (pid {pid})\n")
+        else:
+            err.write(
+                f"tether: another Tether process (pid {lock_holder_pid(data_dir)}) is using "
+                f"{data_dir}\n"
+            )
+        return EXIT_USAGE
+    try:
+        try:
+            store = JobStore.open(database_path(data_dir))
+        except StoreError as exc:
+            err.write(f"tether: {exc}\n")
+            return EXIT_USAGE
+        try:
+            log.info("service starting (pid %d)", os.getpid())
+            return asyncio.run(_run(store, data_dir, idle_exit))
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
+# ---------------------------------------------------------------------------- on demand
+def service_command(data_dir: Path, idle_exit: float | None) -> list[str]:
+    """The argv that starts a service: the same interpreter (or frozen bundle) as ours."""
+    base = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+    cmd = [*base, "--data-dir", str(data_dir), "service"]
+    if idle_exit is not None:
+        cmd += ["--exit-when-idle", f"{idle_exit:g}"]
+    return cmd
+
+
+def spawn_service(
+    data_dir: Path, idle_exit: float | None = ON_DEMAND_IDLE_EXIT_S
+) -> subprocess.Popen[bytes]:
+    """Start `tether service` detached (own session, output to the log folder)."""
+    directory = log_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True)  # its working directory (a fresh machine)
+    # own session / process group: not killed with the terminal that started it
+    detached = subprocess.DETACHED_PROCESS if sys.platform == "win32" else 0  # type: ignore[attr-defined,unused-ignore]
+    with (directory / "service.out").open("ab") as out:
+        return subprocess.Popen(
+            service_command(data_dir, idle_exit),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+            cwd=str(data_dir),
+            close_fds=True,
+            start_new_session=sys.platform != "win32",
+            creationflags=detached | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
+        )
+
+
+def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client | None:
+    """A client of the running service, starting one if none runs; None if none could be
+    reached (e.g. a `tether get` without a service holds the data folder)."""
+    client = connect(data_dir)
+    if client is not None:
+        return client
+    try:
+        proc = spawn_service(data_dir)
+    except OSError as exc:
+        log.warning("cannot start the service: %s", exc)
+        return None
+    deadline = time.monotonic() + timeout
+    grace: float | None = None
+    while time.monotonic() < deadline:
+        client = connect(data_dir)
+        if client is not None:
+            return client
+        if grace is None and proc.poll() is not None:
+            grace = time.monotonic() + LOSER_GRACE_S  # ours lost the race (or failed)
+        if grace is not None and (time.monotonic() > grace or _lock_is_free(data_dir)):
+            return None
+        time.sleep(0.05)
+    return None
+
+
+def wait_for_service(data_dir: Path, timeout: float) -> Client | None:
+    """The service when the data folder is held by one that is still starting, else None."""
+    client = connect(data_dir)
+    if client is not None or _lock_is_free(data_dir):
+        return client
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        client = connect(data_dir)
+        if client is not None or _lock_is_free(data_dir):
+            return client
+    return None
+
+
+def take_over_from_service(data_dir: Path, lock: DataDirLock, timeout: float = 10.0) -> bool:
+    """Stop a service that was started on demand and take its lock (the window does this:
+    the user opening Tether outranks a background `tether add`). False if none yields."""
+    client = connect(data_dir, "tether-window")
+    if client is None:
+        return False
+    with client:
+        if not client.info.get("on_demand"):
+            return False  # a service the user runs on purpose (systemd …) stays
+        try:
+            client.call("service.stop")
+        except (p.RpcError, ServiceGone):
+            return False
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if lock.acquire():
+                return True
+        except OSError:
+            return False
+        time.sleep(0.05)
+    return False
+
+
+# ---------------------------------------------------------------------------- stop, status
+def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = connect(data_dir)
+    if client is None:
+        err.write(f"tether: no Tether service is running for {data_dir}\n")
+        return EXIT_OK
+    with client:
+        pid = int(client.info.get("pid") or 0)
+        try:
+            client.call("service.stop")
+        except p.RpcError as exc:
+            err.write(f"tether: {exc.message}\n")
+            return EXIT_USAGE
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        # the lock goes with the process (its parent may not have reaped it yet)
+        if _lock_is_free(data_dir):
+            return EXIT_OK
+        time.sleep(0.05)
+    err.write(f"tether: the service (pid {pid}) did not stop within {STOP_TIMEOUT_S:.0f} s\n")
+    return EXIT_FAILED
+
+
+def service_status(data_dir: Path, out: TextIO, err: TextIO) -> int:
+    client = connect(data_dir)
+    if client is None:
+        if _lock_is_free(data_dir):
+            out.write(f"not running ({data_dir})\n")
+        else:
+            out.write(
+                f"not running; pid {lock_holder_pid(data_dir)} holds {data_dir} without a service\n"
+            )
+        return EXIT_NOT_RUNNING
+    with client:
+        info = client.info
+    out.write(
+        f"running: pid {info.get('pid')} ({info.get('role')}), protocol {info.get('protocol')}, "
+        f"data {info.get('data_dir')}\n"
+    )
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------- command line
+def add_service_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    svc = sub.add_parser(
+        "service",
+        help="run the service (engine + JSON-RPC API) in the foreground; or stop / status",
+    )
+    svc.add_argument("action", nargs="?", choices=("run", "stop", "status"), default="run")
+    svc.add_argument(
+        "--exit-when-idle",
+        type=float,
+        metavar="SECONDS",
+        help="stop after this long with nothing to download and no client connected",
+    )
+
+
+def cmd_service(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    if args.action == "stop":
+        return stop_service(data_dir, out, err)
+    if args.action == "status":
+        return service_status(data_dir, out, err)
+    idle = args.exit_when_idle
+    if idle is not None and not 1 <= idle <= 86400:
+        err.write("tether: --exit-when-idle must be between 1 and 86400 seconds\n")
+        return EXIT_USAGE
+    return run_service(data_dir, idle, err)

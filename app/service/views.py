@@ -1,0 +1,94 @@
+"""How jobs, progress and engine events look on the wire (pure; no secret ever leaves here).
+
+Job dicts are built from an allow-list of fields, with URLs passed through `redact`, so a
+field added to `Job` later (request headers, cookies …) is never sent by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.urls import redact
+from app.store.models import Job
+
+JsonObj = dict[str, Any]
+PROGRESS_FIELDS = ("done", "size", "speed", "connections", "segments")
+
+
+def job_dict(job: Job, done: int | None = None) -> JsonObj:
+    """One job for clients: `done` live when given (a running job's bytes on disk)."""
+    return {
+        "id": job.id,
+        "url": redact(job.url),
+        "final_url": redact(job.final_url) if job.final_url else None,
+        "state": job.state.value,
+        "dest_dir": job.dest_dir,
+        "file_name": job.file_name,
+        "path": job.path,
+        "size": job.size,
+        "done": job.done if done is None else done,
+        "error": job.error,
+        "retry_at": job.retry_at,  # state "retrying": when the next try is due (Unix time)
+        "retry_attempts": job.retry_attempts,
+        "sha256": job.sha256,
+        "checksum": job.checksum,  # "algo:hex", expected (given, or found published)
+        "verified": job.verified,  # the algorithm the finished file was checked with
+        "connections": job.connections,
+        "speed_limit": job.speed_limit,
+        "resumable": job.resumable,
+        "added_at": job.added_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def event_params(event: EngineEvent) -> JsonObj | None:
+    """The `event` notification's params, or None for an event clients don't see."""
+    if event.kind in (EventKind.ADDED, EventKind.CHANGED):
+        if event.job is None:
+            return None
+        return {"kind": event.kind.value, "id": event.job_id, "job": job_dict(event.job)}
+    if event.kind == EventKind.REMOVED:
+        return {"kind": "removed", "id": event.job_id}
+    if event.kind == EventKind.LOG:
+        return {"kind": "log", "id": event.job_id, "message": event.message or ""}
+    return None
+
+
+def progress_entry(p: Progress, segments: bool) -> JsonObj:
+    entry: JsonObj = {
+        "done": p.done,
+        "size": p.size,
+        "speed": int(p.speed),  # whole bytes/s: float noise is not a change worth sending
+        "connections": p.connections,
+    }
+    if segments:
+        entry["segments"] = [list(s) for s in p.segments]
+    return entry
+
+
+def progress_snapshot(
+    progress: Mapping[int, Progress], segments: bool, only: frozenset[int] | None = None
+) -> dict[int, JsonObj]:
+    return {
+        jid: progress_entry(p, segments)
+        for jid, p in progress.items()
+        if only is None or jid in only
+    }
+
+
+def progress_delta(
+    previous: Mapping[int, JsonObj], current: Mapping[int, JsonObj]
+) -> list[JsonObj]:
+    """What changed since the last batch a client got: per running job, its id and only the
+    fields whose value differs (all of them for a job new to the client). Jobs that stopped
+    running are left out: their state change arrives as an event."""
+    out: list[JsonObj] = []
+    for jid in sorted(current):
+        now = current[jid]
+        before = previous.get(jid)
+        changed = {k: v for k, v in now.items() if before is None or before.get(k) != v}
+        if changed:
+            out.append({"id": jid, **changed})
+    return out

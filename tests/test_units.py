@@ -1,0 +1,48 @@
+"""One unit system (issue 9): the command line prints and parses what the window shows
+(decimal SI, as QLocale.formattedDataSize with DataSizeSIFormat)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from PySide6.QtCore import QLocale
+
+from app.ui import formatting
+from app.units import human_size, parse_rate
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@given(st.integers(0, 10**14))
+def test_cli_sizes_read_like_the_window(n: int) -> None:
+    before = QLocale()
+    QLocale.setDefault(QLocale("en_US"))
+    formatting.locale_changed()
+    try:
+        assert human_size(n) == formatting.size(n)
+    finally:
+        QLocale.setDefault(before)
+        formatting.locale_changed()
+
+
+def test_rates_are_decimal_unless_binary_is_spelled_out() -> None:
+    assert parse_rate("500K") == parse_rate("500kB/s") == 500_000
+    assert parse_rate("2M") == parse_rate("2MB") == 2_000_000
+    assert parse_rate("500KiB") == 512_000
+    assert parse_rate("4MiB/s") == 4 * 1024 * 1024
+
+
+def test_help_states_the_units() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "get", "--help"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    ).stdout
+    assert "1000" in out and "KiB" in out

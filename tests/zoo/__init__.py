@@ -1,0 +1,1 @@
+"""The server zoo: Tether's CLI against real servers (nginx, lighttpd, uvicorn, tinyproxy)."""
