@@ -79,7 +79,15 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN checksum TEXT;
     UPDATE jobs SET checksum = 'sha256:' || lower(sha256) WHERE sha256 IS NOT NULL
     """,
-    # 6: per-job plans (app/store/plans.py): a start time (epoch seconds) and what to do when
+    # 6: secrets that belong to no job (the proxy's login, site rules' headers), as job_secrets:
+    # value NULL = in the OS keyring (app/store/secrets.py).
+    """
+    CREATE TABLE app_secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT
+    ) WITHOUT ROWID
+    """,
+    # 7: per-job plans (app/store/plans.py): a start time (epoch seconds) and what to do when
     # it completes (JSON: {"action": "open"|"folder"|"run", "argv": [...]}).
     """
     CREATE TABLE job_plans (
