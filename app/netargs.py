@@ -79,19 +79,42 @@ def _overlay(rule: SiteRule, run: SiteRule) -> SiteRule:
     )
 
 
-def keep_network(options: Options, args: argparse.Namespace) -> Options:
-    """`tether add --all-proxy`: kept as the data folder's setting (the window runs the job)."""
+def kept_network_values(
+    args: argparse.Namespace, proxy_host: str, proxy_port: int
+) -> dict[str, Any]:
+    """`tether add --all-proxy/--no-proxy`: the settings to keep for the data folder (the
+    window or the service runs the job later), as option values; {} when none was given."""
+    values: dict[str, Any] = {}
     proxy: ProxyConfig | None = getattr(args, "all_proxy", None)
     no_proxy = getattr(args, "no_proxy", None)
     if proxy is not None:
-        options = dataclasses.replace(
-            options,
+        values.update(
             proxy_mode=proxy.mode,
-            proxy_host=proxy.host or options.proxy_host,
-            proxy_port=proxy.port or options.proxy_port,
+            proxy_host=proxy.host or proxy_host,
+            proxy_port=proxy.port or proxy_port,
             proxy_user=proxy.username,
             proxy_password=proxy.password,
         )
     if no_proxy is not None:
-        options = dataclasses.replace(options, no_proxy=", ".join(parse_no_proxy(no_proxy)))
-    return options
+        values["no_proxy"] = ", ".join(parse_no_proxy(no_proxy))
+    return values
+
+
+def keep_network(options: Options, args: argparse.Namespace) -> Options:
+    """`tether add --all-proxy`: kept as the data folder's setting (the window runs the job)."""
+    values = kept_network_values(args, options.proxy_host, options.proxy_port)
+    return dataclasses.replace(options, **values) if values else options
+
+
+def run_network_flags(args: argparse.Namespace) -> list[str]:
+    """The network options given for this run only (get/resume), by their flag."""
+    flags = []
+    if getattr(args, "all_proxy", None) is not None:
+        flags.append("--all-proxy")
+    if getattr(args, "no_proxy", None) is not None:
+        flags.append("--no-proxy")
+    if getattr(args, "header", None):
+        flags.append("--header")
+    if getattr(args, "user_agent", None):
+        flags.append("--user-agent")
+    return flags
