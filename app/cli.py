@@ -543,7 +543,10 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
         with client:
             folders = [_entry_dir(e, dest) for e in entries]
-            return _remote(lambda: remote.get(client, args, entries, folders, out, err))
+            code = _remote(lambda: remote.get(client, args, entries, folders, out, err))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)  # --on-finish: here, not in the owner
+        return code
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -688,7 +691,10 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
         from app.service import remote
 
         with client:
-            return _remote(lambda: remote.resume(client, args, out, err))
+            code = _remote(lambda: remote.resume(client, args, out, err))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
