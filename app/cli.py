@@ -334,6 +334,8 @@ class ProgressPrinter:
         self._lines = 0
         self._started = {jid: time.monotonic() for jid in ids}
         self._reported: dict[int, JobState] = {}
+        # "01:00 tomorrow" for a queued job the schedule holds (the scheduler's waiting_text)
+        self.waiting: Callable[[Job], str | None] | None = None
 
     def _clear(self) -> None:
         if self._lines:
@@ -388,6 +390,11 @@ class ProgressPrinter:
             if job.state == JobState.RETRYING:
                 name = (job.file_name or redact(job.url))[: max(10, width - 58)]
                 lines.append(f"{name}  {retry_text(job, now)}"[:width])
+            elif job.state == JobState.QUEUED and self.waiting is not None:
+                when = self.waiting(job)
+                if when:
+                    name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+                    lines.append(f"{name}  scheduled — starts at {when}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -470,6 +477,8 @@ async def _run_engine(
         for job_id in ids:
             automation.completion.set_plan(job_id, plan)
     printer = ProgressPrinter(engine, ids, out, err)
+    if automation is not None and automation.scheduler is not None:
+        printer.waiting = automation.scheduler.waiting_text
     engine.add_listener(printer.on_event)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

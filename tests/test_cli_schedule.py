@@ -189,3 +189,28 @@ def test_countdown_runs_the_action_at_zero() -> None:
 
     assert asyncio.run(body()) is True
     assert len(ran) == 1
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_printer_shows_when_a_held_job_starts(tmp_path: Path) -> None:
+    from app.engine.engine import Engine
+    from app.store.models import JobState
+
+    store = JobStore.open(tmp_path / "db.sqlite3")
+    try:
+        job = store.add_job("https://example.com/night.iso", str(tmp_path), state=JobState.QUEUED)
+        job.file_name = "night.iso"
+        engine = Engine(store)
+        engine._jobs[job.id] = job  # not started: the printer only reads the cache
+        out = _Tty()
+        printer = cli.ProgressPrinter(engine, {job.id}, out, io.StringIO())
+        printer.waiting = lambda _j: "01:00 tomorrow"
+        for _ in range(2):
+            printer.refresh()
+        assert out.getvalue().count("night.iso  scheduled — starts at 01:00 tomorrow") == 2
+    finally:
+        store.close()
