@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import Options, load_options
 from app.paths import database_path, log_dir
@@ -87,9 +88,11 @@ async def serve_engine(
     on_stop: Callable[[], None] | None = None,
     on_settings: Callable[[Options], None] | None = None,
     on_demand: bool = False,
+    automation: Automation | None = None,
 ) -> RpcServer | None:
     """Serve the protocol on an engine this process owns (the caller holds the lock)."""
     api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    api.automation = automation
     api.on_demand = on_demand
     server = RpcServer(api)
     try:
@@ -101,15 +104,25 @@ async def serve_engine(
 
 
 async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
-    engine = Engine(store, load_options(store).engine_settings(), autostart=True)
+    options = load_options(store)
+    engine = Engine(store, options.engine_settings(), autostart=True)
+    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
+    automation.install()
     await engine.start()
+    automation.attach()
     for problem in engine.problems:
         log.warning("store: %s", problem)
     stop = asyncio.Event()
     server = await serve_engine(
-        engine, data_dir, role="service", on_stop=stop.set, on_demand=idle_exit is not None
+        engine,
+        data_dir,
+        role="service",
+        on_stop=stop.set,
+        on_demand=idle_exit is not None,
+        automation=automation,
     )
     if server is None:
+        automation.detach()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
         return EXIT_FAILED
     loop = asyncio.get_running_loop()
@@ -135,6 +148,7 @@ async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
         # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
         server.api.stopping = True
         await server.close()
+        automation.detach()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
     log.info("service stopped")
     return EXIT_OK

@@ -16,10 +16,12 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from app.cli_schedule import on_complete_plan
 from app.inputfile import Entry
 from app.netargs import kept_network_values, run_network_flags
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
+from app.service.plans import plan_wire
 from app.store.models import Job, JobState
 from app.units import human_duration, human_size
 
@@ -288,6 +290,7 @@ def get(
             speed_limit=getattr(args, "limit", None),
             start=True,
             reuse=not getattr(args, "again", False),
+            **plan_wire(None, on_complete_plan(args)),
         )
         job = result["job"]
         if result.get("reused") == "completed":
@@ -326,6 +329,7 @@ def add(
             checksum=entry.checksum,
             file_name=entry.out,
             start=True,
+            **plan_wire(getattr(args, "start_at", None), on_complete_plan(args)),
         )
         if out.isatty():
             out.write(f"queued {result['job']['id']}: {result['job']['url']}\n")
