@@ -65,7 +65,15 @@ OPTIONS: tuple[Option, ...] = (
         86400,
     ),
     Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
+    # aria2's RPC for AriaNg, browser "send to aria2" extensions, aria2p (app/service/aria2)
+    Option("aria2_rpc", "Serve aria2's RPC (AriaNg, browser extensions, aria2p)", bool),
+    Option("aria2_rpc_port", "Port for aria2's RPC", int, 1, 65535),
+    Option("aria2_rpc_secret", "aria2 RPC secret token (empty: none; loopback only then)", str),
+    Option("aria2_rpc_all_interfaces", "Accept aria2 RPC from other machines", bool),
 )
+
+# Options never sent to clients or written to logs as they are (settings.get masks them).
+SECRET_OPTIONS = frozenset({"aria2_rpc_secret"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +101,10 @@ class Options:
     use_netrc: bool = True
     retry_for: int = 300
     auto_checksum: bool = True
+    aria2_rpc: bool = False
+    aria2_rpc_port: int = 6800
+    aria2_rpc_secret: str = dataclasses.field(default="", repr=False)
+    aria2_rpc_all_interfaces: bool = False
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
