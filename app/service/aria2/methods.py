@@ -59,6 +59,7 @@ class Aria2Api:
         self._secret = secret.encode() if secret else None
         self.on_shutdown = on_shutdown
         self.session_id = secrets.token_hex(20)
+        self.removing: set[int] = set()  # removed while running: still winding down
         self.table: dict[str, Handler] = {
             "aria2.addUri": self.add_uri,
             "aria2.remove": self.remove,
@@ -181,8 +182,13 @@ class Aria2Api:
     def status(self, job: Job, keys: Any = None) -> JsonObj:
         if keys is not None and not isinstance(keys, list):
             raise Aria2Error("Invalid params.", -32602)
+        if job.id in self.removing:
+            if job.state == JobState.DOWNLOADING:
+                job = dataclasses.replace(job, state=JobState.CANCELLED)
+            else:
+                self.removing.discard(job.id)
         live = self.engine.progress().get(job.id)
-        if live is None:
+        if live is None or job.state != JobState.DOWNLOADING:
             return m.status_dict(job, keys=keys)
         return m.status_dict(
             job,
@@ -222,10 +228,17 @@ class Aria2Api:
         return m.gid_of(job.id)
 
     def remove(self, args: list[Any]) -> str:
+        """As aria2: a running download stops and stays as "removed" until its result is
+        purged; a waiting or paused one is forgotten at once. Tether discards the partial
+        data either way (as its own remove does)."""
         job = self._job(args)
-        if m.STATUS.get(job.state) in m.STOPPED:
+        if m.STATUS.get(job.state) in m.STOPPED or job.id in self.removing:
             raise Aria2Error(f"Active Download not found for GID#{m.gid_of(job.id)}")
-        self.engine.cancel(job.id)
+        if self.engine.is_running(job.id):
+            self.removing.add(job.id)  # "removed" at once, as aria2 says, while it winds down
+            self.engine.cancel(job.id)
+        else:
+            self.engine.remove(job.id)
         return m.gid_of(job.id)
 
     def pause(self, args: list[Any]) -> str:

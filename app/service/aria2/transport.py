@@ -148,9 +148,9 @@ class Aria2Server:
         except (ValueError, RecursionError):
             return error_reply(None, -32700, "Parse error.")
         async with self._inflight:
-            reply = self.api.handle(message)
             await asyncio.sleep(0)  # let the engine's own callbacks run between calls
-            return reply
+            # the reply is queued before the notifications the call caused, as aria2 does
+            return self.api.handle(message)
 
     async def _post(self, request: web.Request) -> web.StreamResponse:
         try:
@@ -219,10 +219,15 @@ class Aria2Server:
         before = self._status.get(event.job_id)
         self._status[event.job_id] = status
         name = EVENTS.get(status)
+        if event.kind == EventKind.ADDED and status != "active":
+            return  # aria2 says nothing about a download added waiting or paused
         if status == before or name is None or not self.sockets:
             return
         text = encode(
             {"jsonrpc": "2.0", "method": name, "params": [{"gid": m.gid_of(event.job_id)}]}
         )
+        asyncio.get_running_loop().call_soon(self._broadcast, text)
+
+    def _broadcast(self, text: str) -> None:
         for sock in list(self.sockets):
             sock.send(text)
