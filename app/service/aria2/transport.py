@@ -79,14 +79,19 @@ class _Socket:
         self.ws = ws
         self.queue: asyncio.Queue[str] = asyncio.Queue(MAX_QUEUE)
         self.writer = asyncio.get_running_loop().create_task(self._write())
+        self.dropped = False
+        self._closer: asyncio.Task[bool] | None = None
 
     def send(self, text: str) -> None:
+        if self.dropped:
+            return
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
             log.warning("an aria2 WebSocket client stopped reading; dropped")
+            self.dropped = True
             self.writer.cancel()
-            asyncio.get_running_loop().create_task(self.ws.close())
+            self._closer = asyncio.get_running_loop().create_task(self.ws.close())
 
     async def _write(self) -> None:
         with contextlib.suppress(ConnectionError, RuntimeError):
