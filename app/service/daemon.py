@@ -102,7 +102,7 @@ async def serve_engine(
         return None
     config = config_from(load_options(engine.store)) if aria2 is True else aria2 or None
     if config is not None:
-        aria2_server = await start_aria2(engine, config, on_stop)
+        aria2_server = await start_aria2(engine, config, on_stop, on_settings)
         if aria2_server is not None:
             server.closers.append(aria2_server.close)
             server.aria2_port = aria2_server.port

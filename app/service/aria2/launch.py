@@ -47,14 +47,19 @@ def refusal(config: Aria2Config) -> str | None:
 
 
 async def start_aria2(
-    engine: Engine, config: Aria2Config, on_shutdown: Callable[[], None] | None
+    engine: Engine,
+    config: Aria2Config,
+    on_shutdown: Callable[[], None] | None,
+    on_settings: Callable[[Options], None] | None = None,
 ) -> Aria2Server | None:
     """The running server, or None (logged) if it may not or cannot listen."""
     reason = refusal(config)
     if reason is not None:
         log.warning("%s", reason)
         return None
-    server = Aria2Server(engine, secret=config.secret, on_shutdown=on_shutdown)
+    server = Aria2Server(
+        engine, secret=config.secret, on_shutdown=on_shutdown, on_settings=on_settings
+    )
     try:
         await server.start(config.host, config.port)
     except OSError as exc:

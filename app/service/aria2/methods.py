@@ -19,8 +19,9 @@ from app.engine import errors as engine_errors
 from app.engine.engine import Engine
 from app.engine.settings import MAX_CONNECTIONS
 from app.engine.urls import redact
-from app.options import load_options, save_options
+from app.options import Options, load_options
 from app.service.aria2 import mapping as m
+from app.service.aria2 import optionmap
 from app.service.aria2.mapping import Aria2Error, JsonObj
 from app.store.models import Job, JobState
 
@@ -54,8 +55,10 @@ class Aria2Api:
         *,
         secret: str | None,
         on_shutdown: Callable[[], None] | None = None,
+        on_settings: Callable[[Options], None] | None = None,
     ) -> None:
         self.engine = engine
+        self.on_settings = on_settings
         self._secret = secret.encode() if secret else None
         self.on_shutdown = on_shutdown
         self.session_id = secrets.token_hex(20)
@@ -325,77 +328,21 @@ class Aria2Api:
         return [deleted, 1 if added else 0]
 
     def get_option(self, args: list[Any]) -> dict[str, str]:
-        job = self._job(args)
-        values: dict[str, object] = {
-            "dir": job.dest_dir,
-            "split": job.connections,
-            "max-connection-per-server": job.connections,
-            "max-download-limit": job.speed_limit or 0,
-            "pause": job.state == JobState.PAUSED,
-        }
-        if job.file_name:
-            values["out"] = job.file_name
-        if job.checksum:
-            algo, _, digest = job.checksum.partition(":")
-            values["checksum"] = f"{algo.replace('sha', 'sha-')}={digest}"
-        return m.option_strings(values)
+        return optionmap.job_options(self._job(args))
 
     def change_option(self, args: list[Any]) -> str:
         job = self._job(args)
-        options = args[1] if len(args) > 1 else None
-        if not isinstance(options, dict):
-            raise Aria2Error("Invalid params.", -32602)
-        limit = -1
-        if "max-download-limit" in options:
-            limit = m.parse_size(options["max-download-limit"], "max-download-limit")
-        connections = None
-        for key in ("split", "max-connection-per-server"):
-            if key in options:
-                connections = m.parse_count(options[key], key, 1, 1 << 16)
-        self.engine.configure(job.id, connections=connections, speed_limit=limit)
+        optionmap.change_job_options(self.engine, job, args[1] if len(args) > 1 else None)
         return "OK"
 
     # ------------------------------------------------------------------ global
     def get_global_option(self, _args: list[Any]) -> dict[str, str]:
-        options = load_options(self.engine.store)
-        return m.option_strings(
-            {
-                "dir": options.resolved_download_dir(),
-                "max-concurrent-downloads": options.max_concurrent,
-                "max-overall-download-limit": options.speed_limit or 0,
-                "max-download-limit": 0,
-                "split": options.connections,
-                "max-connection-per-server": options.connections,
-                "enable-rpc": True,
-                "rpc-secret-set": self._secret is not None,
-            }
-        )
+        return optionmap.global_options(self.engine)
 
     def change_global_option(self, args: list[Any]) -> str:
-        wanted = args[0] if args else None
-        if not isinstance(wanted, dict):
-            raise Aria2Error("Invalid params.", -32602)
-        options = load_options(self.engine.store)
-        changes: dict[str, Any] = {}
-        if "max-overall-download-limit" in wanted:
-            limit = m.parse_size(wanted["max-overall-download-limit"], "max-overall-download-limit")
-            changes["speed_limit"] = limit or None
-        if "max-concurrent-downloads" in wanted:
-            value = wanted["max-concurrent-downloads"]
-            changes["max_concurrent"] = m.parse_count(value, "max-concurrent-downloads", 1, 20)
-        for key in ("split", "max-connection-per-server"):
-            if key in wanted:
-                count = m.parse_count(wanted[key], key, 1, 1 << 16)
-                changes["connections"] = min(count, MAX_CONNECTIONS)
-        if isinstance(wanted.get("dir"), str) and wanted["dir"]:
-            changes["download_dir"] = wanted["dir"]
-        if changes:
-            options = dataclasses.replace(options, **changes)
-            try:
-                save_options(self.engine.store, options)
-            except (ValueError, TypeError) as exc:
-                raise Aria2Error(str(exc)) from None
-            self.engine.apply_settings(options.engine_settings(self.engine.settings))
+        options = optionmap.change_global_options(self.engine, args[0] if args else None)
+        if options is not None and self.on_settings is not None:
+            self.on_settings(options)  # the window shows what changed
         return "OK"
 
     def global_stat(self, _args: list[Any]) -> JsonObj:

@@ -23,6 +23,7 @@ from aiohttp import WSMsgType, web
 
 from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
+from app.options import Options
 from app.service.aria2 import mapping as m
 from app.service.aria2.methods import Aria2Api, error_reply
 
@@ -108,8 +109,9 @@ class Aria2Server:
         *,
         secret: str | None,
         on_shutdown: Callable[[], None] | None = None,
+        on_settings: Callable[[Options], None] | None = None,
     ) -> None:
-        self.api = Aria2Api(engine, secret=secret, on_shutdown=on_shutdown)
+        self.api = Aria2Api(engine, secret=secret, on_shutdown=on_shutdown, on_settings=on_settings)
         self.engine = engine
         self.sockets: set[_Socket] = set()
         self._inflight = asyncio.Semaphore(MAX_INFLIGHT)
