@@ -10,9 +10,8 @@ from hypothesis import strategies as st
 
 from app.options import Options
 from app.service.aria2 import mapping as m
-from app.service.aria2.launch import config_from, refusal
+from app.service.aria2.launch import config_from, is_loopback, parse_listen, refusal
 from app.service.aria2.mapping import Aria2Error
-from app.service.aria2.transport import is_loopback, parse_listen
 from app.store.models import Job, JobState, SegmentRecord
 
 

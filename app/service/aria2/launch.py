@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.engine.engine import Engine
 from app.options import Options
-from app.service.aria2.transport import Aria2Server, is_loopback, parse_listen
+
+if TYPE_CHECKING:  # aiohttp is imported only by a process that serves aria2's RPC
+    from app.service.aria2.transport import Aria2Server
 
 log = logging.getLogger("tether.aria2")
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """`[HOST:]PORT` → (host, port); the host defaults to loopback. ValueError if bad."""
+    host, _, port_text = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    port = int(port_text)
+    if not 1 <= port <= 65535:
+        raise ValueError(f"port out of range: {port}")
+    return host, port
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +80,8 @@ async def start_aria2(
     if reason is not None:
         log.warning("%s", reason)
         return None
+    from app.service.aria2.transport import Aria2Server
+
     server = Aria2Server(
         engine, secret=config.secret, on_shutdown=on_shutdown, on_settings=on_settings
     )

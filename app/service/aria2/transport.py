@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import ipaddress
 import json
 import logging
 import re
@@ -25,6 +24,7 @@ from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.options import Options
 from app.service.aria2 import mapping as m
+from app.service.aria2.launch import is_loopback
 from app.service.aria2.methods import Aria2Api, error_reply
 
 log = logging.getLogger("tether.aria2")
@@ -48,25 +48,6 @@ EVENTS = {
     "complete": "aria2.onDownloadComplete",
     "error": "aria2.onDownloadError",
 }
-
-
-def parse_listen(text: str) -> tuple[str, int]:
-    """`[HOST:]PORT` → (host, port); the host defaults to loopback. ValueError if bad."""
-    host, _, port_text = text.rpartition(":")
-    host = host.strip("[]") or "127.0.0.1"
-    port = int(port_text)
-    if not 1 <= port <= 65535:
-        raise ValueError(f"port out of range: {port}")
-    return host, port
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def encode(value: Any) -> str:
@@ -122,7 +103,7 @@ class Aria2Server:
         self.port = 0
 
     async def start(self, host: str, port: int) -> int:
-        if not is_loopback(host) and self.api._secret is None:
+        if not is_loopback(host) and self.api._secret is None:  # launch.refusal says why
             raise ValueError("listening beyond loopback needs --rpc-secret")
         app = web.Application(client_max_size=MAX_BODY)
         app.router.add_route("POST", "/jsonrpc", self._post)
