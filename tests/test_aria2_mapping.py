@@ -203,3 +203,5 @@ def test_listen_and_refusal() -> None:
     assert "hunter2" not in repr(config) and "hunter2" not in repr(on)  # never printed
     local = config_from(Options(), "6900")
     assert local is not None and refusal(local) is None
+    default = config_from(Options(aria2_rpc_port=6811), "")  # the flag without a value
+    assert default is not None and (default.host, default.port) == ("127.0.0.1", 6811)

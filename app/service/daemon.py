@@ -366,9 +366,11 @@ def add_service_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     svc.add_argument(
         "--aria2-rpc",
+        nargs="?",
+        const="",
         metavar="[HOST:]PORT",
-        help="also serve aria2's JSON-RPC (HTTP and WebSocket at /jsonrpc; default 127.0.0.1, "
-        "port 6800 in the settings); a HOST beyond loopback needs --rpc-secret",
+        help="also serve aria2's JSON-RPC (HTTP and WebSocket at /jsonrpc) on 127.0.0.1 (without "
+        "a value: the aria2_rpc_port setting, 6800); a HOST beyond loopback needs --rpc-secret",
     )
     svc.add_argument(
         "--rpc-secret",

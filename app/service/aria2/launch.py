@@ -46,11 +46,11 @@ class Aria2Config:
 def config_from(
     options: Options, listen: str | None = None, secret: str | None = None
 ) -> Aria2Config | None:
-    """`--aria2-rpc [HOST:]PORT` / `--rpc-secret` win over the options; None: not enabled.
+    """`--aria2-rpc [[HOST:]PORT]` / `--rpc-secret` win over the options; None: not enabled.
     ValueError for a bad HOST:PORT."""
     if listen is None and not options.aria2_rpc:
         return None
-    if listen is not None:
+    if listen:  # "" (the flag without a value): where the options say
         host, port = parse_listen(listen)
     else:
         host = "0.0.0.0" if options.aria2_rpc_all_interfaces else "127.0.0.1"
