@@ -24,7 +24,8 @@ from app.engine.settings import MAX_CONNECTIONS
 from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
 from app.inputfile import Entry
-from app.options import load_options
+from app.netargs import add_network_args, keep_network, network_changes
+from app.options import load_options, save_options
 from app.paths import database_path
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
@@ -162,6 +163,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
     _trust_args(get)
+    add_network_args(get)
 
     add = sub.add_parser(
         "add", help="queue URLs in the running Tether (its service starts if none runs)"
@@ -175,6 +177,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     _trust_args(add, netrc=False, keep=True)
+    add_network_args(add, headers=False)  # kept as settings, as --ca-certificate is
 
     resume = sub.add_parser(
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
@@ -188,6 +191,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("--no-auto-checksum", action="store_true")
     _trust_args(resume)
     resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
+    add_network_args(resume)
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -508,6 +512,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    settings = network_changes(settings, args)
     return Engine(store, settings, autostart=False)
 
 
@@ -590,6 +595,9 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
             raise CliError(str(exc)) from exc
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
+        kept = keep_network(options, args)
+        if kept != options:
+            save_options(store, kept)
         _queue(store, entries, dest, args.connections or options.connections, out)
         return EXIT_OK
     finally:

@@ -150,7 +150,8 @@ def test_options_position_and_uri(rpc: RpcServer, files: FaultServer) -> None:
     assert rpc.result("aria2.saveSession") == "OK"
 
 
-def test_secret_is_never_logged_or_listed(tmp_path: Path) -> None:
+def test_secret_is_never_logged_or_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TETHER_KEYRING", "0")  # the private database, as the service's env
     data = tmp_path / "data"
     store = JobStore.open(database_path(data))
     port = free_port()
@@ -174,8 +175,9 @@ def test_secret_is_never_logged_or_listed(tmp_path: Path) -> None:
         client = connect(data)
         assert client is not None
         with client:
-            values = client.call("settings.get")["values"]
-        assert values["aria2_rpc_secret"] == "***"
+            listed = client.call("settings.get")
+        assert listed["values"]["aria2_rpc_secret"] is None  # a secret: never read back
+        assert listed["secrets_set"]["aria2_rpc_secret"] is True
         assert server.result("aria2.shutdown") == "OK"
         assert proc.wait(20) == 0
     finally:

@@ -19,7 +19,7 @@ from app.engine import errors as engine_errors
 from app.engine.checksums import parse_checksum
 from app.engine.engine import Engine, check_sha256
 from app.engine.urls import validate_url
-from app.options import OPTIONS, SECRET_OPTIONS, Options, load_options, save_options
+from app.options import OPTIONS, Options, load_options, save_options
 from app.service import protocol as p
 from app.service.views import JsonObj, job_dict
 from app.store.models import Job, JobState
@@ -224,21 +224,24 @@ class ServiceApi:
     def settings_get(self, _params: p.Params, _session: p.Session) -> JsonObj:
         options = load_options(self.engine.store)
         values = dataclasses.asdict(options)
-        for key in SECRET_OPTIONS:  # whether one is set, never what it is
-            values[key] = "***" if values[key] else ""
+        # Secrets (proxy login, site rules whose headers may carry tokens) never leave the
+        # service: a client sees whether one is set, and may replace it, never read it.
+        secret = {o.key for o in OPTIONS if o.secret}
         return {
-            "values": values,
+            "values": {k: (None if k in secret else v) for k, v in values.items()},
+            "secrets_set": {k: bool(values.get(k)) for k in sorted(secret)},
             "titles": {o.key: o.title for o in OPTIONS},
         }
 
     def settings_set(self, params: p.Params, session: p.Session) -> JsonObj:
         values = params.obj("values")
         known = {o.key for o in OPTIONS}
-        # a masked secret sent back unchanged (a get → edit → set round trip) keeps its value
-        values = {k: v for k, v in values.items() if not (k in SECRET_OPTIONS and v == "***")}
         unknown = sorted(set(values) - known)
         if unknown:
             raise p.InvalidParams(f"no setting {unknown[0][:80]!r}")
+        # null for a secret means "keep it" (what settings.get hands out in its place)
+        secret = {o.key for o in OPTIONS if o.secret}
+        values = {k: v for k, v in values.items() if not (k in secret and v is None)}
         options = dataclasses.replace(load_options(self.engine.store), **values)
         try:
             save_options(self.engine.store, options)
