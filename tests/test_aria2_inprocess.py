@@ -1,17 +1,22 @@
 """aria2's RPC in-process: the window's hook (the stored options turn it on next to the native
-protocol; aria2.shutdown is refused there), and a WebSocket client that stops reading."""
+protocol; aria2.shutdown is refused there), a WebSocket client that stops reading, and any
+message at all answered with a reply, never an exception."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app.engine.engine import Engine
 from app.options import Options, save_options
 from app.service.aria2 import transport
+from app.service.aria2.methods import Aria2Api
 from app.service.daemon import serve_engine
 from tests.aria2_helpers import free_port
 from tests.engine_helpers import run_engine
@@ -73,3 +78,47 @@ def test_a_client_that_stops_reading_is_cut_off() -> None:
         assert ws.closed
 
     asyncio.run(body())
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+# Everything but what could reach beyond loopback or stop the engine.
+UNSAFE = {"aria2.addUri", "aria2.changeUri", "aria2.shutdown", "aria2.forceShutdown"}
+UNSAFE |= {"aria2.changeGlobalOption"}
+TABLE = set(Aria2Api(None, secret="x").table)  # type: ignore[arg-type]
+SAFE = [*sorted(TABLE - UNSAFE), "system.multicall", "system.listMethods", "aria2.addTorrent", "x"]
+
+
+def test_any_message_gets_an_answer_never_an_exception(tmp_path: Path) -> None:
+    async def body(engine: Engine) -> None:
+        job = engine.add("http://127.0.0.1:1/f.bin", str(tmp_path), start=False)
+        api = Aria2Api(engine, secret="tok")
+        gid = f"{job.id:016x}"
+        params = st.lists(JSON | st.just(gid) | st.just(["gid", "status"]), max_size=4)
+        request = st.fixed_dictionaries(
+            {"jsonrpc": st.just("2.0"), "id": JSON, "method": st.sampled_from(SAFE)},
+            optional={"params": st.builds(lambda p: ["token:tok", *p], params) | JSON},
+        )
+
+        @given(st.one_of(JSON, request, st.lists(request, min_size=1, max_size=3)))
+        @settings(max_examples=300, deadline=None)
+        def check(message: Any) -> None:
+            reply = api.handle(message)
+            replies = reply if isinstance(reply, list) else [reply]
+            for one in replies:
+                json.dumps(one)  # always JSON
+                assert one["jsonrpc"] == "2.0"
+                if "error" in one:
+                    assert isinstance(one["error"]["code"], int)
+                    assert isinstance(one["error"]["message"], str)
+                else:
+                    assert "result" in one
+
+        check()
+
+    run_engine(tmp_path, body)
