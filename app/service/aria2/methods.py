@@ -116,6 +116,9 @@ class Aria2Api:
             return {"id": rid, "jsonrpc": "2.0", "result": self.call(request["method"], params)}
         except Aria2Error as exc:
             return error_reply(rid, exc.code, exc.message)
+        except Exception:  # a bug: the details go to the log (never the params: the token)
+            log.exception("aria2 RPC %s failed", str(request["method"])[:100])
+            return error_reply(rid, -32603, "Internal error.")
 
     def call(self, method: str, params: list[Any]) -> Any:
         if method == "system.multicall":
