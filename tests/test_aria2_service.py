@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -65,6 +66,16 @@ def test_beyond_loopback_without_a_secret_is_refused(tmp_path: Path) -> None:
     assert len(lines) == 1 and "secret" in lines[0], r.stderr
     bad = service(tmp_path / "d", "--aria2-rpc", "nowhere:port")
     assert bad.returncode == 2 and "[HOST:]PORT" in bad.stderr
+
+
+def test_a_port_in_use_ends_the_service_in_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = service(tmp_path / "d", "--aria2-rpc", str(port))
+    assert r.returncode == 1
+    assert f"tether: cannot serve aria2's RPC on 127.0.0.1:{port}" in r.stderr
 
 
 def test_cors_jsonp_and_body_cap(rpc: RpcServer) -> None:

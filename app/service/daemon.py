@@ -131,6 +131,11 @@ async def _run(
     )
     if server is None or (aria2_required and server.aria2_port is None):
         if server is not None:
+            assert aria2 is not None
+            sys.stderr.write(
+                f"tether: cannot serve aria2's RPC on {aria2.host}:{aria2.port} "
+                "(is the port in use?)\n"
+            )
             await server.close()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
         return EXIT_FAILED
