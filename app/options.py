@@ -110,6 +110,16 @@ OPTIONS: tuple[Option, ...] = (
     Option("speed_schedule_days", "Days the limit applies (a day mask)", int, 1, ALL_DAYS),
     Option("keep_awake", "Keep the computer awake while downloading", bool),
     Option("on_finish", "When the queue finishes", str, choices=FINISH_CHOICES),
+    # aria2's RPC for AriaNg, browser "send to aria2" extensions, aria2p (app/service/aria2)
+    Option("aria2_rpc", "Serve aria2's RPC (AriaNg, browser extensions, aria2p)", bool),
+    Option("aria2_rpc_port", "Port for aria2's RPC", int, 1, 65535),
+    Option(
+        "aria2_rpc_secret",
+        "aria2 RPC secret token (empty: none; loopback only then)",
+        str,
+        secret=True,
+    ),
+    Option("aria2_rpc_all_interfaces", "Accept aria2 RPC from other machines", bool),
 )
 
 
@@ -157,6 +167,11 @@ class Options:
     speed_schedule_days: int = 0b0011111
     keep_awake: bool = True
     on_finish: str = "nothing"
+    aria2_rpc: bool = False
+    aria2_rpc_port: int = 6800
+    aria2_rpc_secret: str = field(default="", repr=False)
+    aria2_rpc_all_interfaces: bool = False
+    reroll_slow: bool = True
 
     def schedule_config(self) -> ScheduleConfig:
         hours = Window(self.queue_start, self.queue_stop, self.queue_days)
@@ -178,8 +193,6 @@ class Options:
             self.proxy_password,
             parse_no_proxy(self.no_proxy),
         )
-
-    reroll_slow: bool = True
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
