@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 from app import batch
 from app.engine import naming
 from app.engine.checksums import LABELS
+from app.engine.context import save_context
 from app.engine.engine import Engine, check_dest_dir
 from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
@@ -26,6 +27,7 @@ from app.engine.urls import redact
 from app.inputfile import Entry
 from app.options import load_options
 from app.paths import database_path
+from app.requestargs import ContextArgs, add_request_args, context_for
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
@@ -162,6 +164,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
     _trust_args(get)
+    add_request_args(get)
 
     add = sub.add_parser(
         "add", help="queue URLs in the running Tether (its service starts if none runs)"
@@ -175,6 +178,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     _trust_args(add, netrc=False, keep=True)
+    add_request_args(add)
 
     resume = sub.add_parser(
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
@@ -287,6 +291,16 @@ def _entries(args: argparse.Namespace, stdin: TextIO | None = None) -> list[Entr
     if not entries:
         raise CliError("no URLs given (pass URLs, or -i FILE)")
     return entries
+
+
+def _request_context(args: argparse.Namespace) -> ContextArgs:
+    """--header/--cookie/--load-cookies/--referer/--user-agent, checked (requestargs.py)."""
+    try:
+        found = ContextArgs(args)
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    args.request_context = found
+    return found
 
 
 def _entry_dir(entry: Entry, default: str) -> str:
@@ -438,6 +452,9 @@ async def _run_engine(
         if existing is not None:
             ids.add(existing.id)
             engine.refresh_credentials(existing.id, url)
+            fresh = context_for(args, url)
+            if fresh:
+                engine.set_context(existing.id, fresh)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
@@ -449,6 +466,7 @@ async def _run_engine(
                     connections=getattr(args, "connections", None),
                     checksum=target.checksum,
                     file_name=target.out,
+                    context=context_for(args, url),
                 )
             except BadInput as exc:
                 raise CliError(str(exc)) from exc
@@ -513,6 +531,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    _request_context(args)
     args.ca_certificate = _check_ca_file(args.ca_certificate)
     try:
         dest = check_dest_dir(args.output_dir or os.getcwd())
@@ -537,7 +556,12 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 
 def _queue(
-    store: JobStore, entries: Sequence[Entry], dest: str, connections: int, out: TextIO
+    store: JobStore,
+    entries: Sequence[Entry],
+    dest: str,
+    connections: int,
+    out: TextIO,
+    args: argparse.Namespace | None = None,
 ) -> None:
     """Queued rows for `add` and `import` (no engine runs: names fixed by out= are reserved
     here against every other job and file in the folder)."""
@@ -555,6 +579,8 @@ def _queue(
             connections=connections,
             checksum=entry.checksum,
         )
+        if args is not None:
+            save_context(store.secrets, job.id, context_for(args, entry.url))
         if entry.out:
             names = taken.setdefault(folder, set())
             job.file_name = naming.unique_name(folder, naming.sanitize(entry.out), names)
@@ -567,6 +593,7 @@ def _queue(
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    _request_context(args)
     ca_file = _check_ca_file(args.ca_certificate)
     try:
         chosen = check_dest_dir(args.output_dir) if args.output_dir else None
@@ -590,7 +617,7 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
             raise CliError(str(exc)) from exc
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
-        _queue(store, entries, dest, args.connections or options.connections, out)
+        _queue(store, entries, dest, args.connections or options.connections, out, args)
         return EXIT_OK
     finally:
         store.close()

@@ -71,6 +71,16 @@ class _Session(requests.Session):
             merged["verify"] = self.verify
         return merged
 
+    def rebuild_auth(
+        self, prepared_request: requests.PreparedRequest, response: requests.Response
+    ) -> None:
+        """requests applies auth once, on the first request: a job's request context
+        (context.py) is put again on each redirect, kept or dropped by the new host."""
+        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
+        again = getattr(self.auth, "on_redirect", None)
+        if again is not None:
+            again(prepared_request)
+
 
 class _TrustAdapter(requests.adapters.HTTPAdapter):
     """An adapter whose connections use one prepared SSL context (tls.py) for trust.

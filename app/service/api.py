@@ -17,6 +17,7 @@ from typing import Any
 from app import __version__
 from app.engine import errors as engine_errors
 from app.engine.checksums import parse_checksum
+from app.engine.context import RequestContext
 from app.engine.engine import Engine, check_sha256
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
@@ -141,13 +142,14 @@ class ServiceApi:
         speed_limit = params.integer("speed_limit", minimum=1)
         start = params.boolean("start", True)
         reuse = params.boolean("reuse", False)
+        context = self._context(params)
         if self.stopping:
             raise p.Busy("the service is stopping")
         if directory is not None and not os.path.isabs(os.path.expanduser(directory)):
             raise p.BadInput(f"not an absolute folder path: {directory[:200]!r}")
         dest = directory or load_options(self.engine.store).resolved_download_dir()
         if reuse:
-            found = self._reuse(url, dest, connections, sha256, checksum, start)
+            found = self._reuse(url, dest, connections, sha256, checksum, start, context)
             if found is not None:
                 return found
         job = self._checked(
@@ -160,9 +162,18 @@ class ServiceApi:
                 speed_limit=speed_limit,
                 checksum=checksum,
                 file_name=file_name,
+                context=context,
             )
         )
         return {"job": self.view(job), "reused": None}
+
+    def _context(self, params: p.Params) -> RequestContext | None:
+        """`add`'s `context` object: cookies, referrer, user agent, headers (a secret)."""
+        if params.raw.get("context") is None:
+            return None
+        raw = params.obj("context")
+        context: RequestContext = self._checked(lambda: RequestContext.from_json(raw))
+        return context or None
 
     def _reuse(
         self,
@@ -172,6 +183,7 @@ class ServiceApi:
         sha256: str | None,
         checksum: str | None,
         start: bool,
+        context: RequestContext | None = None,
     ) -> JsonObj | None:
         """`tether get`'s idempotence: a completed file stays, an unfinished job continues."""
         clean = self._checked(lambda: validate_url(url))
@@ -186,6 +198,8 @@ class ServiceApi:
         if checksum and job.checksum != str(self._checked(lambda: parse_checksum(checksum))):
             return None
         self.engine.refresh_credentials(job.id, url)  # the link may carry new ones
+        if context:
+            self.engine.set_context(job.id, context)  # and the browser new cookies
         if connections:
             self.engine.configure(job.id, connections=connections)
         if start:

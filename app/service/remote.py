@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from app.inputfile import Entry
+from app.requestargs import context_for, context_json
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
 from app.store.models import Job, JobState
@@ -255,6 +256,11 @@ class _sigterm_as_interrupt:
             signal.signal(signal.SIGTERM, self._old)
 
 
+def _context(args: argparse.Namespace, url: str) -> dict[str, object] | None:
+    """The entry's request context for `add` (--header, --cookie...: requestargs.py)."""
+    return context_json(context_for(args, url))
+
+
 # ---------------------------------------------------------------------------- commands
 def get(
     client: Client,
@@ -278,6 +284,7 @@ def get(
             checksum=entry.checksum,
             file_name=entry.out,
             speed_limit=getattr(args, "limit", None),
+            context=_context(args, entry.url),
             start=True,
             reuse=not getattr(args, "again", False),
         )
@@ -311,6 +318,7 @@ def add(
             connections=getattr(args, "connections", None),
             checksum=entry.checksum,
             file_name=entry.out,
+            context=_context(args, entry.url),
             start=True,
         )
         if out.isatty():
