@@ -214,6 +214,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
     add_service_parser(sub)
 
+    from app.browser.commands import add_parsers
+
+    add_parsers(sub)
+
 
 # ---------------------------------------------------------------------------- helpers
 def _open_store(data_dir: Path) -> JobStore:
@@ -793,7 +797,19 @@ COMMANDS = {
     "import": cmd_import,
     "remove": cmd_remove,
     "service": lambda *a: _service_command(*a),
+    "native-host": lambda *a: _browser_command("native-host", *a),
+    "browser": lambda *a: _browser_command("browser", *a),
 }
+
+
+def _browser_command(
+    name: str, args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO
+) -> int:
+    from app.browser import commands
+
+    if name == "native-host":
+        return commands.cmd_native_host(args, data_dir, out, err)
+    return commands.cmd_browser(args, data_dir, out, err)
 
 
 def _service_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 # Below this window width the sidebar steps aside so the list keeps every column in view.
 SIDEBAR_MIN_WINDOW_WIDTH = 760
 
+
 class WindowExtras(QObject):
     """One per window; owns the widgets it adds and their saved state."""
 

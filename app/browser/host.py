@@ -1,0 +1,235 @@
+"""`tether native-host`: the browser extension's link to the service.
+
+The browser starts this process per connection and speaks the native messaging framing on its
+stdin/stdout (framing.py). Only our extension may use it (manifests.caller_allowed). Each
+message is a request `{"id", "method", "params"}` from a short list (the extension is not a
+general protocol client) answered with `{"id", "result"}` or `{"id", "error": {code, name,
+message}}`. `add` starts the service on demand, as `tether add` does; the rest only talk to a
+service that is already running. Nothing the extension sends is logged: it carries cookies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from app import __version__
+from app.browser import framing
+from app.browser.manifests import caller_allowed
+from app.service import protocol as p
+from app.service.client import Client, ServiceGone
+
+log = logging.getLogger("tether.browser")
+
+LIST_LIMIT = 200
+NOT_RUNNING = {"code": 1004, "name": "not_running", "message": "Tether is not running"}
+_JOB_FIELDS = ("id", "state", "file_name", "size", "done", "error", "url")
+
+
+class HostError(Exception):
+    """A request this host refuses; one line for the extension."""
+
+    def __init__(self, message: str, name: str = "bad_request", code: int = -32602) -> None:
+        super().__init__(message)
+        self.name, self.code = name, code
+
+
+def _text(params: dict[str, Any], key: str, limit: int = 64 * 1024) -> str | None:
+    value = params.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise HostError(f"{key} must be a string of at most {limit} characters")
+    return value
+
+
+def add_params(params: dict[str, Any]) -> dict[str, Any]:
+    """The service's `add` params for a download the browser handed over (pure)."""
+    url = _text(params, "url", 16 * 1024)
+    if url is None:
+        raise HostError("url is required")
+    context: dict[str, Any] = {
+        "cookies": _text(params, "cookies"),
+        "referrer": _text(params, "referrer", 16 * 1024),
+        "user_agent": _text(params, "user_agent", 4096),
+    }
+    headers = params.get("headers")
+    if headers is not None:
+        if not isinstance(headers, dict):
+            raise HostError("headers must be an object")
+        context["headers"] = headers
+    out: dict[str, Any] = {"url": url, "start": True, "reuse": True}
+    name = _text(params, "file_name", 1024)
+    if name:
+        out["file_name"] = name.replace("\\", "/").rsplit("/", 1)[-1]
+    folder = _text(params, "dir", 4096)
+    if folder:
+        out["dir"] = folder
+    if any(v for v in context.values()):
+        out["context"] = {k: v for k, v in context.items() if v is not None}
+    return out
+
+
+def job_view(job: dict[str, Any]) -> dict[str, Any]:
+    return {k: job.get(k) for k in _JOB_FIELDS}
+
+
+class Host:
+    """One browser connection: requests in, answers out, one service client kept open."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        connect: Callable[[Path, bool], Client | None],
+        open_window: Callable[[Path], None] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self._connect = connect
+        self._open_window = open_window
+        self._client: Client | None = None
+
+    def _service(self, start: bool) -> Client | None:
+        if self._client is None:
+            self._client = self._connect(self.data_dir, start)
+        return self._client
+
+    def _call(self, starting: bool, method: str, params: dict[str, Any]) -> Any:
+        for attempt in (1, 2):
+            client = self._service(starting)
+            if client is None:
+                return None
+            try:
+                return client.call(method, **params)
+            except ServiceGone:
+                client.close()
+                self._client = None  # the service went away (idle exit): once more
+                if attempt == 2:
+                    return None
+        return None
+
+    def handle(self, message: dict[str, Any]) -> dict[str, Any]:
+        msg_id = message.get("id")
+        method = message.get("method")
+        params = message.get("params") or {}
+        try:
+            if not isinstance(params, dict):
+                raise HostError("params must be an object")
+            result = self._dispatch(str(method), params)
+        except HostError as exc:
+            return {
+                "id": msg_id,
+                "error": {"code": exc.code, "name": exc.name, "message": str(exc)},
+            }
+        except p.RpcError as exc:
+            return {
+                "id": msg_id,
+                "error": {"code": exc.code, "name": exc.name, "message": exc.message},
+            }
+        if result is None:
+            return {"id": msg_id, "error": NOT_RUNNING}
+        return {"id": msg_id, "result": result}
+
+    def _dispatch(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        if method == "status":
+            client = self._service(False)
+            running = client is not None
+            return {"host": __version__, "running": running, "data_dir": str(self.data_dir)}
+        if method == "add":
+            answer = self._call(True, "add", add_params(params))
+            return None if answer is None else {"job": job_view(answer["job"])}
+        if method == "list":
+            answer = self._call(False, "jobs.list", {"limit": LIST_LIMIT})
+            if answer is None:
+                return None
+            return {"jobs": [job_view(j) for j in answer["jobs"]], "total": answer["total"]}
+        if method in ("pause", "resume"):
+            job_id = params.get("id")
+            if not isinstance(job_id, int) or isinstance(job_id, bool):
+                raise HostError("id must be a job id")
+            answer = self._call(False, method, {"id": job_id})
+            return None if answer is None else {"job": job_view(answer["job"])}
+        if method == "open":
+            if self._open_window is not None:
+                self._open_window(self.data_dir)
+            return {"opened": True}
+        raise HostError(f"no method {method[:40]!r}", "method_not_found", -32601)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _connect(data_dir: Path, start: bool) -> Client | None:
+    from app.service import daemon
+    from app.service.client import connect
+
+    return daemon.ensure_service(data_dir) if start else connect(data_dir)
+
+
+def _open_window(data_dir: Path) -> None:
+    """Start the window detached (it takes over from an on-demand service)."""
+    command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
+    subprocess.Popen(
+        [*command, "--data-dir", str(data_dir)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=sys.platform != "win32",
+        close_fds=True,
+    )
+
+
+def serve(
+    data_dir: Path, caller: Sequence[str], stdin: IO[bytes], stdout: IO[bytes], err: IO[str]
+) -> int:
+    """Answer the browser until it closes the port. Exit 1 for a caller that is not ours or a
+    broken stream."""
+    if not caller_allowed(caller):
+        err.write("tether native-host: not started by Tether's browser extension\n")
+        return 1
+    host = Host(data_dir, _connect, _open_window)
+    try:
+        while True:
+            try:
+                message = framing.read_message(stdin)
+            except framing.FramingError as exc:
+                err.write(f"tether native-host: {exc}\n")
+                framing.write_message(
+                    stdout,
+                    {
+                        "id": None,
+                        "error": {"code": -32700, "name": "parse_error", "message": str(exc)},
+                    },
+                )
+                return 1
+            if message is None:
+                return 0
+            answer = host.handle(message)
+            try:
+                framing.write_message(stdout, answer)
+            except framing.FramingError as exc:
+                framing.write_message(
+                    stdout,
+                    {
+                        "id": answer.get("id"),
+                        "error": {"code": -32603, "name": "too_large", "message": str(exc)},
+                    },
+                )
+    except BrokenPipeError:
+        return 0
+    finally:
+        host.close()
+
+
+def main(data_dir: Path, caller: Sequence[str]) -> int:
+    if os.name == "nt":  # binary stdio: a \n must not become \r\n inside a length-prefixed body
+        import msvcrt
+
+        msvcrt.setmode(sys.stdin.fileno(), os.O_BINARY)  # type: ignore[attr-defined,unused-ignore]
+        msvcrt.setmode(sys.stdout.fileno(), os.O_BINARY)  # type: ignore[attr-defined,unused-ignore]
+    return serve(data_dir, caller, sys.stdin.buffer, sys.stdout.buffer, sys.stderr)
