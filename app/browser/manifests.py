@@ -6,6 +6,10 @@ reads `~/.mozilla/native-messaging-hosts/` (Linux), `~/Library/Application Suppo
 NativeMessagingHosts/` (macOS) or HKCU\\Software\\Mozilla\\NativeMessagingHosts (Windows) and
 lets only `allowed_extensions` connect. Flatpak'd browsers read the same paths inside their
 sandbox home, `~/.var/app/<app id>/`.
+
+On Linux a Chromium-family browser looks in `NativeMessagingHosts/` under its *user data dir*:
+`~/.config/<browser>` by default (what we write), `<dir>` when started with `--user-data-dir`
+(tests/test_browser_e2e.py runs Chromium on a temp HOME's default profile for that reason).
 """
 
 from __future__ import annotations

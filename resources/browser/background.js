@@ -29,23 +29,13 @@ async function stateOf(id) {
   return item ? item.state : "gone";
 }
 
+/** Hand the download to Tether; true if it went, false if the browser keeps it. */
 async function handOver(item) {
-  try {
-    await api.downloads.pause(item.id);
-  } catch {
-    // already finished or failed: the check below decides
-  }
-  if ((await stateOf(item.id)) !== "in_progress") return; // the browser finished it first
   try {
     await sendToTether(item);
   } catch (err) {
     console.warn("Tether: keeping the download in the browser:", err.message);
-    try {
-      await api.downloads.resume(item.id);
-    } catch {
-      // nothing more to do: the download stays in the browser's list
-    }
-    return;
+    return false;
   }
   try {
     await api.downloads.cancel(item.id);
@@ -53,13 +43,42 @@ async function handOver(item) {
   } catch (err) {
     console.warn("Tether: could not cancel the browser's copy:", err.message);
   }
+  return true;
 }
 
-api.downloads.onCreated.addListener(async (item) => {
-  if (item.state && item.state !== "in_progress") return;
-  const verdict = decide(item, await loadRules());
-  if (verdict.capture) await handOver(item);
-});
+async function wanted(item) {
+  if (item.state && item.state !== "in_progress") return false;
+  return decide(item, await loadRules()).capture;
+}
+
+if (api.downloads.onDeterminingFilename) {
+  // Chromium: a download cannot complete while its file name is being determined, so the
+  // decision is made before the browser could finish it, however small the file.
+  api.downloads.onDeterminingFilename.addListener((item, suggest) => {
+    (async () => {
+      if (!(await wanted(item)) || !(await handOver(item))) suggest();
+    })();
+    return true; // suggest() comes later
+  });
+} else {
+  // Firefox: pause first, then decide; resume if Tether cannot take it.
+  api.downloads.onCreated.addListener(async (item) => {
+    if (!(await wanted(item))) return;
+    try {
+      await api.downloads.pause(item.id);
+    } catch {
+      // already finished or failed: the check below decides
+    }
+    if ((await stateOf(item.id)) !== "in_progress") return; // the browser finished it first
+    if (!(await handOver(item))) {
+      try {
+        await api.downloads.resume(item.id);
+      } catch {
+        // it stays in the browser's list
+      }
+    }
+  });
+}
 
 function createMenus() {
   api.contextMenus.removeAll(() => {
