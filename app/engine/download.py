@@ -408,6 +408,11 @@ class Download:
         if job.size is None or not any(s.done for s in job.segments):
             raise err
         if err.total != job.size:
+            if self._new_link():
+                raise PermanentError(
+                    f"the new link is another file ({err.total} bytes, not {job.size} bytes);"
+                    " the partial data is kept"
+                )
             raise RestartNeeded(
                 f"the file's size changed on the server ({job.size} → {err.total} bytes)"
             )
@@ -469,8 +474,7 @@ class Download:
         part_path = job.part_path
         assert part_path is not None
         fresh = not had_progress
-        # progress but no final URL: set_url() gave a new link since those bytes came
-        if had_progress and job.final_url is None and job.size is not None and job.resumable:
+        if self._new_link():
             self._check_new_link(probe, part_path)
         elif had_progress:
             reason = self._stale_reason(probe, resumable, part_path)
@@ -514,6 +518,12 @@ class Download:
             self._part.truncate(0)
             self._segments = []
             self._checkpoint()
+
+    def _new_link(self) -> bool:
+        """Bytes on disk but no final URL: set_url() gave a new link since they came."""
+        job = self.job
+        had_progress = job.done > 0 or any(s.done for s in job.segments)
+        return had_progress and job.final_url is None and job.size is not None and job.resumable
 
     def _check_new_link(self, probe: http.ProbeResult, part_path: str) -> None:
         """The same file by bytes (samefile.py), else PermanentError: the partial data stays
