@@ -218,6 +218,10 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
 
     add_parsers(sub)
 
+    from app.seturl import add_parser as add_set_url
+
+    add_set_url(sub)
+
 
 # ---------------------------------------------------------------------------- helpers
 def _open_store(data_dir: Path) -> JobStore:
@@ -797,9 +801,16 @@ COMMANDS = {
     "import": cmd_import,
     "remove": cmd_remove,
     "service": lambda *a: _service_command(*a),
+    "set-url": lambda *a: _set_url_command(*a),
     "native-host": lambda *a: _browser_command("native-host", *a),
     "browser": lambda *a: _browser_command("browser", *a),
 }
+
+
+def _set_url_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app.seturl import cmd_set_url
+
+    return cmd_set_url(args, data_dir, out, err)
 
 
 def _browser_command(

@@ -160,7 +160,7 @@ def test_kill_mid_transfer_then_resume_sends_the_context_again(
     data, out = tmp_path / "data", tmp_path / "o"
     url = server.url("/big.bin")
     proc = spawn_tether(
-        "get", url, "-o", str(out), "-c", "2", *_flags(), data=data, killpoint="write:2"
+        "get", url, "-o", str(out), "-c", "2", *_flags(), data=data, killpoint="save:2"
     )
     assert proc.wait(timeout=60) == -9
     held = set(_in_data(data))  # the secret: only in the store, never in jobs or logs

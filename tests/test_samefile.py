@@ -13,6 +13,7 @@ from app.engine.engine import Engine
 from app.store.models import JobState
 from tests.engine_helpers import KIB, MIB, payload, run_engine, wait_for
 from tests.support.faultserver import FaultServer
+from tests.trust_helpers import run_tether, spawn_tether
 
 PIECE = samefile.PIECE
 
@@ -108,3 +109,29 @@ def test_another_file_of_the_same_size_is_refused_then_the_right_link_continues(
         assert any("new link checked" in m for _, m in engine.job_log(job_id))
 
     run_engine(tmp_path, body)
+
+
+def test_the_cli_sets_a_new_link_after_a_kill_and_the_byte_check_decides(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    data = payload(4 * MIB, seed=9)
+    server.add_file("/old.bin", data)
+    server.add_file("/other.bin", payload(len(data), seed=10))
+    server.add_file("/new.bin", data)
+    store, out = tmp_path / "data", tmp_path / "o"
+    proc = spawn_tether(
+        "get", server.url("/old.bin"), "-o", str(out), "-c", "2", data=store, killpoint="save:2"
+    )
+    assert proc.wait(timeout=60) == -9
+    part = out / "old.bin.part"
+    kept = part.read_bytes()
+    r = run_tether("set-url", "1", server.url("/other.bin"), data=store)
+    assert r.returncode == 0, r.stderr
+    r = run_tether("resume", "1", data=store)
+    assert r.returncode == 1 and "another file" in r.stderr and r.stderr.count("\n") == 1
+    assert part.read_bytes() == kept
+    assert run_tether("set-url", "9", server.url("/new.bin"), data=store).returncode == 2
+    assert run_tether("set-url", "1", server.url("/new.bin"), data=store).returncode == 0
+    r = run_tether("resume", "1", data=store)
+    assert r.returncode == 0, r.stderr
+    assert (out / "old.bin").read_bytes() == data
