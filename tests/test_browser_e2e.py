@@ -227,3 +227,38 @@ def test_without_tether_the_browser_keeps_the_download(
         chromium.close()
     assert (browser.home / "Downloads" / "k.bin").read_bytes() == content
     assert _jobs(browser) == []
+
+
+def test_the_popup_pauses_and_resumes_a_download_sent_from_a_link(
+    server: FaultServer, browser: Browser
+) -> None:
+    """The context menu's hand-over (the worker's sendToTether), then the popup's buttons."""
+    content = payload(6 * 1024 * 1024)
+    spec = server.add_file("/slow.bin", content)
+    spec.rate = 1024 * 1024
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        worker = _worker(context)
+        job = worker.evaluate(
+            "(u) => globalThis.tetherSendToTether({url: u, referrer: u})", server.url("/slow.bin")
+        )
+        assert job["state"] in ("queued", "downloading")
+        popup = context.new_page()
+        popup.set_viewport_size({"width": 400, "height": 240})
+        popup.goto(f"chrome-extension://{CHROMIUM_EXTENSION_ID}/popup.html")
+        popup.wait_for_selector("li.state-downloading button:has-text('Pause')")
+        popup.click("li.state-downloading button:has-text('Pause')")
+        popup.wait_for_selector("li.state-paused button:has-text('Resume')")
+        assert [j["state"] for j in _jobs(browser)] == ["paused"]
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        popup.screenshot(path=str(SHOTS / "popup-paused.png"))
+        popup.click("li.state-paused button:has-text('Resume')")
+        popup.wait_for_selector("li.state-downloading", timeout=30_000)
+        spec.rate = None
+        popup.wait_for_selector("li.state-completed", timeout=60_000)
+        chromium.close()
+    [done] = _jobs(browser)
+    assert Path(done["path"]).read_bytes() == content

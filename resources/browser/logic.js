@@ -75,6 +75,8 @@ export function decide(item, rawRules) {
   const rules = normalizeRules(rawRules);
   const url = item.finalUrl || item.url || "";
   if (!rules.enabled) return { capture: false, reason: "capture is off" };
+  // a private window's download must not land in Tether's queue and history
+  if (item.incognito) return { capture: false, reason: "private window" };
   if (!/^https?:\/\//i.test(url)) return { capture: false, reason: "not an http(s) link" };
   const hosts = [hostOf(item.url), hostOf(url), hostOf(item.referrer)].filter(Boolean);
   const any = (list) => parseList(list).some((site) => hosts.some((h) => hostMatches(h, site)));

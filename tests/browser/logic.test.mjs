@@ -32,6 +32,7 @@ test("everything http(s) is captured by default; other schemes never", () => {
     assert.equal(decide({ url, finalUrl: url }, {}).capture, false, url);
   }
   assert.equal(decide(item(), { enabled: false }).capture, false);
+  assert.equal(decide(item({ incognito: true }), { always: "*" }).capture, false);
 });
 
 test("minimum size: smaller stays in the browser, unknown size is captured", () => {
