@@ -262,3 +262,61 @@ def test_the_popup_pauses_and_resumes_a_download_sent_from_a_link(
         chromium.close()
     [done] = _jobs(browser)
     assert Path(done["path"]).read_bytes() == content
+
+
+def test_an_expired_link_is_recaptured_from_its_page(server: FaultServer, browser: Browser) -> None:
+    """The link dies (403) mid-download: the host tells the extension, which opens the page
+    again, finds the file's fresh link and hands it over; the byte check accepts it and the
+    job continues from its partial data."""
+    from app.service.client import connect
+
+    content = payload(6 * 1024 * 1024, seed=3)
+    cookie = {"Cookie": f"sid={COOKIE}"}
+    page = '<a id="dl" href="/{}/file.bin">file.bin</a>'
+    fresh_page = {"Cache-Control": "no-store"}  # a page with signed links is never cached
+    server.add_file(
+        "/page.html",
+        page.format("v1").encode(),
+        content_type="text/html",
+        set_cookie=f"sid={COOKIE}; Path=/",
+        extra_headers=fresh_page,
+    )
+    old = server.add_file("/v1/file.bin", content, require_headers=cookie)
+    old.rate = 1024 * 1024
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        chromium.new_browser_cdp_session().send(
+            "Browser.setDownloadBehavior", {"behavior": "default"}
+        )
+        worker = _worker(context)
+        tab = context.new_page()
+        tab.goto(server.url("/page.html"))
+        tab.click("#dl")
+        wait_until(lambda: any(j["done"] > 1024 * 1024 for j in _jobs(browser)), 30, "progress")
+        client = connect(browser.data)
+        assert client is not None
+        with client:
+            client.call("pause", id=1)
+            wait_until(lambda: _jobs(browser)[0]["state"] == "paused", 30, "the pause")
+            # the signed link expires; the page now links a fresh one
+            old.status_always = 403
+            server.add_file(
+                "/page.html",
+                page.format("v2").encode(),
+                content_type="text/html",
+                set_cookie=f"sid={COOKIE}; Path=/",
+                extra_headers=fresh_page,
+            )
+            server.add_file("/v2/file.bin", content, require_headers=cookie)
+            wait_until(lambda: worker.evaluate("globalThis.tetherWatching()"), 30, "the port")
+            client.call("resume", id=1)
+            wait_until(lambda: _jobs(browser)[0]["state"] == "completed", 60, "the re-captured job")
+            log = [e["message"] for e in client.call("jobs.log", id=1)["entries"]]
+        chromium.close()
+    [job] = _jobs(browser)
+    assert Path(job["path"]).read_bytes() == content
+    assert any("/v2/file.bin" in m for m in log) and any("new link checked" in m for m in log)
+    assert any("403" in m for m in log)

@@ -299,3 +299,41 @@ def test_native_host_refuses_another_extension(tmp_path: Path) -> None:
         check=False,
     )
     assert r.returncode == 1 and r.stdout == b"" and b"not started by" in r.stderr
+
+
+def test_expired_links_are_told_to_the_extension_and_refreshed() -> None:
+    from app.browser.host import Watcher, expired_link
+
+    failed = {
+        "id": 3,
+        "state": "failed",
+        "error": "access denied (403 Forbidden) — the link may have expired",
+    }
+    assert expired_link(failed)
+    assert expired_link({**failed, "error": "gone from the server (410)"})
+    assert expired_link({**failed, "error": "the server wants a login (401 Unauthorized)"})
+    assert not expired_link({**failed, "error": "not found on the server (404)"})
+    assert not expired_link({**failed, "state": "paused"})
+    sent: list[dict[str, Any]] = []
+    watcher = Watcher(Path("/x"), lambda _d, _s: None, sent.append)
+    watcher._on_event({"method": "event", "params": {"kind": "changed", "id": 3, "job": failed}})
+    watcher._on_event({"method": "progress", "params": {"job": failed}})
+    assert [m["event"] for m in sent] == ["link_expired"] and sent[0]["job"]["id"] == 3
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+
+    class FakeClient:
+        def call(self, method: str, **params: Any) -> Any:
+            calls.append((method, params))
+            return {"job": {"id": 3, "state": "queued"}}
+
+        def close(self) -> None:
+            pass
+
+    host = Host(Path("/x"), lambda _d, _s: FakeClient())  # type: ignore[arg-type,return-value]
+    answer = host.handle(
+        {"id": 9, "method": "refresh", "params": {"id": 3, "url": "http://h/new", "cookies": "a=b"}}
+    )
+    assert answer["result"]["job"]["id"] == 3
+    assert [c[0] for c in calls] == ["set_url", "set_context", "resume"]
+    assert calls[1][1]["context"] == {"cookies": "a=b"}

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -87,10 +89,12 @@ class Host:
         data_dir: Path,
         connect: Callable[[Path, bool], Client | None],
         open_window: Callable[[Path], None] | None = None,
+        watch: Callable[[], bool] | None = None,
     ) -> None:
         self.data_dir = data_dir
         self._connect = connect
         self._open_window = open_window
+        self._watch = watch
         self._client: Client | None = None
 
     def _service(self, start: bool) -> Client | None:
@@ -153,15 +157,103 @@ class Host:
                 raise HostError("id must be a job id")
             answer = self._call(False, method, {"id": job_id})
             return None if answer is None else {"job": job_view(answer["job"])}
+        if method == "refresh":
+            return self._refresh(params)
+        if method == "watch":
+            watching = self._watch() if self._watch is not None else False
+            return {"watching": watching}
         if method == "open":
             if self._open_window is not None:
                 self._open_window(self.data_dir)
             return {"opened": True}
         raise HostError(f"no method {method[:40]!r}", "method_not_found", -32601)
 
+    def _refresh(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """A fresh link (and cookies) for a job whose link expired, re-captured by the
+        extension: set_url, then resume; the engine checks by bytes it is the same file."""
+        job_id = params.get("id")
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
+            raise HostError("id must be a job id")
+        fresh = add_params(params)
+        if self._call(False, "set_url", {"id": job_id, "url": fresh["url"]}) is None:
+            return None
+        if "context" in fresh:
+            self._call(False, "set_context", {"id": job_id, "context": fresh["context"]})
+        answer = self._call(False, "resume", {"id": job_id})
+        return None if answer is None else {"job": job_view(answer["job"])}
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
+
+
+EXPIRED = re.compile(r"\((?:401|403|410)\b|\b(?:401|403|410)\)|html", re.IGNORECASE)
+
+
+def expired_link(job: dict[str, Any]) -> bool:
+    """A failed job whose link looks expired: 401, 403, 410, or a page instead of the file."""
+    return job.get("state") == "failed" and bool(EXPIRED.search(str(job.get("error") or "")))
+
+
+class Watcher:
+    """While the extension keeps a port open (`watch`), tell it about jobs whose link expired
+    so it can re-capture them from their page. Reconnects when the service comes and goes."""
+
+    RETRY_S = 2.0
+
+    def __init__(
+        self,
+        data_dir: Path,
+        connect: Callable[[Path, bool], Client | None],
+        send: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.data_dir = data_dir
+        self._connect = connect
+        self._send = send
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self.subscribed = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, wait: float = 5.0) -> bool:
+        """Watch (again: a new service may have started); True once subscribed to one."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="watch", daemon=True)
+            self._thread.start()
+        self._wake.set()
+        return self.subscribed.wait(wait) if wait else self.subscribed.is_set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def _pause(self) -> None:
+        self._wake.wait(self.RETRY_S)
+        self._wake.clear()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            client = self._connect(self.data_dir, False)
+            if client is None:
+                self._pause()
+                continue
+            try:
+                with client:
+                    client.call("subscribe", progress=False)
+                    self.subscribed.set()
+                    while not self._stop.is_set():
+                        message = client.next_notification(1.0)
+                        if message is not None:
+                            self._on_event(message)
+            except (ServiceGone, p.RpcError):
+                self.subscribed.clear()
+                self._pause()
+
+    def _on_event(self, message: dict[str, Any]) -> None:
+        params = message.get("params") or {}
+        job = params.get("job") if message.get("method") == "event" else None
+        if isinstance(job, dict) and expired_link(job):
+            self._send({"event": "link_expired", "job": job_view(job)})
 
 
 def _connect(data_dir: Path, start: bool) -> Client | None:
@@ -192,37 +284,43 @@ def serve(
     if not caller_allowed(caller):
         err.write("tether native-host: not started by Tether's browser extension\n")
         return 1
-    host = Host(data_dir, _connect, _open_window)
+    out_lock = threading.Lock()
+
+    def send(message: dict[str, Any]) -> None:
+        with out_lock:
+            try:
+                framing.write_message(stdout, message)
+            except framing.FramingError as exc:
+                framing.write_message(
+                    stdout,
+                    {
+                        "id": message.get("id"),
+                        "error": {"code": -32603, "name": "too_large", "message": str(exc)},
+                    },
+                )
+
+    watcher = Watcher(data_dir, _connect, send)
+    host = Host(data_dir, _connect, _open_window, watcher.start)
     try:
         while True:
             try:
                 message = framing.read_message(stdin)
             except framing.FramingError as exc:
                 err.write(f"tether native-host: {exc}\n")
-                framing.write_message(
-                    stdout,
+                send(
                     {
                         "id": None,
                         "error": {"code": -32700, "name": "parse_error", "message": str(exc)},
-                    },
+                    }
                 )
                 return 1
             if message is None:
                 return 0
-            answer = host.handle(message)
-            try:
-                framing.write_message(stdout, answer)
-            except framing.FramingError as exc:
-                framing.write_message(
-                    stdout,
-                    {
-                        "id": answer.get("id"),
-                        "error": {"code": -32603, "name": "too_large", "message": str(exc)},
-                    },
-                )
+            send(host.handle(message))
     except BrokenPipeError:
         return 0
     finally:
+        watcher.stop()
         host.close()
 
 

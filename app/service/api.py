@@ -64,6 +64,7 @@ class ServiceApi:
             "cancel": m(self._job_command(self.engine.cancel)),
             "remove": m(self.remove),
             "set_url": m(self.set_url),
+            "set_context": m(self.set_context),
             "configure": m(self.configure),
             "settings.get": m(self.settings_get),
             "settings.set": m(self.settings_set),
@@ -222,6 +223,14 @@ class ServiceApi:
         if self.engine.is_running(job_id) and job.state == JobState.DOWNLOADING:
             raise p.NotAllowed("pause the download before changing its URL")
         self._checked(lambda: self.engine.set_url(job_id, url))
+        return {"job": self.view(self._job(job_id))}
+
+    def set_context(self, params: p.Params, _session: p.Session) -> JsonObj:
+        """Fresh cookies/referrer/headers for an unfinished job (a browser's re-capture)."""
+        job_id = params.job_id()
+        if self._job(job_id).state == JobState.COMPLETED:
+            raise p.NotAllowed(f"job {job_id} is completed")
+        self.engine.set_context(job_id, self._context(params))
         return {"job": self.view(self._job(job_id))}
 
     def configure(self, params: p.Params, _session: p.Session) -> JsonObj:

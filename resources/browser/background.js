@@ -2,7 +2,7 @@
 // referrer and user agent, and cancelled in the browser only once Tether confirmed the add;
 // when Tether cannot be reached the browser's download resumes (never lost).
 // Context menu: a link, a media element, or all links in the selection.
-import { addRequest, decide, uniqueLinks } from "./logic.js";
+import { addRequest, decide, HOST, pickFreshLink, rememberJob, uniqueLinks } from "./logic.js";
 import { api, callHost, loadRules } from "./native.js";
 
 const MENU_LINK = "tether-link";
@@ -21,8 +21,102 @@ async function sendToTether(item) {
   const request = addRequest(item, await cookiesFor(item.url), navigator.userAgent);
   const result = await callHost(request.method, request.params);
   if (!result || !result.job) throw new Error("Tether did not queue the download");
+  await remember(result.job, item);
+  watch();
   return result.job;
 }
+
+// ---------------------------------------------------------------- expired links
+// The jobs this browser handed over (no cookies: those stay in Tether's secret store), so an
+// expired link can be re-captured from the page it came from.
+async function remember(job, item) {
+  if (!item.referrer) return;
+  const got = await api.storage.local.get("jobs");
+  const entry = { url: item.url, referrer: item.referrer, file_name: job.file_name || "" };
+  await api.storage.local.set({ jobs: rememberJob(got.jobs, job.id, entry) });
+}
+
+let port = null;
+let watching = false; // the host is subscribed to Tether's events
+const tried = new Set(); // one re-capture per job and worker life: never a loop
+
+/** Keep a port to the host open: it tells us when a job's link expired. */
+function watch() {
+  if (port) {
+    port.postMessage({ id: 0, method: "watch" }); // Tether may have just started: look again
+    return;
+  }
+  try {
+    port = api.runtime.connectNative(HOST);
+  } catch {
+    port = null;
+    return;
+  }
+  port.onMessage.addListener((message) => {
+    if (message && message.event === "link_expired") recapture(message.job);
+    else if (message && message.result) watching = message.result.watching === true;
+  });
+  port.onDisconnect.addListener(() => {
+    port = null;
+    watching = false;
+  });
+  port.postMessage({ id: 0, method: "watch" });
+}
+
+function loaded(tabId, timeoutMs = 30000) {
+  return new Promise((resolve) => {
+    const done = (ok) => {
+      api.tabs.onUpdated.removeListener(listener);
+      clearTimeout(timer);
+      resolve(ok);
+    };
+    const listener = (id, change) => {
+      if (id === tabId && change.status === "complete") done(true);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    api.tabs.onUpdated.addListener(listener);
+  });
+}
+
+function pageLinks() {
+  return Array.from(document.querySelectorAll("a[href]"), (a) => a.href);
+}
+
+/** Open the job's page in a background tab, find the fresh link, give it to Tether. */
+async function recapture(job) {
+  if (!job || tried.has(job.id)) return;
+  const got = await api.storage.local.get("jobs");
+  const entry = (got.jobs || {})[String(job.id)];
+  if (!entry || !entry.referrer) return;
+  tried.add(job.id);
+  const tab = await api.tabs.create({ url: entry.referrer, active: false });
+  try {
+    if (!(await loaded(tab.id))) return;
+    const results = await api.scripting.executeScript({
+      target: { tabId: tab.id },
+      func: pageLinks,
+    });
+    const hrefs = results.flatMap((r) => r.result || []);
+    const fresh = pickFreshLink(hrefs, entry.url, job.file_name || entry.file_name);
+    if (!fresh) {
+      console.warn("Tether: no fresh link for job", job.id, "on its page");
+      return;
+    }
+    const request = addRequest(
+      { url: fresh, referrer: entry.referrer },
+      await cookiesFor(fresh),
+      navigator.userAgent,
+    );
+    await callHost("refresh", { ...request.params, id: job.id });
+    await remember({ id: job.id, file_name: job.file_name }, { url: fresh, referrer: entry.referrer });
+  } catch (err) {
+    console.warn("Tether: re-capture failed:", err.message);
+  } finally {
+    api.tabs.remove(tab.id).catch(() => {});
+  }
+}
+
+watch();
 
 async function stateOf(id) {
   const [item] = await api.downloads.search({ id });
@@ -141,3 +235,4 @@ api.contextMenus.onClicked.addListener(async (info, tab) => {
 
 // The e2e test (and a curious user) can ask the worker what it did.
 globalThis.tetherSendToTether = sendToTether;
+globalThis.tetherWatching = () => watching;

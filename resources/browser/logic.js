@@ -173,3 +173,36 @@ export function popupJobs(jobs, finishedShown = 5) {
   const done = list.filter((j) => !active.has(j.state)).slice(0, finishedShown);
   return [...open, ...done];
 }
+
+function lastSegment(url) {
+  try {
+    const seg = new URL(url).pathname.split("/").pop() || "";
+    return decodeURIComponent(seg);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The link on a page that is the fresh copy of an expired one: same file name in its path
+ * (the expired URL's last segment, or the name Tether saved it under). Query strings (the
+ * signature that expired) don't count. Null if the page has none, or several different ones.
+ */
+export function pickFreshLink(hrefs, oldUrl, fileName) {
+  const names = new Set([lastSegment(oldUrl), fileName || ""].filter(Boolean));
+  const found = uniqueLinks(hrefs).filter((h) => names.has(lastSegment(h)));
+  if (found.length === 0) return null;
+  const elsewhere = found.filter((h) => h !== oldUrl);
+  const candidates = elsewhere.length ? elsewhere : found;
+  return candidates.length === 1 ? candidates[0] : null;
+}
+
+/** The jobs map kept in storage: the newest `limit` entries (by job id). */
+export function rememberJob(map, id, entry, limit = 200) {
+  const next = { ...(map || {}), [String(id)]: entry };
+  const ids = Object.keys(next)
+    .map(Number)
+    .sort((a, b) => b - a);
+  for (const old of ids.slice(limit)) delete next[String(old)];
+  return next;
+}

@@ -126,3 +126,21 @@ test("popup helpers", () => {
   ];
   assert.deepEqual(popupJobs(jobs, 1).map((j) => j.id), [3, 2, 4]);
 });
+
+test("re-capture: the fresh link has the same file name, another signature", async () => {
+  const { pickFreshLink, rememberJob } = await import("../../resources/browser/logic.js");
+  const old = "https://cdn.example.com/v1/file.bin?sig=old";
+  const page = [
+    "https://example.com/about",
+    "https://cdn.example.com/v2/file.bin?sig=new",
+    "https://cdn.example.com/v2/other.bin?sig=new",
+  ];
+  assert.equal(pickFreshLink(page, old, "file.bin"), "https://cdn.example.com/v2/file.bin?sig=new");
+  assert.equal(pickFreshLink(["https://h/x/saved%20name.iso"], old, "saved name.iso"), "https://h/x/saved%20name.iso");
+  assert.equal(pickFreshLink(["https://example.com/about"], old, "file.bin"), null);
+  assert.equal(pickFreshLink(["https://a/file.bin", "https://b/file.bin"], old, ""), null);
+  assert.equal(pickFreshLink([old], old, ""), old);
+  let map = {};
+  for (let i = 1; i <= 5; i += 1) map = rememberJob(map, i, { n: i }, 3);
+  assert.deepEqual(Object.keys(map).sort(), ["3", "4", "5"]);
+});
