@@ -25,7 +25,8 @@ from app.engine.settings import MAX_CONNECTIONS
 from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
 from app.inputfile import Entry
-from app.options import load_options
+from app.netargs import add_network_args, keep_network, network_changes
+from app.options import load_options, save_options
 from app.paths import database_path
 from app.requestargs import ContextArgs, add_request_args, context_for
 from app.store.jobstore import JobStore, StoreError
@@ -164,6 +165,8 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
     _trust_args(get)
+    # --header/--user-agent are the job's request context (requestargs.py), not run-wide
+    add_network_args(get, headers=False)
     add_request_args(get)
 
     add = sub.add_parser(
@@ -178,6 +181,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     )
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     _trust_args(add, netrc=False, keep=True)
+    add_network_args(add, headers=False)  # kept as settings, as --ca-certificate is
     add_request_args(add)
 
     resume = sub.add_parser(
@@ -192,6 +196,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     resume.add_argument("--no-auto-checksum", action="store_true")
     _trust_args(resume)
     resume.add_argument("--retry-for", type=retry_for_arg, metavar="SECONDS")
+    add_network_args(resume)
 
     lst = sub.add_parser("list", help="print the queue")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -534,6 +539,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
         changes["netrc"] = False
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
+    settings = network_changes(settings, args)
     return Engine(store, settings, autostart=False)
 
 
@@ -625,6 +631,9 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
             raise CliError(str(exc)) from exc
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
+        kept = keep_network(options, args)
+        if kept != options:
+            save_options(store, kept)
         _queue(store, entries, dest, args.connections or options.connections, out, args)
         return EXIT_OK
     finally:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from typing import Any
 
+from app.engine.errors import BadInput
+from app.engine.proxy import MODES as PROXY_MODES
+from app.engine.proxy import ProxyConfig, parse_no_proxy
 from app.engine.settings import MAX_CONNECTIONS, EngineSettings
+from app.engine.siterules import SiteRule, rules_from_settings
 from app.paths import default_download_dir
 from app.store.jobstore import JobStore
 
@@ -19,6 +24,9 @@ class Option:
     minimum: int | None = None
     maximum: int | None = None
     choices: tuple[str, ...] | None = None  # the values a str option may take (None: any)
+    # A secret (a password, headers that may carry cookies): kept with the secret storage
+    # (OS keyring or the app_secrets table, app/store/secrets.py), never in the settings table.
+    secret: bool = False
 
 
 # Remembered answers to "the file already exists" and "this link is already in the list":
@@ -65,6 +73,15 @@ OPTIONS: tuple[Option, ...] = (
         86400,
     ),
     Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
+    # Network (app/engine/proxy.py, siterules.py)
+    Option("proxy_mode", "Proxy", str, choices=PROXY_MODES),
+    Option("proxy_host", "Proxy host", str),
+    Option("proxy_port", "Proxy port", int, 1, 65535),
+    Option("proxy_user", "Proxy user name", str, secret=True),
+    Option("proxy_password", "Proxy password", str, secret=True),
+    Option("no_proxy", "Hosts reached without the proxy (comma separated)", str),
+    Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
+    Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
 )
 
 
@@ -93,6 +110,24 @@ class Options:
     use_netrc: bool = True
     retry_for: int = 300
     auto_checksum: bool = True
+    proxy_mode: str = "system"
+    proxy_host: str = ""
+    proxy_port: int = 8080
+    proxy_user: str = field(default="", repr=False)
+    proxy_password: str = field(default="", repr=False)
+    no_proxy: str = ""
+    site_rules: tuple[dict[str, Any], ...] = field(default=(), repr=False)
+    clipboard_monitor: bool = False
+
+    def proxy(self) -> ProxyConfig:
+        return ProxyConfig(
+            self.proxy_mode,
+            self.proxy_host.strip(),
+            self.proxy_port,
+            self.proxy_user,
+            self.proxy_password,
+            parse_no_proxy(self.no_proxy),
+        )
 
     def engine_settings(self, base: EngineSettings | None = None) -> EngineSettings:
         return dataclasses.replace(
@@ -105,6 +140,8 @@ class Options:
             netrc=self.use_netrc,
             retry_for=float(self.retry_for),
             auto_checksum=self.auto_checksum,
+            proxy=self.proxy(),
+            site_rules=rules_from_settings(list(self.site_rules)),
         )
 
     def resolved_download_dir(self) -> str:
@@ -135,7 +172,43 @@ def _valid(option: Option, value: Any) -> bool:
         return option.maximum is None or value <= option.maximum
     if option.choices is not None:
         return value in option.choices
+    if option.kind is list:
+        return isinstance(value, list | tuple) and all(_valid_rule(v) for v in value)
     return isinstance(value, option.kind)
+
+
+def _valid_rule(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    try:
+        SiteRule.from_dict(value)
+    except BadInput:
+        return False
+    return True
+
+
+def _load_secret(store: JobStore, option: Option) -> Any:
+    secrets = getattr(store, "secrets", None)  # a settings-only stand-in has none
+    text = None if secrets is None else secrets.get_app(option.key)
+    if text is None:
+        return None
+    if option.kind is str:
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return tuple(value) if isinstance(value, list) else None
+
+
+def _save_secret(store: JobStore, option: Option, value: Any) -> None:
+    text = (value or None) if option.kind is str else (json.dumps(list(value)) if value else None)
+    secrets = getattr(store, "secrets", None)
+    if secrets is None:
+        if text is not None:
+            raise ValueError(f"no secret storage for {option.title}")
+        return
+    secrets.put_app(option.key, text)
 
 
 def load_options(store: JobStore) -> Options:
@@ -143,7 +216,11 @@ def load_options(store: JobStore) -> Options:
     stored = store.all_settings()
     values: dict[str, Any] = {}
     for option in OPTIONS:
-        if option.key in stored and _valid(option, stored[option.key]):
+        if option.secret:
+            value = _load_secret(store, option)
+            if value is not None and _valid(option, value):
+                values[option.key] = value
+        elif option.key in stored and _valid(option, stored[option.key]):
             values[option.key] = stored[option.key]
     opts = Options(**values)
     if not opts.download_dir:
@@ -155,5 +232,9 @@ def save_options(store: JobStore, options: Options) -> None:
     for option in OPTIONS:
         value = getattr(options, option.key)
         if not _valid(option, value):
-            raise ValueError(f"bad value for {option.title}: {value!r}")
-        store.set_setting(option.key, value)
+            shown = "***" if option.secret else repr(value)
+            raise ValueError(f"bad value for {option.title}: {shown}")
+        if option.secret:
+            _save_secret(store, option, value)
+        else:
+            store.set_setting(option.key, value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import platformdirs
@@ -42,7 +43,11 @@ def default_download_dir() -> Path:
 
 def runtime_dir() -> Path:
     """A per-user directory only this user can read, for the single-instance socket."""
-    base = platformdirs.user_runtime_dir(APP_NAME)
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR (a bare ssh or container session) platformdirs warns on
+        # stderr and falls back to /tmp/runtime-UID, which is what we want: not the user's noise.
+        warnings.simplefilter("ignore")
+        base = platformdirs.user_runtime_dir(APP_NAME)
     try:
         path = Path(base)
         path.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -17,13 +17,16 @@ MAX_COOKIE_FILE = 16 * 1024 * 1024
 
 def add_request_args(p: argparse.ArgumentParser) -> None:
     """Add the flags to a `get`/`add` parser."""
+    # dests of their own: app/netargs.py's run-wide --header/--user-agent (site rules) read
+    # `header`/`user_agent`, and these are each job's own
     p.add_argument(
         "-H",
         "--header",
         action="append",
         default=[],
+        dest="request_headers",
         metavar='"NAME: VALUE"',
-        help="send this header with the download's requests (repeatable)",
+        help="send this header with the download's requests, resumes included (repeatable)",
     )
     p.add_argument("-b", "--cookie", metavar='"a=b; c=d"', help="send these cookies")
     p.add_argument(
@@ -32,7 +35,14 @@ def add_request_args(p: argparse.ArgumentParser) -> None:
         help="send the cookies of this Netscape cookies.txt that match each URL",
     )
     p.add_argument("-e", "--referer", metavar="URL", help="send this Referer")
-    p.add_argument("-A", "--user-agent", metavar="UA", help="send this User-Agent")
+    p.add_argument(
+        "-A",
+        "-U",
+        "--user-agent",
+        dest="request_user_agent",
+        metavar="UA",
+        help="send this User-Agent",
+    )
 
 
 def read_cookie_file(path: str) -> str:
@@ -51,10 +61,10 @@ class ContextArgs:
     """The flags of one command line, read once; `for_url` gives each URL's context."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        self._headers = [parse_header(h) for h in getattr(args, "header", None) or ()]
+        self._headers = [parse_header(h) for h in getattr(args, "request_headers", None) or ()]
         self._cookie: str | None = getattr(args, "cookie", None)
         self._referer: str | None = getattr(args, "referer", None)
-        self._agent: str | None = getattr(args, "user_agent", None)
+        self._agent: str | None = getattr(args, "request_user_agent", None)
         path = getattr(args, "load_cookies", None)
         self._cookie_text = read_cookie_file(path) if path else None
         RequestContext.build(  # checked up front: a bad flag fails before any job is added

@@ -287,3 +287,26 @@ def test_jobs_list_pages_through_a_long_queue(service: ServiceThread, tmp_path: 
         assert page["total"] == 1205 and len(page["jobs"]) == 5
         assert client.call("jobs.list", state="queued")["total"] == 0
         assert client.call("jobs.list", state="paused", limit=1)["total"] == 1205
+
+
+def test_secret_settings_never_leave_the_service(
+    service: ServiceThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A proxy password or a site rule's Authorization header can be set over the protocol,
+    never read back (settings.get shows only that one is set); null keeps it."""
+    monkeypatch.setenv("TETHER_KEYRING", "0")
+    password = "hunter2-proxy-secret"
+    rules = [{"pattern": "*.example.com", "headers": "Authorization: Bearer tok-4242"}]
+    with service.client() as client:
+        for _ in range(2):  # set, then set again with the values read back (round trip)
+            got = client.call(
+                "settings.set",
+                values={"proxy_user": "alice", "proxy_password": password, "site_rules": rules},
+            )
+            text = json.dumps(got)
+            assert password not in text and "tok-4242" not in text and "alice" not in text
+            assert got["secrets_set"]["proxy_password"] is True
+            again = client.call("settings.set", values=got["values"])  # nulls: keep them
+            assert again["secrets_set"] == got["secrets_set"]
+            shown = json.dumps(client.call("settings.get"))
+            assert password not in shown and "tok-4242" not in shown

@@ -23,7 +23,24 @@ from app.ui.proxy import Category
 from tests.test_ui_fakes import FakeEngine, make_job, sample_jobs
 
 
+class MemorySecrets(dict[str, str]):
+    """The secret storage's settings part (app/store/secrets.py), in memory."""
+
+    def put_app(self, name: str, value: str | None) -> None:
+        if value:
+            self[name] = value
+        else:
+            self.pop(name, None)
+
+    def get_app(self, name: str) -> str | None:
+        return self.get(name)
+
+
 class DictStore(dict[str, Any]):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.secrets = MemorySecrets()
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         return self.get(key, default)
 

@@ -107,7 +107,10 @@ class Download:
         self._on_finished = on_finished
         self._reserve_name = reserve_name
         self._sessions = sessions or http.SessionPool(settings.verify_tls)
-        self._connections = settings.clamp_connections(job.connections)
+        # a site rule may allow fewer connections to this host (siterules.py)
+        self._connections = self._sessions.rule_for(job.final_url or job.url).clamp(
+            settings.clamp_connections(job.connections)
+        )
         self._max_unsynced = max(settings.max_unsynced, 4 * settings.buffer_size)
         self._sync_early = self._max_unsynced // 2
 

@@ -30,6 +30,7 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.http import SessionPool
 from app.engine.queueorder import Move, move_before, reorder
 from app.engine.settings import EngineSettings
+from app.engine.siterules import host_of, host_share
 from app.engine.urls import redact, validate_url
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
@@ -119,6 +120,8 @@ class Engine:
         self._listeners: list[Listener] = [on_event] if on_event else []
         self._jobs: dict[int, Job] = {}
         self._running: dict[int, Download] = {}
+        # (host, connections) of running jobs whose host has a site rule's connection limit
+        self._host_use: dict[int, tuple[str, int]] = {}
         self._resume_after_stop: set[int] = set()
         self._delete_file_on_remove: set[int] = set()
         self._keep_partial_on_remove: set[int] = set()
@@ -127,7 +130,11 @@ class Engine:
         self._eligible: set[int] | None = None if autostart else set()
         self._bandwidth = Bandwidth(self._settings.speed_limit)
         self._balancer: asyncio.Task[None] | None = None
-        self._sessions = SessionPool(self._settings.verify_tls)
+        self._sessions = SessionPool(
+            self._settings.verify_tls,
+            proxy=self._settings.proxy,
+            site_rules=self._settings.site_rules,
+        )
         self._netrc = NetrcCache(enabled=self._settings.netrc)
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -515,6 +522,11 @@ class Engine:
         """Live: speed limit now; connections and concurrency for what starts next."""
         if settings.verify_tls != self._settings.verify_tls:
             self._sessions.set_verify(settings.verify_tls)
+        if (settings.proxy, settings.site_rules) != (
+            self._settings.proxy,
+            self._settings.site_rules,
+        ):
+            self._sessions.set_network(settings.proxy, settings.site_rules)
         if settings.netrc != self._settings.netrc:
             self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
@@ -587,10 +599,15 @@ class Engine:
                 continue
             if self._eligible is not None and job.id not in self._eligible:
                 continue
-            self._start(job)
+            share = host_share(
+                job.final_url or job.url, self._settings.site_rules, self._host_use.values()
+            )
+            if share is not None and share < 1:
+                continue  # its host's connection limit is held by running jobs (site rules)
+            self._start(job, share)
             slots -= 1
 
-    def _start(self, job: Job) -> None:
+    def _start(self, job: Job, share: int | None = None) -> None:
         job.state = JobState.DOWNLOADING
         job.error = None
         self._store.update_job(job, ["state", "error"])
@@ -609,13 +626,17 @@ class Engine:
                     job.url,
                     load_context(self._store.secrets, job.id),
                     job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc),
-                )
+                ),
+                share,
             ),
             # published checksums are fetched without the job's credentials (a SUMS list is
             # public where the file is; a 401 there just means "none found")
             finder=self._finder if self._settings.auto_checksum else None,
         )
         self._running[job.id] = download
+        if share is not None:
+            used = min(share, self._settings.clamp_connections(job.connections))
+            self._host_use[job.id] = (host_of(job.final_url or job.url), used)
         self._dispatch(EngineEvent(EventKind.CHANGED, job.id, job.snapshot()))
         download.start()
         self._keep_balanced()
@@ -639,6 +660,7 @@ class Engine:
         jid = download.job.id
         if self._running.get(jid) is download:
             del self._running[jid]
+            self._host_use.pop(jid, None)
             self._bandwidth.detach(jid)
         job = download.job
         reason = download.stop_reason

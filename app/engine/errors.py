@@ -107,6 +107,8 @@ def from_request_exception(exc: BaseException) -> DownloadError:
         return TransientError("no data from the server (stalled)")
     if isinstance(exc, requests.exceptions.ProxyError):
         return _proxy_error(exc)
+    if isinstance(exc, requests.exceptions.ConnectionError) and "SOCKSConnection" in str(exc):
+        return _socks_error(exc)
     if isinstance(exc, requests.exceptions.ConnectionError):
         text = str(exc)
         if (
@@ -137,6 +139,24 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")
 
 
+def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:
+    """A SOCKS proxy failed, or said it could not reach the server: name the proxy (host:port
+    only) and which of the two it was."""
+    text = str(exc)
+    pool = getattr(exc.args[0] if exc.args else None, "pool", None)
+    options = getattr(pool, "conn_kw", {}).get("_socks_options") or {}
+    host, port = options.get("proxy_host"), options.get("proxy_port")
+    name = f"the proxy {host}:{port}" if host and port else "the SOCKS proxy"
+    if "authentication failed" in text.lower():
+        return PermanentError(f"{name} refused the login (SOCKS5)")
+    if "Errno" in text or "Error connecting to SOCKS" in text:
+        cause = "connection refused" if "refused" in text.lower() else "connection lost"
+        return TransientError(f"cannot reach {name} ({cause})")
+    # "0x05: Connection refused", "0x04: Host unreachable": the proxy's answer about the server
+    why = text.rsplit("0x0", 1)[-1].split(":", 1)[-1].strip(" \"')") if "0x0" in text else ""
+    return TransientError(f"{name} could not reach the server ({why.lower() or 'failed'})")
+
+
 def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
     """The proxy, not the server, failed: name it (host:port only, never its credentials)."""
     text = str(exc)
@@ -149,8 +169,15 @@ def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
         if host
         else "the proxy"
     )
+    if "CERTIFICATE_VERIFY_FAILED" in text:  # an HTTPS proxy: trusted as servers are
+        return PermanentError(
+            f"{name}'s TLS certificate is not trusted "
+            "(use --ca-certificate FILE, or add the CA to the system store)"
+        )
     if "407" in text:
         return PermanentError(f"{name} wants a login (407 Proxy Authentication Required)")
+    if "Tunnel connection failed: 401" in text:  # tinyproxy answers a CONNECT's bad login so
+        return PermanentError(f"{name} refused the login (401 to CONNECT)")
     if "Connection refused" in text:
         cause = "connection refused"
     elif "Name or service not known" in text or "getaddrinfo failed" in text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import ssl
 import threading
@@ -32,6 +33,8 @@ from app.engine.headers import (
     parse_content_range,
     parse_retry_after,
 )
+from app.engine.proxy import ProxyConfig, describe, proxies_for
+from app.engine.siterules import Effective, SiteRule, effective_rule
 
 USER_AGENT = f"Tether/{__version__} (+resumable download manager)"
 MAX_REDIRECTS = 10
@@ -63,23 +66,46 @@ class RangesBroken(DownloadError):
 
 class _Session(requests.Session):
     """requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override `session.verify` (psf/requests
-    #3829): the trust Tether chose (tls.py) must win over the environment."""
+    #3829): the trust Tether chose (tls.py) must win over the environment.
+
+    A session's proxy and site-rule headers are chosen for the host it was made for; a redirect
+    to another host gets that host's proxy (its no-proxy exception) and rule headers instead,
+    so a Cookie or Authorization meant for one site never follows a redirect to another.
+    """
+
+    proxy_config: ProxyConfig | None = None
+    site_rules: tuple[SiteRule, ...] = ()
+    generation = 0
+
+    def rebuild_proxies(self, prepared_request, proxies):  # type: ignore[no-untyped-def]
+        if self.proxy_config is not None:
+            proxies = proxies_for(prepared_request.url or "", self.proxy_config)
+        parent: Any = super()  # requests' stubs leave these untyped
+        return parent.rebuild_proxies(prepared_request, proxies)
+
+    def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def]
+        parent: Any = super()
+        parent.rebuild_auth(prepared_request, response)
+        if self.site_rules:
+            before = effective_rule(response.request.url or "", self.site_rules)
+            after = effective_rule(prepared_request.url or "", self.site_rules)
+            if before != after:
+                headers = prepared_request.headers
+                for name, _value in before.headers:
+                    headers.pop(name, None)
+                headers.update(_session_headers(after))
+        # requests applies auth once, on the first request: a job's request context
+        # (context.py) is put again on each redirect, kept or dropped by the new host, over
+        # the site rules (the job's own is the more specific)
+        again = getattr(self.auth, "on_redirect", None)
+        if again is not None:
+            again(prepared_request)
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
         if verify is None and self.verify is not True:
             merged["verify"] = self.verify
         return merged
-
-    def rebuild_auth(
-        self, prepared_request: requests.PreparedRequest, response: requests.Response
-    ) -> None:
-        """requests applies auth once, on the first request: a job's request context
-        (context.py) is put again on each redirect, kept or dropped by the new host."""
-        super().rebuild_auth(prepared_request, response)  # type: ignore[no-untyped-call]
-        again = getattr(self.auth, "on_redirect", None)
-        if again is not None:
-            again(prepared_request)
 
 
 class _TrustAdapter(requests.adapters.HTTPAdapter):
@@ -111,23 +137,40 @@ class _TrustAdapter(requests.adapters.HTTPAdapter):
         conn.ca_cert_dir = None
 
 
+# Headers the engine itself decides: a site rule never overrides them.
+_OWN_HEADERS = frozenset({"range", "if-range", "accept-encoding", "host", "content-length"})
+
+
+def _session_headers(rule: Effective) -> dict[str, str]:
+    out = {k: v for k, v in rule.header_dict(USER_AGENT).items() if k.lower() not in _OWN_HEADERS}
+    out["Accept-Encoding"] = "identity"
+    return out
+
+
 def new_session(
-    verify: bool | str = True, url: str | None = None, ssl_context: ssl.SSLContext | None = None
+    verify: bool | str = True,
+    url: str | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    proxy: ProxyConfig | None = None,
+    site_rules: tuple[SiteRule, ...] = (),
 ) -> requests.Session:
     """One session per worker: its own connection pool, so headers are never shared.
 
-    The environment (HTTP(S)_PROXY, NO_PROXY, CA bundles) is read once, not per request: with
-    trust_env, requests re-reads it and ~/.netrc on every request, ~15 % of a request's CPU.
-    Trust comes from `ssl_context` (built once per settings by SessionPool, see tls.py).
+    The proxy (proxy.py; the environment's HTTP(S)_PROXY and NO_PROXY when `proxy` is None or
+    "system") and the site rules' headers are chosen once for `url`'s host, not per request:
+    with trust_env, requests re-reads the environment and ~/.netrc on every request, ~15 % of
+    a request's CPU. Trust comes from `ssl_context` (built once per settings by SessionPool).
     """
     session = _Session()
     session.trust_env = False
+    config = proxy or ProxyConfig()
+    session.proxy_config = config
+    session.site_rules = site_rules
     if url is not None:
-        session.proxies.update(requests.utils.get_environ_proxies(url))
+        session.proxies.update(proxies_for(url, config))
     if ssl_context is None:
         ssl_context = tls.build_context(tls.trust_for(verify))
-    session.headers["User-Agent"] = USER_AGENT
-    session.headers["Accept-Encoding"] = "identity"
+    session.headers.update(_session_headers(effective_rule(url or "", site_rules)))
     session.max_redirects = MAX_REDIRECTS
     session.verify = True
     adapter = _TrustAdapter(ssl_context)
@@ -139,10 +182,21 @@ def new_session(
 class _PoolCore:
     """What every view of one SessionPool shares: idle sessions, the trust decision, a lock."""
 
-    def __init__(self, verify: bool | str, max_idle: int) -> None:
+    def __init__(
+        self,
+        verify: bool | str,
+        max_idle: int,
+        proxy: ProxyConfig | None = None,
+        site_rules: tuple[SiteRule, ...] = (),
+    ) -> None:
         self.verify = verify
         self.max_idle = max_idle
-        self.idle: dict[tuple[str, str], list[requests.Session]] = {}
+        self.proxy = proxy or ProxyConfig()
+        self.site_rules = site_rules
+        # Bumped by every settings change: a session made before it (held by a worker while
+        # the user changed the proxy) is closed when given back, never pooled.
+        self.generation = 0
+        self.idle: dict[tuple[str, str, int], list[requests.Session]] = {}
         self.lock = threading.Lock()
         self.closed = False
         self.trust: tls.Trust | None = None
@@ -185,30 +239,52 @@ class SessionPool:
     which host they may be sent).
     """
 
-    def __init__(self, verify: bool | str = True, max_idle: int = 16) -> None:
-        self._core = _PoolCore(verify, max_idle)
+    def __init__(
+        self,
+        verify: bool | str = True,
+        max_idle: int = 16,
+        proxy: ProxyConfig | None = None,
+        site_rules: tuple[SiteRule, ...] = (),
+    ) -> None:
+        self._core = _PoolCore(verify, max_idle, proxy, site_rules)
         self._auth: requests.auth.AuthBase | None = None
+        self._share: int | None = None
 
-    def bound(self, auth: requests.auth.AuthBase | None) -> SessionPool:
+    def bound(self, auth: requests.auth.AuthBase | None, share: int | None = None) -> SessionPool:
+        """A view for one job: its credentials, and `share`, the connections its host's rule
+        leaves it while other jobs on that host run (the engine decides, siterules.host_share)."""
         view = SessionPool.__new__(SessionPool)
         view._core = self._core
         view._auth = auth
+        view._share = share
         return view
 
     @staticmethod
-    def _key(url: str) -> tuple[str, str]:
+    def _key(url: str, generation: int) -> tuple[str, str, int]:
+        # The generation stands for the proxy, rules and trust the session was made with.
         parts = urlsplit(url)
-        return parts.scheme.lower(), parts.netloc.lower()
+        return parts.scheme.lower(), parts.netloc.lower(), generation
+
+    def rule_for(self, url: str) -> Effective:
+        """The site rules that apply to `url` (its connection limit, for the download)."""
+        rule = effective_rule(url, self._core.site_rules)
+        if self._share is not None:
+            rule = dataclasses.replace(rule, max_connections=max(1, self._share))
+        return rule
 
     def acquire(self, url: str) -> requests.Session:
         core = self._core
         session: requests.Session | None = None
         with core.lock:
-            idle = core.idle.get(self._key(url))
+            generation, proxy, rules = core.generation, core.proxy, core.site_rules
+            idle = core.idle.get(self._key(url, generation))
             if idle:
                 session = idle.pop()
         if session is None:
-            session = new_session(core.verify, url, core.ssl_context())
+            made = new_session(core.verify, url, core.ssl_context(), proxy, rules)
+            assert isinstance(made, _Session)
+            made.generation = generation
+            session = made
         session.auth = self._auth
         return session
 
@@ -216,9 +292,10 @@ class SessionPool:
         session.auth = None  # the next job on this host must not inherit these credentials
         session.cookies.clear()  # nor this job's cookies
         core = self._core
+        generation = getattr(session, "generation", -1)
         with core.lock:
-            if not core.closed:
-                idle = core.idle.setdefault(self._key(url), [])
+            if not core.closed and generation == core.generation:
+                idle = core.idle.setdefault(self._key(url, generation), [])
                 if len(idle) < core.max_idle:
                     idle.append(session)
                     return
@@ -231,6 +308,19 @@ class SessionPool:
             core.verify = verify
             core.trust = None
             core.context = None
+        self._drop_idle()
+
+    def set_network(self, proxy: ProxyConfig, site_rules: tuple[SiteRule, ...]) -> None:
+        """A new proxy or site rules: sessions made with the old ones are not used again."""
+        with self._core.lock:
+            self._core.proxy = proxy
+            self._core.site_rules = site_rules
+        self._drop_idle()
+
+    def _drop_idle(self) -> None:
+        core = self._core
+        with core.lock:
+            core.generation += 1
             stale = [s for sessions in core.idle.values() for s in sessions]
             core.idle.clear()
         for session in stale:
@@ -311,6 +401,10 @@ def probe(
     if status >= 400:
         retry_after = parse_retry_after(headers.get("Retry-After"))
         resp.close()
+        if status == 407:  # a plain-HTTP proxy's answer: name it (host:port, no credentials)
+            proxy = describe(session.proxies, resp.url or url)
+            where = f"the proxy {proxy}" if proxy else "the proxy"
+            raise PermanentError(f"{where} wants a login (407 Proxy Authentication Required)")
         if status == 416:
             # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
             total = parse_content_range(headers.get("Content-Range"))

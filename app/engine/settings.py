@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.engine.proxy import ProxyConfig
 from app.engine.retry import RetryPolicy
 from app.engine.segments import MIN_SPLIT
+from app.engine.siterules import SiteRule
 
 MAX_CONNECTIONS = 32
 
@@ -33,6 +35,10 @@ class EngineSettings:
     # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
     # job has none, and verify the file with it.
     auto_checksum: bool = True
+    # Which proxy requests go through (proxy.py; "system": the environment, as before), and
+    # per-site connection limits, user agents and headers (siterules.py); applied per session.
+    proxy: ProxyConfig = field(default_factory=ProxyConfig)
+    site_rules: tuple[SiteRule, ...] = ()
 
     def clamp_connections(self, n: int | None) -> int:
         value = self.connections if n is None else n

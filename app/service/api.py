@@ -246,8 +246,13 @@ class ServiceApi:
 
     def settings_get(self, _params: p.Params, _session: p.Session) -> JsonObj:
         options = load_options(self.engine.store)
+        values = dataclasses.asdict(options)
+        # Secrets (proxy login, site rules whose headers may carry tokens) never leave the
+        # service: a client sees whether one is set, and may replace it, never read it.
+        secret = {o.key for o in OPTIONS if o.secret}
         return {
-            "values": dataclasses.asdict(options),
+            "values": {k: (None if k in secret else v) for k, v in values.items()},
+            "secrets_set": {k: bool(values.get(k)) for k in sorted(secret)},
             "titles": {o.key: o.title for o in OPTIONS},
         }
 
@@ -257,6 +262,9 @@ class ServiceApi:
         unknown = sorted(set(values) - known)
         if unknown:
             raise p.InvalidParams(f"no setting {unknown[0][:80]!r}")
+        # null for a secret means "keep it" (what settings.get hands out in its place)
+        secret = {o.key for o in OPTIONS if o.secret}
+        values = {k: v for k, v in values.items() if not (k in secret and v is None)}
         options = dataclasses.replace(load_options(self.engine.store), **values)
         try:
             save_options(self.engine.store, options)

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from app.inputfile import Entry
+from app.netargs import kept_network_values, run_network_flags
 from app.requestargs import context_for, context_json
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
@@ -79,6 +80,13 @@ def check_run_options(client: Client, args: argparse.Namespace) -> None:
         wanted.append(("--retry-for", "retry_for", args.retry_for))
     if getattr(args, "no_auto_checksum", False):
         wanted.append(("--no-auto-checksum", "auto_checksum", False))
+    for flag in run_network_flags(args):
+        # a proxy or headers for one run would change every download of the owner
+        pid = client.info.get("pid")
+        raise RemoteError(
+            f"{flag} applies when this command runs the download itself, but the Tether running "
+            f"for this data folder (pid {pid}) does: set it there (Settings › Network), or stop it"
+        )
     if not wanted:
         return
     values = _call(client, "settings.get")["values"]
@@ -309,6 +317,12 @@ def add(
     """`tether add`: queue on the owner (its download folder unless -o or an entry's dir=)."""
     if getattr(args, "ca_certificate", None):  # kept for the data folder, as without a service
         _call(client, "settings.set", values={"ca_certificate": args.ca_certificate})
+    if getattr(args, "all_proxy", None) is not None or getattr(args, "no_proxy", None):
+        current = _call(client, "settings.get")["values"]
+        network = kept_network_values(
+            args, current.get("proxy_host") or "", current.get("proxy_port") or 0
+        )
+        _call(client, "settings.set", values=network)  # secrets go to the owner's storage
     for entry, folder in zip(entries, folders, strict=True):
         result = _call(
             client,

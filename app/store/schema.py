@@ -79,6 +79,14 @@ MIGRATIONS: list[str] = [
     ALTER TABLE jobs ADD COLUMN checksum TEXT;
     UPDATE jobs SET checksum = 'sha256:' || lower(sha256) WHERE sha256 IS NOT NULL
     """,
+    # 6: secrets that belong to no job (the proxy's login, site rules' headers), as job_secrets:
+    # value NULL = in the OS keyring (app/store/secrets.py).
+    """
+    CREATE TABLE app_secrets (
+        name  TEXT PRIMARY KEY,
+        value TEXT
+    ) WITHOUT ROWID
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -187,6 +187,59 @@ class SecretStore:
                 return None
             return None if value is None else str(value)
 
+    # ------------------------------------------------------------ secrets of no job
+    def put_app(self, name: str, value: str | None) -> None:
+        """A setting that is a secret (options.py marks them): keyring or app_secrets; None or
+        "" forgets it (and scrubs the files)."""
+        with self._lock:
+            if not value:
+                row = self._conn.execute(
+                    "SELECT value FROM app_secrets WHERE name = ?", (name,)
+                ).fetchone()
+                if row is None:
+                    return
+                if row[0] is None:
+                    backend = self._keyring() or usable_keyring()
+                    if backend is not None:
+                        with contextlib.suppress(Exception):
+                            backend.delete_password(self._service(), f"app:{name}")
+                self._conn.execute("DELETE FROM app_secrets WHERE name = ?", (name,))
+                self.scrub()
+                return
+            if self.get_app(name) == value:
+                return  # saving unchanged settings must not rewrite the keyring
+            backend = self._keyring()
+            stored: str | None = value
+            if backend is not None:
+                try:
+                    backend.set_password(self._service(), f"app:{name}", value)
+                    stored = None
+                except Exception as exc:
+                    log.warning("keyring unavailable (%s); keeping the secret in the store", exc)
+            self._conn.execute(
+                "INSERT OR REPLACE INTO app_secrets (name, value) VALUES (?, ?)", (name, stored)
+            )
+            self.scrub()  # the old value's pages
+
+    def get_app(self, name: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT value FROM app_secrets WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None:
+                return None
+            if row[0] is not None:
+                return str(row[0])
+            backend = self._keyring() or usable_keyring()
+            if backend is None:
+                return None
+            try:
+                value = backend.get_password(self._service(), f"app:{name}")
+            except Exception as exc:
+                log.warning("keyring unavailable (%s)", exc)
+                return None
+            return None if value is None else str(value)
+
     def credentials(self, job_id: int) -> Credentials | None:
         text = self.get(job_id, USERINFO)
         return None if text is None else Credentials.loads(text)

@@ -41,6 +41,7 @@ from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import Actions
 from app.ui.addflow import AddFlow, TypeFolderFollower, clipboard_links
+from app.ui.clipwatch import ClipboardWatcher
 from app.ui.controller import AddRequest, Controller
 from app.ui.dialogs.about import about_box
 from app.ui.dialogs.add import AddDialog, folder_usable, pasted_links
@@ -111,6 +112,9 @@ class MainWindow(QMainWindow):
         self.tray.notify_enabled = options.notify
         self.tray.activated.connect(self.toggle_visible)
         self.retry_feedback = RetryFeedback(self.model, self.status.showMessage, self)
+        self.clipwatch = ClipboardWatcher(self.status, self)  # opt-in: offers copied file links
+        self.clipwatch.accepted.connect(lambda urls: self.offer_urls(DropContent(urls=urls)))
+        self.clipwatch.set_enabled(options.clipboard_monitor)
 
         self.setAcceptDrops(True)
         self._connect()
@@ -579,6 +583,7 @@ class MainWindow(QMainWindow):
         self.tray.notify_enabled = options.notify
         self.status.set_download_dir(options.resolved_download_dir())
         self.extras.set_options(options)
+        self.clipwatch.set_enabled(options.clipboard_monitor)
 
     def _data_dir(self) -> Path:
         """The data folder: where the queue database (and so everything else) lives."""

@@ -808,6 +808,7 @@ class FaultServer:
         self._lock = threading.RLock()
         self._idle = threading.Condition(self._lock)
         self._active = 0
+        self.peak_active = 0  # most requests answered at the same time (reset_stats: 0)
         self._stopping = threading.Event()
         self._conn_seq = 0
         self._conns: dict[Any, int] = {}
@@ -970,6 +971,7 @@ class FaultServer:
             self.requests.clear()
             self._bytes.clear()
             self.connections_opened = 0
+            self.peak_active = self._active
 
     def requests_for(self, path: str, method: str | None = None) -> list[RequestLog]:
         with self._lock:
@@ -1038,6 +1040,7 @@ class FaultServer:
     def _begin(self) -> None:
         with self._lock:
             self._active += 1
+            self.peak_active = max(self.peak_active, self._active)
 
     def _end(self) -> None:
         with self._idle:

@@ -19,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.errors import BadInput
 from app.options import OPTIONS, Options
 from app.ui.dialogs.settings_more import MoreSettings
+from app.ui.dialogs.settings_network import NetworkSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -119,6 +121,9 @@ class SettingsDialog(QDialog):
         page.addStretch(1)
         pages.addTab(general, self.tr("General"))
         pages.addTab(self.more, self.tr("Adding"))
+        self.network = NetworkSettings(options)
+        pages.addTab(self.network, self.tr("Network"))
+        self.pages = pages
         layout = QVBoxLayout(self)
         layout.addWidget(pages)
         layout.addStretch(1)
@@ -148,10 +153,16 @@ class SettingsDialog(QDialog):
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
         )
-        return self.more.apply(options)
+        return self.network.apply(self.more.apply(options))
 
     def accept(self) -> None:
         if not self.folder.path():
             return
-        self.submitted.emit(self.options())
+        try:
+            options = self.options()
+        except BadInput as exc:  # a bad site rule or proxy: say which, keep the dialog open
+            self.pages.setCurrentWidget(self.network)
+            self.network.show_error(str(exc))
+            return
+        self.submitted.emit(options)
         super().accept()
