@@ -61,6 +61,6 @@ def test_each_build_keeps_what_its_browser_reads(tmp_path: Path) -> None:
     assert source["manifest_version"] == 3
     built = build("chromium", tmp_path / "c", SOURCE)
     assert not (built / "package.json").exists() and (built / "popup.html").exists()
-    assert source_dir().name == "browser"
+    assert (source_dir() / "manifest.json").exists()
     with pytest.raises(ValueError):
         build("safari", tmp_path / "s", SOURCE)

@@ -20,8 +20,10 @@ _NOT_SHIPPED = ("package.json",)
 
 
 def source_dir() -> Path:
-    """resources/browser, in a checkout or an installed package."""
-    return Path(str(resources.files("app.resources") / "browser"))
+    """resources/browser, in an installed package or else the checkout this code runs from."""
+    installed = Path(str(resources.files("app.resources") / "browser"))
+    checkout = Path(__file__).resolve().parents[2] / "resources" / "browser"
+    return installed if (installed / "manifest.json").exists() else checkout
 
 
 def manifest_for(source: dict[str, Any], flavour: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.browser import install as setup
+from app.browser.build import FLAVOURS, build
 from app.browser.manifests import BROWSERS
 
 
@@ -32,6 +33,11 @@ def add_parsers(sub: Any) -> None:
             help="one browser, or all those this account has used (default)",
         )
     actions.add_parser("status", help="which browsers have the manifest, where")
+    ext = actions.add_parser(
+        "extension", help="write the extension's files into DIR, to load it unpacked"
+    )
+    ext.add_argument("dir", metavar="DIR")
+    ext.add_argument("--for", dest="flavour", choices=FLAVOURS, default="chromium")
 
 
 def cmd_native_host(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
@@ -45,6 +51,11 @@ def cmd_browser(args: argparse.Namespace, data_dir: Path, out: TextIO, err: Text
         lines = setup.install(data_dir, args.browser)
     elif args.browser_action == "uninstall":
         lines = setup.uninstall(data_dir, args.browser)
+    elif args.browser_action == "extension":
+        built = build(args.flavour, Path(args.dir).expanduser().resolve())
+        lines = [
+            f"{args.flavour} extension: {built} (load it unpacked; then `tether browser install`)"
+        ]
     else:
         lines = setup.status()
     for line in lines:
