@@ -237,3 +237,27 @@ def test_the_service_takes_a_context_object_and_never_lists_it(
         assert COOKIE not in text and AGENT not in text
     assert tether("service", "stop", data=data).returncode == 0
     assert _in_data(data) == []
+
+
+def test_the_context_is_dropped_when_the_job_is_removed_or_completes(tmp_path: Path) -> None:
+    from app.engine.context import load_context, save_context
+    from app.store.jobstore import JobStore
+    from app.store.models import JobState
+
+    store = JobStore.open(tmp_path / "db.sqlite3")
+    try:
+        ctx = RequestContext.build(cookies=f"sid={COOKIE}")
+        removed = store.add_job("http://h/a", str(tmp_path))
+        done = store.add_job("http://h/b", str(tmp_path))
+        for job in (removed, done):
+            save_context(store.secrets, job.id, ctx)
+            assert load_context(store.secrets, job.id) == ctx
+        store.delete_job(removed.id)
+        done.state = JobState.COMPLETED
+        store.update_job(done, ["state"])
+        assert load_context(store.secrets, removed.id) is None
+        assert load_context(store.secrets, done.id) is None
+    finally:
+        store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert COOKIE.encode() not in raw
