@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
-from app import batch
+from app import batch, cli_schedule
+from app.automation import Automation
 from app.engine import naming
 from app.engine.checksums import LABELS
 from app.engine.context import save_context
@@ -32,6 +33,7 @@ from app.requestargs import ContextArgs, add_request_args, context_for
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
+from app.store.plans import JobPlans
 from app.units import UNITS_HELP, human_duration, human_size, parse_rate
 
 if TYPE_CHECKING:
@@ -214,6 +216,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     rm = sub.add_parser("remove", help="remove jobs from the queue (partial data is deleted)")
     rm.add_argument("ids", nargs="+", type=int, metavar="ID")
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
+    cli_schedule.add_arguments(sub)  # --start-at, --on-complete[-run], --on-finish
 
     from app.service.daemon import add_service_parser
 
@@ -354,6 +357,8 @@ class ProgressPrinter:
         self._lines = 0
         self._started = {jid: time.monotonic() for jid in ids}
         self._reported: dict[int, JobState] = {}
+        # "01:00 tomorrow" for a queued job the schedule holds (the scheduler's waiting_text)
+        self.waiting: Callable[[Job], str | None] | None = None
 
     def _clear(self) -> None:
         if self._lines:
@@ -408,6 +413,11 @@ class ProgressPrinter:
             if job.state == JobState.RETRYING:
                 name = (job.file_name or redact(job.url))[: max(10, width - 58)]
                 lines.append(f"{name}  {retry_text(job, now)}"[:width])
+            elif job.state == JobState.QUEUED and self.waiting is not None:
+                when = self.waiting(job)
+                if when:
+                    name = (job.file_name or redact(job.url))[: max(10, width - 58)]
+                    lines.append(f"{name}  scheduled — starts at {when}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -441,9 +451,14 @@ async def _run_engine(
     dest_dir: str | None,
     out: TextIO,
     err: TextIO,
+    automation: Automation | None = None,
 ) -> int:
     """Start/resume the targets: an Entry adds or resumes by URL, an int resumes that job."""
+    if automation is not None:
+        automation.install()
     await engine.start()
+    if automation is not None:
+        automation.attach()
     ids: set[int] = set()
     for target in targets:
         if isinstance(target, int):
@@ -484,7 +499,13 @@ async def _run_engine(
             except BadInput as exc:
                 raise CliError(str(exc)) from exc
             ids.add(job.id)
+    plan = cli_schedule.on_complete_plan(args)
+    if automation is not None and plan is not None:
+        for job_id in ids:
+            automation.completion.set_plan(job_id, plan)
     printer = ProgressPrinter(engine, ids, out, err)
+    if automation is not None and automation.scheduler is not None:
+        printer.waiting = automation.scheduler.waiting_text
     engine.add_listener(printer.on_event)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -502,6 +523,8 @@ async def _run_engine(
     finally:
         stopper.cancel()
         idle.cancel()
+        if automation is not None:
+            automation.detach()
         await engine.shutdown()
         printer.finish()
     if stop.is_set():
@@ -557,13 +580,21 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
         with client:
             folders = [_entry_dir(e, dest) for e in entries]
-            return _remote(lambda: remote.get(client, args, entries, folders, out, err))
+            code = _remote(lambda: remote.get(client, args, entries, folders, out, err))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)  # --on-finish: here, not in the owner
+        return code
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
         engine = _engine_settings(store, args)
         _report_problems(store, err)
-        return asyncio.run(_run_engine(engine, entries, args, dest, out, err))
+        # `get` means now: no queue hours, but keep-awake and the when-done actions
+        automation = Automation(engine, store, load_options(store), schedule=False)
+        code = asyncio.run(_run_engine(engine, entries, args, dest, out, err, automation))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     finally:
         store.close()
         lock.release()
@@ -576,7 +607,7 @@ def _queue(
     connections: int,
     out: TextIO,
     args: argparse.Namespace | None = None,
-) -> None:
+) -> list[int]:
     """Queued rows for `add` and `import` (no engine runs: names fixed by out= are reserved
     here against every other job and file in the folder)."""
     jobs, _ = store.load_jobs()
@@ -584,6 +615,7 @@ def _queue(
     for j in jobs:
         if j.file_name:
             taken.setdefault(j.dest_dir, set()).add(j.file_name)
+    ids: list[int] = []
     for entry in entries:
         folder = _entry_dir(entry, dest)
         job = store.add_job(
@@ -601,8 +633,10 @@ def _queue(
             names.add(job.file_name)
             store.update_job(job, ["file_name"])
         store.add_log(job.id, f"added {redact(entry.url)}")
+        ids.append(job.id)
         if out.isatty():
             out.write(f"queued {job.id}: {redact(entry.url)}\n")
+    return ids
 
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
@@ -634,7 +668,13 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         kept = keep_network(options, args)
         if kept != options:
             save_options(store, kept)
-        _queue(store, entries, dest, args.connections or options.connections, out, args)
+        ids = _queue(store, entries, dest, args.connections or options.connections, out, args)
+        plans, plan = JobPlans(store), cli_schedule.on_complete_plan(args)
+        for job_id in ids:  # the window (or `resume`) runs them by these plans
+            if args.start_at is not None:
+                plans.set_start_at(job_id, args.start_at.timestamp())
+            if plan is not None:
+                plans.set_on_complete(job_id, plan)
         return EXIT_OK
     finally:
         store.close()
@@ -696,7 +736,10 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
         from app.service import remote
 
         with client:
-            return _remote(lambda: remote.resume(client, args, out, err))
+            code = _remote(lambda: remote.resume(client, args, out, err))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     lock = _lock(data_dir)
     store = _open_store(data_dir)
     try:
@@ -715,7 +758,12 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                 out.write("nothing to resume\n")
             return EXIT_OK
         engine = _engine_settings(store, args)
-        return asyncio.run(_run_engine(engine, [j.id for j in targets], args, None, out, err))
+        automation = Automation(engine, store, load_options(store))  # queue hours apply
+        ids = [j.id for j in targets]
+        code = asyncio.run(_run_engine(engine, ids, args, None, out, err, automation))
+        if code != EXIT_INTERRUPTED:
+            cli_schedule.run_finish(args, out)
+        return code
     finally:
         store.close()
         lock.release()

@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine.errors import BadInput
+from app.engine.onfinish import FinishAction
 from app.engine.proxy import MODES as PROXY_MODES
 from app.engine.proxy import ProxyConfig, parse_no_proxy
+from app.engine.schedule import ALL_DAYS, MINUTES_PER_DAY, Window
+from app.engine.scheduler import ScheduleConfig
 from app.engine.settings import MAX_CONNECTIONS, EngineSettings
 from app.engine.siterules import SiteRule, rules_from_settings
 from app.paths import default_download_dir
@@ -35,6 +38,8 @@ EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
 QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
+FINISH_CHOICES = tuple(a.value for a in FinishAction)  # nothing, quit, sleep, shutdown
+LAST_MINUTE = MINUTES_PER_DAY - 1
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -82,6 +87,39 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_proxy", "Hosts reached without the proxy (comma separated)", str),
     Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
     Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
+    Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
+    # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
+    Option("queue_hours", "Run the queue only at set hours", bool),
+    Option("queue_start", "The queue starts at (minutes after midnight)", int, 0, LAST_MINUTE),
+    Option("queue_stop", "The queue stops at (minutes after midnight)", int, 0, LAST_MINUTE),
+    Option(
+        "queue_days",
+        "Days the queue runs (Monday = 1, Tuesday = 2, … Sunday = 64)",
+        int,
+        1,
+        ALL_DAYS,
+    ),
+    Option("speed_schedule", "Limit the speed at set hours", bool),
+    Option("speed_schedule_limit", "Speed limit at those hours (bytes/s)", int, 1, None),
+    Option(
+        "speed_schedule_start", "The limit starts at (minutes after midnight)", int, 0, LAST_MINUTE
+    ),
+    Option(
+        "speed_schedule_stop", "The limit ends at (minutes after midnight)", int, 0, LAST_MINUTE
+    ),
+    Option("speed_schedule_days", "Days the limit applies (a day mask)", int, 1, ALL_DAYS),
+    Option("keep_awake", "Keep the computer awake while downloading", bool),
+    Option("on_finish", "When the queue finishes", str, choices=FINISH_CHOICES),
+    # aria2's RPC for AriaNg, browser "send to aria2" extensions, aria2p (app/service/aria2)
+    Option("aria2_rpc", "Serve aria2's RPC (AriaNg, browser extensions, aria2p)", bool),
+    Option("aria2_rpc_port", "Port for aria2's RPC", int, 1, 65535),
+    Option(
+        "aria2_rpc_secret",
+        "aria2 RPC secret token (empty: none; loopback only then)",
+        str,
+        secret=True,
+    ),
+    Option("aria2_rpc_all_interfaces", "Accept aria2 RPC from other machines", bool),
 )
 
 
@@ -118,6 +156,33 @@ class Options:
     no_proxy: str = ""
     site_rules: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     clipboard_monitor: bool = False
+    queue_hours: bool = False
+    queue_start: int = 60  # 01:00
+    queue_stop: int = 420  # 07:00
+    queue_days: int = 0b0011111  # Monday to Friday
+    speed_schedule: bool = False
+    speed_schedule_limit: int = 1_000_000
+    speed_schedule_start: int = 540  # 09:00
+    speed_schedule_stop: int = 1080  # 18:00
+    speed_schedule_days: int = 0b0011111
+    keep_awake: bool = True
+    on_finish: str = "nothing"
+    aria2_rpc: bool = False
+    aria2_rpc_port: int = 6800
+    aria2_rpc_secret: str = field(default="", repr=False)
+    aria2_rpc_all_interfaces: bool = False
+    reroll_slow: bool = True
+
+    def schedule_config(self) -> ScheduleConfig:
+        hours = Window(self.queue_start, self.queue_stop, self.queue_days)
+        speed = Window(
+            self.speed_schedule_start, self.speed_schedule_stop, self.speed_schedule_days
+        )
+        return ScheduleConfig(
+            hours=hours if self.queue_hours else None,
+            speed=speed if self.speed_schedule else None,
+            speed_limit=self.speed_schedule_limit,
+        )
 
     def proxy(self) -> ProxyConfig:
         return ProxyConfig(
@@ -142,6 +207,7 @@ class Options:
             auto_checksum=self.auto_checksum,
             proxy=self.proxy(),
             site_rules=rules_from_settings(list(self.site_rules)),
+            reroll_slow=self.reroll_slow,
         )
 
     def resolved_download_dir(self) -> str:

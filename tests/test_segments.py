@@ -106,3 +106,18 @@ def test_steal_cut_gives_a_fast_thief_most_of_a_slow_victim() -> None:
     assert steal_cut(0, 1536 * 1024, 2 * mib, 16 * mib, mib) is not None
     # but not when the victim is about to finish anyway
     assert steal_cut(0, 300 * 1024, 16 * mib, 16 * mib, mib) is None
+
+
+def test_a_quiet_victim_counts_as_stalled_whatever_it_measured_before() -> None:
+    from app.engine.segments import STALLED_AFTER, STALLED_SPEED, steal_cut, victim_speed
+
+    # a throttle that grants a second's worth at a time keeps the rate of its last burst ...
+    assert victim_speed(8e6, STALLED_AFTER / 2) == 8e6
+    assert victim_speed(0.0, STALLED_AFTER / 2) == 0.0  # not measured yet: unknown
+    # ... until it has brought nothing for a while: then a thief may take what it holds
+    assert victim_speed(8e6, STALLED_AFTER + 0.01) == STALLED_SPEED
+    assert victim_speed(0.0, STALLED_AFTER + 0.01) == STALLED_SPEED
+    mib = 1024 * 1024
+    cut = steal_cut(0, mib, victim_speed(8e6, STALLED_AFTER + 0.01), 16e6)
+    assert cut is not None and cut <= 64 * 1024  # the thief takes nearly all of it
+    assert steal_cut(0, mib, victim_speed(8e6, 0.1), 16e6) is None  # 0.13 s left: leave it

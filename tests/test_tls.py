@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -240,22 +241,33 @@ def test_the_context_is_built_once_per_settings(
 
     monkeypatch.setattr(tls, "build_context", counting)
     monkeypatch.setattr(tls, "trust_for", deciding)
+
+    def acquire(p: http.SessionPool, url: str) -> requests.Session:
+        """A session as a worker uses it: acquired, then its first HTTPS request goes out
+        (which is when the context is needed: plain HTTP never builds one)."""
+        session = p.acquire(url)
+        session.get_adapter(url)._context()  # type: ignore[attr-defined]
+        return session
+
     pool = http.SessionPool(_pem(trustme.CA(), tmp_path / "ca.pem"))
-    sessions = [pool.acquire(f"https://h{i}.example/f") for i in range(5)]
-    sessions += [pool.bound(None).acquire("https://other.example/f") for _ in range(3)]
+    plain = pool.acquire("http://plain.example/f")
+    assert built == [] and decided == []  # nothing built for plain HTTP
+    pool.release(plain, "http://plain.example/f")
+    sessions = [acquire(pool, f"https://h{i}.example/f") for i in range(5)]
+    sessions += [acquire(pool.bound(None), "https://other.example/f") for _ in range(3)]
     assert len(built) == 1 and len(decided) == 1
     for s in sessions:
         pool.release(s, "https://h0.example/f")
     for _ in range(5):  # idle sessions come back with their context: nothing is built
-        pool.release(pool.acquire("https://h0.example/f"), "https://h0.example/f")
+        pool.release(acquire(pool, "https://h0.example/f"), "https://h0.example/f")
     assert len(built) == 1
     pool.set_verify(True)
-    fresh = [pool.acquire(f"https://n{i}.example/f") for i in range(3)]
+    fresh = [acquire(pool, f"https://n{i}.example/f") for i in range(3)]
     assert [t.kind for t in built[1:]] == ["system"] * 3 and len(decided) == 2
     for s in fresh:
         pool.release(s, "https://n0.example/f")
     for _ in range(5):
-        pool.release(pool.acquire("https://n0.example/f"), "https://n0.example/f")
+        pool.release(acquire(pool, "https://n0.example/f"), "https://n0.example/f")
     assert len(built) == 4
     pool.close()
 

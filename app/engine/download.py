@@ -9,7 +9,6 @@ import errno
 import logging
 import os
 import random
-import shutil
 import socket
 import threading
 import time
@@ -30,13 +29,16 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.headers import if_range_validator
+from app.engine.livesegment import LiveSegment as _Segment
 from app.engine.outage import ConnectionHealth, OutageClock
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces it
 from app.engine.ratelimit import TokenBucket
+from app.engine.reroll import Conn, budget_for, to_reroll
+from app.engine.resume import check_space, stale_reason
 from app.engine.retry import backoff_delay
-from app.engine.segments import gaps, plan, steal_cut
+from app.engine.segments import gaps, plan, steal_cut, victim_speed
 from app.engine.settings import EngineSettings
 from app.engine.urls import redact
 from app.store.jobstore import JobStore
@@ -57,27 +59,6 @@ class Outcome(enum.StrEnum):
     STOPPED = "stopped"
     FAILED = "failed"
     RETRYING = "retrying"  # an outage ended the run; the engine starts it again at retry_at
-
-
-class _Segment:
-    """A live range [start, end). `pos` is reserved up to, `done` is written up to.
-
-    Only the owning worker advances pos/done; a thief may lower `end` (under the job lock)
-    but never below `pos`, so bytes in flight are never claimed twice.
-    """
-
-    __slots__ = ("done", "end", "owned", "req_end", "reserved", "speed", "start")
-
-    def __init__(self, start: int, end: int, done: int = 0) -> None:
-        self.start = start
-        self.end = end
-        self.done = done
-        self.owned = False
-        # Bytes up to `reserved` are being written now (set under the lock before the write):
-        # a thief may cut anywhere from there, with no safety margin.
-        self.reserved = start + done
-        self.speed = 0.0  # the owner's smoothed bytes/s, to size steals by time left
-        self.req_end = 0  # where the owner's current response body ends (bytes in flight)
 
 
 class Download:
@@ -138,6 +119,8 @@ class Download:
         self._persisted: list[SegmentRecord] | None = None  # what the last checkpoint wrote
         self._durable = 0  # bytes the last checkpoint made durable (for write backpressure)
         self._ranged_size: int | None = None  # the total a 206 Content-Range once told us
+        self._rerolls_left = budget_for(self._connections) if settings.reroll_slow else 0
+        self.rerolls = 0  # slow connections closed and opened again (reroll.py)
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._main, name=f"tether-job-{job.id}", daemon=True)
@@ -197,6 +180,7 @@ class Download:
             speed=speed,
             connections=self._active_workers,
             segments=segs,
+            rerolls=self.rerolls,
         )
 
     # ------------------------------------------------------------------ helpers
@@ -480,7 +464,7 @@ class Download:
         if self._new_link():
             self._check_new_link(probe, part_path)
         elif had_progress:
-            reason = self._stale_reason(probe, resumable, part_path)
+            reason = stale_reason(job, probe.size, probe.validator, resumable, part_path)
             if reason:
                 self._log(f"starting over from 0: {reason}")
                 job.segments = []
@@ -506,7 +490,7 @@ class Download:
         if resumable and probe.size is not None:
             self._streaming = False
             segs = plan(probe.size, job.segments, self._connections, self._settings.min_split)
-            self._check_space(probe.size - sum(s.done for s in segs))
+            check_space(job.dest_dir, probe.size - sum(s.done for s in segs))
             if fresh:
                 self._part.truncate(0)  # no stale bytes may survive under the new plan
             if self._part.size() != probe.size:
@@ -517,7 +501,7 @@ class Download:
             self._streaming = True
             self._stream_done = 0
             if probe.size is not None:
-                self._check_space(probe.size)
+                check_space(job.dest_dir, probe.size)
             self._part.truncate(0)
             self._segments = []
             self._checkpoint()
@@ -561,39 +545,6 @@ class Download:
         if reason is not None:
             raise PermanentError(f"{reason}; the partial data is kept")
         self._log(f"new link checked: same size, {len(ranges)} pieces on disk match")
-
-    def _stale_reason(self, probe: http.ProbeResult, resumable: bool, part_path: str) -> str | None:
-        """Why the bytes we have can't be continued, or None if they can."""
-        job = self.job
-        if not resumable:
-            return "the server does not support resuming"
-        if job.size is not None and probe.size != job.size:
-            return f"the file's size changed on the server ({job.size} → {probe.size} bytes)"
-        old = if_range_validator(job.etag, job.last_modified)
-        if old is None:
-            return "the server gives no way to tell whether the file changed"
-        new = probe.validator
-        if new != old:
-            return "the file changed on the server"
-        try:
-            on_disk = os.path.getsize(part_path)
-        except OSError:
-            return "the partial file is missing"
-        furthest = max((s.start + s.done for s in job.segments if s.done), default=job.done)
-        if on_disk < furthest:
-            return "the partial file is shorter than recorded"
-        return None
-
-    def _check_space(self, needed: int) -> None:
-        try:
-            free = shutil.disk_usage(self.job.dest_dir).free
-        except OSError:
-            return
-        if needed > free:
-            raise PermanentError(
-                f"not enough disk space in {self.job.dest_dir}: need {needed} more bytes, "
-                f"{free} free"
-            )
 
     def _discard_partial(self) -> None:
         self._persisted = None
@@ -660,6 +611,8 @@ class Download:
             self._sample_speed()
             if self._stop.is_set():
                 break
+            if self._rerolls_left and not self._streaming:
+                self._reroll_slow()
             now = time.monotonic()
             # Start syncing at half the bound: writers carry on meanwhile (they only block at
             # the full bound), so the disk always has the next batch and never idles.
@@ -673,6 +626,45 @@ class Download:
         for t in threads:
             t.join(max(0.0, deadline - time.monotonic()))
         self._sample_speed()
+
+    def _reroll_slow(self) -> None:
+        """Close the connections far slower than their peers (reroll.py): each owner sees its
+        read fail with `reroll` set and continues its segment on a new connection at once."""
+        if self._bucket.rate is not None:
+            return  # a speed limit shares one bucket: slowness says nothing about the path
+        now = time.monotonic()
+        with self._lock:
+            live = [s for s in self._segments if s.owned and s.since and not s.reroll]
+            conns = [
+                Conn(
+                    (s.done - s.since_done) / max(now - s.since, 1e-3),
+                    now - s.since,
+                    s.end - max(s.start + s.done, s.reserved),
+                )
+                for s in live
+            ]
+            picked = [(live[i], conns[i].speed) for i in to_reroll(conns, self._rerolls_left)]
+            if not picked:
+                return
+            fast = max(c.speed for c in conns)
+            for seg, _ in picked:
+                seg.reroll = True
+        for seg, speed in picked:
+            with self._sockets_lock:
+                sock = self._sockets.get(seg.owner)
+                if sock is not None:
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RDWR)
+            if sock is None:  # between two requests: judge it again next time
+                seg.reroll = False
+                continue
+            self._rerolls_left -= 1
+            self.rerolls += 1
+            self._log(
+                f"a connection ran at {speed / 1e6:.2f} MB/s while others reached "
+                f"{fast / 1e6:.2f} MB/s: reconnecting it, keeping its "
+                f"{seg.done} bytes ({self._rerolls_left} re-connections left)"
+            )
 
     # ------------------------------------------------------------------ ranged transfer
     def _transfer_ranged(self) -> None:
@@ -731,17 +723,19 @@ class Download:
                 seg.speed = 0.0
                 return seg
             victim = None
-            most = 0.0
+            most = speed = 0.0
             busy = False
             fallback = max(my_speed, 1.0)
+            now = time.monotonic() if self._bucket.rate is None else 0.0  # limited: all wait
             for s in self._segments:
                 left = s.end - max(s.start + s.done, s.reserved)
                 if left <= 0:
                     continue
                 busy = True
-                time_left = left / (s.speed if s.speed > 0 else fallback)
+                v = victim_speed(s.speed, now - max(s.since, s.last) if s.since and now else 0.0)
+                time_left = left / (v if v > 0 else fallback)
                 if time_left > most:
-                    victim, most = s, time_left
+                    victim, most, speed = s, time_left, v
             if victim is None:
                 return False if not busy else None
             pos = max(victim.start + victim.done, victim.reserved)
@@ -749,7 +743,7 @@ class Download:
                 # Its current answer (e.g. the probe's bounded piece) is already on the way:
                 # cut after it, between two requests, so nothing in flight is thrown away.
                 pos = victim.req_end
-            cut = steal_cut(pos, victim.end, victim.speed, my_speed, self._settings.min_split)
+            cut = steal_cut(pos, victim.end, speed, my_speed, self._settings.min_split)
             if cut is None:
                 return None
             new = _Segment(cut, victim.end)
@@ -868,11 +862,17 @@ class Download:
                             self._health.down -= 1
                         down = False
                     seg.req_end = body_end
+                    if seg.owner != wid or not seg.since:  # a new owner: measure it afresh
+                        seg.owner, seg.since, seg.since_done = wid, time.monotonic(), seg.done
+                    seg.last = time.monotonic()
                     self._register(wid, resp)
                     complete = self._read_body(resp, seg, pos, body_end, part, buf)
                 except (TransientError, OSError, requests.RequestException) as exc:
                     if self._stop.is_set():
                         return
+                    if seg.reroll:  # _reroll_slow() closed it: a new connection, no backoff
+                        seg.reroll, seg.speed, seg.since = False, 0.0, 0.0
+                        continue
                     err = from_request_exception(exc)
                     if not isinstance(err, TransientError):
                         raise err from exc
@@ -1005,7 +1005,7 @@ class Download:
                 take = n if n <= limit else limit
                 seg.reserved = pos + take
             got += n
-            now = monotonic()
+            seg.last = now = monotonic()
             if now - since >= WINDOW:  # smoothed speed for steal decisions, 4 updates/s
                 rate = got / (now - since)
                 seg.speed = rate if seg.speed == 0.0 else 0.6 * seg.speed + 0.4 * rate

@@ -16,7 +16,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import ParamSpec, TypeVar
+from typing import ParamSpec, Protocol, TypeVar
 
 from app.engine import naming
 from app.engine.autochecksum import ChecksumFinder
@@ -41,6 +41,15 @@ log = logging.getLogger("tether.engine")
 Listener = Callable[[EngineEvent], None]
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class StartPolicy(Protocol):
+    """Who may start now and the speed limit in force (app/engine/scheduler.py: queue hours,
+    per-job start times, a speed-limit schedule). Asked on the loop's thread."""
+
+    def may_start(self, job: Job) -> bool: ...
+
+    def speed_limit(self, base: int | None) -> int | None: ...
 
 
 def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
@@ -144,6 +153,7 @@ class Engine:
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
         self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
+        self._policy: StartPolicy | None = None
         self.problems: list[str] = []
 
     # ------------------------------------------------------------------ lifecycle
@@ -530,9 +540,23 @@ class Engine:
         if settings.netrc != self._settings.netrc:
             self._netrc = NetrcCache(enabled=settings.netrc)
         self._settings = settings
-        self._bandwidth.set_global(settings.speed_limit)
+        self._bandwidth.set_global(self._speed_limit())
         self._schedule()
         self._keep_balanced()
+
+    def set_policy(self, policy: StartPolicy | None) -> None:
+        """Install (or, with the same one, re-ask after its schedule changed) the start policy."""
+        self._policy = policy
+        self._bandwidth.set_global(self._speed_limit())
+        self._schedule()
+        self._keep_balanced()
+
+    def running_ids(self) -> list[int]:
+        return list(self._running)
+
+    def _speed_limit(self) -> int | None:
+        base = self._settings.speed_limit
+        return base if self._policy is None else self._policy.speed_limit(base)
 
     # ------------------------------------------------------------------ internals
     def _set_state(self, job: Job, state: JobState, *fields: str) -> None:
@@ -599,6 +623,8 @@ class Engine:
                 continue
             if self._eligible is not None and job.id not in self._eligible:
                 continue
+            if self._policy is not None and not self._policy.may_start(job):
+                continue  # it stays queued: the scheduler wakes the queue when it may run
             share = host_share(
                 job.final_url or job.url, self._settings.site_rules, self._host_use.values()
             )

@@ -22,6 +22,7 @@ class Progress:
     speed: float
     connections: int
     segments: tuple[tuple[int, int, int], ...]
+    rerolls: int = 0  # slow connections closed and opened again in this run (reroll.py)
 
     @property
     def eta(self) -> float | None:

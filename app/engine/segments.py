@@ -88,7 +88,19 @@ def steal_point(pos: int, end: int, min_size: int = MIN_SPLIT, align: int = ALIG
 
 
 MIN_STEAL = 256 * 1024  # below this a new request costs more than it saves
+# A connection's speed is measured over windows that close on a read, so a link that delivers
+# in bursts (a throttle granting a second's worth at a time) or stops keeps the rate of its last
+# burst. One that brought nothing for this long is stalled now, whatever it measured before: a
+# thief may take what it holds. Above pacing's MAX_PAUSE, so a slow link read in batches is not.
+STALLED_AFTER = 0.6  # seconds
+STALLED_SPEED = 1.0  # bytes/s: what a stalled victim counts as
 WORTH_SECONDS = 0.3  # a victim with less time left than this finishes before a thief starts
+
+
+def victim_speed(measured: float, quiet: float) -> float:
+    """The speed to judge a victim by (pure): STALLED_SPEED when its connection brought nothing
+    for `quiet` > STALLED_AFTER seconds, else `measured` (0 = unknown: steal_cut plays safe)."""
+    return STALLED_SPEED if quiet > STALLED_AFTER else max(measured, 0.0)
 
 
 def steal_cut(

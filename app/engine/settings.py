@@ -31,6 +31,9 @@ class EngineSettings:
     # How long a job keeps trying through an outage (server restart, network loss) without
     # getting further than it ever was, before it fails; across runs and app restarts.
     retry_for: float = 300.0
+    # Close a connection far slower than its peers and open a new one (reroll.py): which path a
+    # TCP connection gets is luck. Off only to measure what it brings (the benchmark does).
+    reroll_slow: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
     # job has none, and verify the file with it.

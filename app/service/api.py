@@ -12,7 +12,7 @@ import hmac
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import __version__
 from app.engine import errors as engine_errors
@@ -22,8 +22,12 @@ from app.engine.engine import Engine, check_sha256
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
 from app.service import protocol as p
+from app.service.plans import plan_params
 from app.service.views import JsonObj, job_dict
 from app.store.models import Job, JobState
+
+if TYPE_CHECKING:
+    from app.automation import Automation
 
 MAX_PAGE = 10_000
 ROLES = ("service", "window")
@@ -51,6 +55,7 @@ class ServiceApi:
         self.on_stop = on_stop
         self.on_settings = on_settings
         self.stopping = False
+        self.automation: Automation | None = None  # queue hours, when-done plans (if any)
         self.on_demand = False  # started by a client (exits when idle); the window may stop it
 
     def methods(self) -> dict[str, p.Method]:
@@ -144,6 +149,10 @@ class ServiceApi:
         start = params.boolean("start", True)
         reuse = params.boolean("reuse", False)
         context = self._context(params)
+        start_at, on_complete = plan_params(params)  # app/service/plans.py
+        planned = start_at is not None or on_complete is not None
+        if planned and self.automation is None:
+            raise p.NotAllowed("this Tether runs no scheduler")
         if self.stopping:
             raise p.Busy("the service is stopping")
         if directory is not None and not os.path.isabs(os.path.expanduser(directory)):
@@ -152,6 +161,8 @@ class ServiceApi:
         if reuse:
             found = self._reuse(url, dest, connections, sha256, checksum, start, context)
             if found is not None:
+                if self.automation is not None and on_complete is not None:
+                    self.automation.completion.set_plan(found["job"]["id"], on_complete)
                 return found
         job = self._checked(
             lambda: self.engine.add(
@@ -159,14 +170,16 @@ class ServiceApi:
                 dest,
                 connections=connections,
                 sha256=sha256,
-                start=start,
+                start=start and not planned,  # planned: paused until its plan is in place
                 speed_limit=speed_limit,
                 checksum=checksum,
                 file_name=file_name,
                 context=context,
             )
         )
-        return {"job": self.view(job), "reused": None}
+        if planned and self.automation is not None:
+            self.automation.plan_new_job(job.id, start_at, on_complete, start)
+        return {"job": self.view(self._job(job.id)), "reused": None}
 
     def _context(self, params: p.Params) -> RequestContext | None:
         """`add`'s `context` object: cookies, referrer, user agent, headers (a secret)."""
@@ -271,6 +284,8 @@ class ServiceApi:
         except (ValueError, TypeError) as exc:
             raise p.BadInput(str(exc)) from None
         self.engine.apply_settings(options.engine_settings(self.engine.settings))
+        if self.automation is not None:  # the schedule, keep-awake and on-finish, live
+            self.automation.apply_options(options)
         if self.on_settings is not None:
             self.on_settings(options)
         return self.settings_get(params, session)

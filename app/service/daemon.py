@@ -22,11 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import Options, load_options
 from app.paths import database_path, log_dir
 from app.service import protocol as p
 from app.service.api import ServiceApi
+from app.service.aria2.launch import Aria2Config, config_from, refusal, start_aria2
 from app.service.client import Client, ServiceGone, connect
 from app.service.server import RpcServer
 from app.store.jobstore import JobStore, StoreError
@@ -87,9 +89,13 @@ async def serve_engine(
     on_stop: Callable[[], None] | None = None,
     on_settings: Callable[[Options], None] | None = None,
     on_demand: bool = False,
+    automation: Automation | None = None,
+    aria2: Aria2Config | bool | None = True,
 ) -> RpcServer | None:
-    """Serve the protocol on an engine this process owns (the caller holds the lock)."""
+    """Serve the protocol on an engine this process owns (the caller holds the lock), and
+    aria2's RPC next to it: `aria2` True follows the stored options, False never, else this."""
     api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    api.automation = automation
     api.on_demand = on_demand
     server = RpcServer(api)
     try:
@@ -97,19 +103,49 @@ async def serve_engine(
     except OSError as exc:
         log.warning("cannot serve the protocol: %s", exc)
         return None
+    config = config_from(load_options(engine.store)) if aria2 is True else aria2 or None
+    if config is not None:
+        aria2_server = await start_aria2(engine, config, on_stop, on_settings)
+        if aria2_server is not None:
+            server.closers.append(aria2_server.close)
+            server.aria2_port = aria2_server.port
     return server
 
 
-async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
-    engine = Engine(store, load_options(store).engine_settings(), autostart=True)
+async def _run(
+    store: JobStore,
+    data_dir: Path,
+    idle_exit: float | None,
+    aria2: Aria2Config | None,
+    aria2_required: bool = False,
+) -> int:
+    options = load_options(store)
+    engine = Engine(store, options.engine_settings(), autostart=True)
+    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
+    automation.install()
     await engine.start()
+    automation.attach()
     for problem in engine.problems:
         log.warning("store: %s", problem)
     stop = asyncio.Event()
     server = await serve_engine(
-        engine, data_dir, role="service", on_stop=stop.set, on_demand=idle_exit is not None
+        engine,
+        data_dir,
+        role="service",
+        on_stop=stop.set,
+        on_demand=idle_exit is not None,
+        automation=automation,
+        aria2=aria2 or False,
     )
-    if server is None:
+    if server is None or (aria2_required and server.aria2_port is None):
+        automation.detach()
+        if server is not None:
+            assert aria2 is not None
+            sys.stderr.write(
+                f"tether: cannot serve aria2's RPC on {aria2.host}:{aria2.port} "
+                "(is the port in use?)\n"
+            )
+            await server.close()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
         return EXIT_FAILED
     loop = asyncio.get_running_loop()
@@ -135,13 +171,21 @@ async def _run(store: JobStore, data_dir: Path, idle_exit: float | None) -> int:
         # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
         server.api.stopping = True
         await server.close()
+        automation.detach()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)
     log.info("service stopped")
     return EXIT_OK
 
 
-def run_service(data_dir: Path, idle_exit: float | None, err: TextIO) -> int:
-    """`tether service`: in the foreground until stopped."""
+def run_service(
+    data_dir: Path,
+    idle_exit: float | None,
+    err: TextIO,
+    aria2_listen: str | None = None,
+    aria2_secret: str | None = None,
+) -> int:
+    """`tether service`: in the foreground until stopped; aria2's RPC as the flags and
+    options say (a bad address, or beyond loopback without a secret: one line, exit 2)."""
     lock = DataDirLock(data_dir)
     try:
         acquired = lock.acquire()
@@ -167,8 +211,18 @@ def run_service(data_dir: Path, idle_exit: float | None, err: TextIO) -> int:
             err.write(f"tether: {exc}\n")
             return EXIT_USAGE
         try:
+            try:
+                aria2 = config_from(load_options(store), aria2_listen, aria2_secret)
+            except ValueError as exc:
+                err.write(f"tether: --aria2-rpc wants [HOST:]PORT: {exc}\n")
+                return EXIT_USAGE
+            reason = refusal(aria2) if aria2 is not None else None
+            if reason is not None:
+                err.write(f"tether: {reason}\n")
+                return EXIT_USAGE
             log.info("service starting (pid %d)", os.getpid())
-            return asyncio.run(_run(store, data_dir, idle_exit))
+            required = aria2_listen is not None  # asked for on the command line: must listen
+            return asyncio.run(_run(store, data_dir, idle_exit, aria2, required))
         finally:
             store.close()
     finally:
@@ -325,6 +379,20 @@ def add_service_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="SECONDS",
         help="stop after this long with nothing to download and no client connected",
     )
+    svc.add_argument(
+        "--aria2-rpc",
+        nargs="?",
+        const="",
+        metavar="[HOST:]PORT",
+        help="also serve aria2's JSON-RPC (HTTP and WebSocket at /jsonrpc) on 127.0.0.1 (without "
+        "a value: the aria2_rpc_port setting, 6800); a HOST beyond loopback needs --rpc-secret",
+    )
+    svc.add_argument(
+        "--rpc-secret",
+        metavar="TOKEN",
+        help="the secret aria2 clients give as token:TOKEN (default: $TETHER_RPC_SECRET, "
+        "else the aria2_rpc_secret setting)",
+    )
 
 
 def cmd_service(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
@@ -336,4 +404,5 @@ def cmd_service(args: argparse.Namespace, data_dir: Path, out: TextIO, err: Text
     if idle is not None and not 1 <= idle <= 86400:
         err.write("tether: --exit-when-idle must be between 1 and 86400 seconds\n")
         return EXIT_USAGE
-    return run_service(data_dir, idle, err)
+    secret = args.rpc_secret or os.environ.get("TETHER_RPC_SECRET") or None
+    return run_service(data_dir, idle, err, args.aria2_rpc, secret)

@@ -16,11 +16,13 @@ from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any, TextIO
 
+from app.cli_schedule import on_complete_plan
 from app.inputfile import Entry
 from app.netargs import kept_network_values, run_network_flags
 from app.requestargs import context_for, context_json
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
+from app.service.plans import plan_wire
 from app.store.models import Job, JobState
 from app.units import human_duration, human_size
 
@@ -295,6 +297,7 @@ def get(
             context=_context(args, entry.url),
             start=True,
             reuse=not getattr(args, "again", False),
+            **plan_wire(None, on_complete_plan(args)),
         )
         job = result["job"]
         if result.get("reused") == "completed":
@@ -334,6 +337,7 @@ def add(
             file_name=entry.out,
             context=_context(args, entry.url),
             start=True,
+            **plan_wire(getattr(args, "start_at", None), on_complete_plan(args)),
         )
         if out.isatty():
             out.write(f"queued {result['job']['id']}: {result['job']['url']}\n")

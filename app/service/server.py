@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from app.engine.events import EngineEvent
@@ -163,6 +164,9 @@ class RpcServer:
         self._ticker: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._data_dir: Path | None = None
+        # other servers on the same engine (aria2's RPC) that close with this one
+        self.closers: list[Callable[[], Awaitable[None]]] = []
+        self.aria2_port: int | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, data_dir: Path, *, tcp: bool | None = None) -> ep.Endpoint:
@@ -196,6 +200,9 @@ class RpcServer:
         return endpoint
 
     async def close(self) -> None:
+        for closer in self.closers:
+            await closer()
+        self.closers.clear()
         self.api.engine.remove_listener(self._on_event)
         if self._ticker is not None:
             self._ticker.cancel()

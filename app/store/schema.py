@@ -87,6 +87,15 @@ MIGRATIONS: list[str] = [
         value TEXT
     ) WITHOUT ROWID
     """,
+    # 7: per-job plans (app/store/plans.py): a start time (epoch seconds) and what to do when
+    # it completes (JSON: {"action": "open"|"folder"|"run", "argv": [...]}).
+    """
+    CREATE TABLE job_plans (
+        job_id      INTEGER PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+        start_at    REAL,
+        on_complete TEXT
+    ) WITHOUT ROWID
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import load_options
 from app.paths import database_path
@@ -33,6 +34,7 @@ from app.ui.dropparse import DropContent, dedupe, is_download_url
 from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
+from app.ui.schedule_ui import ScheduleUi
 from app.ui.single_instance import InstanceServer, forward, server_name
 
 log = logging.getLogger("tether.ui")
@@ -167,14 +169,22 @@ async def _main(
     model = JobTableModel()
     controller = Controller(model)
     engine = Engine(store, options.engine_settings(), on_event=controller.on_engine_event)
+    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
+    automation.install()
     await engine.start()
+    automation.attach()
     controller.attach(engine)
     # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
-    rpc = await serve_engine(engine, data_dir, role="window") if data_dir else None
+    rpc = (
+        await serve_engine(engine, data_dir, role="window", automation=automation)
+        if data_dir
+        else None
+    )
     if engine.problems:
         log.warning("store problems: %s", "; ".join(engine.problems))
 
     window = MainWindow(controller, store, options)
+    window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[attr-defined]
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
 
@@ -202,6 +212,7 @@ async def _main(
         window.tray.hide()
         server.close()
         controller.detach()
+        automation.detach()
         if rpc is not None:
             await rpc.close()
         started = time.monotonic()

@@ -7,6 +7,7 @@ Kept out of mainwindow.py, which only creates this object and calls its hooks.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -55,6 +56,9 @@ class WindowExtras(QObject):
         self.notifier = DesktopNotifier(self)
         self.split_main: QSplitter | None = None
         self.split_details: QSplitter | None = None
+        # other parts' additions (app/ui/schedule_ui.py): context menu entries, live options
+        self.context_hooks: list[Callable[[QMenu, list[Job]], None]] = []
+        self.options_hooks: list[Callable[[Options], None]] = []
 
     def build_central(self, filter_bar: QWidget, view: JobTableView) -> QWidget:
         """sidebar | (filter bar, list / details panel)."""
@@ -199,6 +203,8 @@ class WindowExtras(QObject):
 
     def set_options(self, options: Options) -> None:
         self.actions.set_limit_state(options.speed_limit, options.saved_speed_limit)
+        for hook in self.options_hooks:
+            hook(options)
 
     def toggle_limit(self) -> None:
         self.window.apply_options(self.window.options.toggled_speed_limit())
@@ -284,3 +290,7 @@ class WindowExtras(QObject):
         limit_menu, conn_menu = knob_menus(menu, jobs, configure)
         menu.addMenu(limit_menu)
         menu.addMenu(conn_menu)
+        if self.context_hooks:
+            menu.addSeparator()
+        for hook in self.context_hooks:
+            hook(menu, jobs)

@@ -154,6 +154,8 @@ class JobTableModel(QAbstractTableModel):
         self._active = 0
         self._counts: dict[JobState, int] = dict.fromkeys(JobState, 0)
         self._retrying: list[int] = []  # ids of retrying rows (their countdown is refreshed)
+        # "01:00" for a queued job the schedule holds (app/ui/schedule_ui.py), else None
+        self.waiting_text: Callable[[Job], str | None] | None = None
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
         self._flush_timer = QTimer(self)
@@ -499,6 +501,10 @@ class JobTableModel(QAbstractTableModel):
                 return self.tr("Failed: %1").replace("%1", one_line(job.error))
             if job.state is JobState.RETRYING:
                 return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
+            if job.state is JobState.QUEUED and self.waiting_text is not None:
+                when = self.waiting_text(job)
+                if when:
+                    return self.tr("Scheduled — starts at %1").replace("%1", when)
             verified = job.verified
             if verified:
                 return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))

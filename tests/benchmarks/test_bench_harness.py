@@ -134,11 +134,16 @@ def test_report_and_access_log_parsing() -> None:
 
 
 def test_nginx_config_is_local_and_valid(tmp_path: Path) -> None:
-    ports = {"plain": 18081, "capped": 18082, "mixed": 18083}
+    ports = {"plain": 18081, "capped": 18082, "mixed": 18083, "mixed_random": 18084}
     conf = bench.nginx_config(tmp_path, tmp_path / "www", ports)
     assert "daemon off;" in conf and "master_process off;" in conf
     assert "limit_rate 8m;" in conf and "limit_rate $bench_mixed_rate;" in conf
     assert "map $connection $bench_mixed_rate" in conf
+    # mixed-random: a seeded table over the last two digits, about half of them slow
+    assert "limit_rate $bench_random_rate;" in conf
+    assert f'"~(?:{bench.random_slow_suffixes()})$" 2m;' in conf
+    assert 35 <= sum(bench.RANDOM_SLOW) <= 65
+    assert len({bench.random_offset(r) for r in range(5)}) > 1  # rounds meet different luck
     listens = [line.split()[1] for line in conf.splitlines() if line.strip().startswith("listen")]
     assert listens == [f"127.0.0.1:{p};" for p in ports.values()]
     assert str(tmp_path / "nginx.pid") in conf and str(tmp_path / "access.log") in conf
@@ -197,7 +202,7 @@ def test_https_server_config_is_valid(tmp_path: Path) -> None:
         ["openssl", "verify", "-CAfile", str(tls.ca), str(tls.cert)], capture_output=True
     )
     assert verify.returncode == 0, verify.stderr.decode(errors="replace")
-    ports = {"plain": 18081, "capped": 18082, "mixed": 18083, "tls": 18084}
+    ports = {"plain": 18081, "capped": 18082, "mixed": 18083, "mixed_random": 18085, "tls": 18084}
     conf = bench.nginx_config(tmp_path, tmp_path / "www", ports, tls)
     assert "listen 127.0.0.1:18084 ssl;" in conf and f"ssl_certificate {tls.cert};" in conf
     (tmp_path / "nginx.conf").write_text(conf)

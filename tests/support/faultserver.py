@@ -258,6 +258,10 @@ class FileSpec:
     stall_times: int | None = None
     trickle: float | None = None
     rate: int | None = None
+    # Per-connection pacing: called with the answer's connection_id (1 = the server's first
+    # connection); a rate returned overrides ``rate`` for that answer, None keeps it. Lets a
+    # test give some TCP connections a slow path, as a busy CDN edge or a congested route does.
+    connection_rate: Callable[[int], int | None] | None = None
     gzip: bool = False
     chunked: bool = False
     no_length: bool = False
@@ -672,6 +676,8 @@ class _Handler(BaseHTTPRequestHandler):
             spec.stall_after if spec.stall_after is not None and spec.stall_after < end else None
         )
         trickle, rate, chunked = spec.trickle, spec.rate, spec.chunked
+        if spec.connection_rate is not None:
+            rate = spec.connection_rate(log.connection_id) or rate
         if trickle is not None:
             step = 1
         elif rate is not None and rate > 0:

@@ -23,6 +23,7 @@ from app.engine.errors import BadInput
 from app.options import OPTIONS, Options
 from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.dialogs.settings_network import NetworkSettings
+from app.ui.dialogs.settings_schedule import ScheduleSettings
 from app.ui.widgets import FolderPicker
 
 _LIMITS = {o.key: o for o in OPTIONS}
@@ -112,6 +113,7 @@ class SettingsDialog(QDialog):
         self.folder.changed.connect(lambda _t: self.ok_button.setEnabled(bool(self.folder.path())))
 
         self.more = MoreSettings(options)
+        self.schedule = ScheduleSettings(options)
         pages = QTabWidget()
         general = QWidget()
         page = QVBoxLayout(general)
@@ -123,6 +125,7 @@ class SettingsDialog(QDialog):
         pages.addTab(self.more, self.tr("Adding"))
         self.network = NetworkSettings(options)
         pages.addTab(self.network, self.tr("Network"))
+        pages.addTab(self.schedule, self.tr("Schedule"))
         self.pages = pages
         layout = QVBoxLayout(self)
         layout.addWidget(pages)
@@ -153,7 +156,7 @@ class SettingsDialog(QDialog):
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
         )
-        return self.network.apply(self.more.apply(options))
+        return self.schedule.apply(self.network.apply(self.more.apply(options)))
 
     def accept(self) -> None:
         if not self.folder.path():
