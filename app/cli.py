@@ -18,6 +18,7 @@ from app import batch, cli_schedule
 from app.automation import Automation
 from app.engine import naming
 from app.engine.checksums import LABELS
+from app.engine.context import save_context
 from app.engine.engine import Engine, check_dest_dir
 from app.engine.errors import BadInput, PermanentError
 from app.engine.events import EngineEvent, EventKind
@@ -28,6 +29,7 @@ from app.inputfile import Entry
 from app.netargs import add_network_args, keep_network, network_changes
 from app.options import load_options, save_options
 from app.paths import database_path
+from app.requestargs import ContextArgs, add_request_args, context_for
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
 from app.store.models import Job, JobState
@@ -165,7 +167,9 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
         help="download even if this URL was already downloaded into DIR",
     )
     _trust_args(get)
-    add_network_args(get)
+    # --header/--user-agent are the job's request context (requestargs.py), not run-wide
+    add_network_args(get, headers=False)
+    add_request_args(get)
 
     add = sub.add_parser(
         "add", help="queue URLs in the running Tether (its service starts if none runs)"
@@ -180,6 +184,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     add.add_argument("-c", "--connections", type=connections_arg, metavar="N")
     _trust_args(add, netrc=False, keep=True)
     add_network_args(add, headers=False)  # kept as settings, as --ca-certificate is
+    add_request_args(add)
 
     resume = sub.add_parser(
         "resume", help="run unfinished jobs (all but cancelled ones, or the given ids) headless"
@@ -216,6 +221,14 @@ def add_subcommands(parser: argparse.ArgumentParser) -> None:
     from app.service.daemon import add_service_parser
 
     add_service_parser(sub)
+
+    from app.browser.commands import add_parsers
+
+    add_parsers(sub)
+
+    from app.seturl import add_parser as add_set_url
+
+    add_set_url(sub)
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -294,6 +307,16 @@ def _entries(args: argparse.Namespace, stdin: TextIO | None = None) -> list[Entr
     if not entries:
         raise CliError("no URLs given (pass URLs, or -i FILE)")
     return entries
+
+
+def _request_context(args: argparse.Namespace) -> ContextArgs:
+    """--header/--cookie/--load-cookies/--referer/--user-agent, checked (requestargs.py)."""
+    try:
+        found = ContextArgs(args)
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
+    args.request_context = found
+    return found
 
 
 def _entry_dir(entry: Entry, default: str) -> str:
@@ -457,6 +480,9 @@ async def _run_engine(
         if existing is not None:
             ids.add(existing.id)
             engine.refresh_credentials(existing.id, url)
+            fresh = context_for(args, url)
+            if fresh:
+                engine.set_context(existing.id, fresh)
             if getattr(args, "connections", None):
                 engine.configure(existing.id, connections=args.connections)
             engine.resume(existing.id)
@@ -468,6 +494,7 @@ async def _run_engine(
                     connections=getattr(args, "connections", None),
                     checksum=target.checksum,
                     file_name=target.out,
+                    context=context_for(args, url),
                 )
             except BadInput as exc:
                 raise CliError(str(exc)) from exc
@@ -541,6 +568,7 @@ def _engine_settings(store: JobStore, args: argparse.Namespace) -> Engine:
 
 def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    _request_context(args)
     args.ca_certificate = _check_ca_file(args.ca_certificate)
     try:
         dest = check_dest_dir(args.output_dir or os.getcwd())
@@ -573,7 +601,12 @@ def cmd_get(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
 
 
 def _queue(
-    store: JobStore, entries: Sequence[Entry], dest: str, connections: int, out: TextIO
+    store: JobStore,
+    entries: Sequence[Entry],
+    dest: str,
+    connections: int,
+    out: TextIO,
+    args: argparse.Namespace | None = None,
 ) -> list[int]:
     """Queued rows for `add` and `import` (no engine runs: names fixed by out= are reserved
     here against every other job and file in the folder)."""
@@ -592,6 +625,8 @@ def _queue(
             connections=connections,
             checksum=entry.checksum,
         )
+        if args is not None:
+            save_context(store.secrets, job.id, context_for(args, entry.url))
         if entry.out:
             names = taken.setdefault(folder, set())
             job.file_name = naming.unique_name(folder, naming.sanitize(entry.out), names)
@@ -606,6 +641,7 @@ def _queue(
 
 def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     entries = _entries(args)
+    _request_context(args)
     ca_file = _check_ca_file(args.ca_certificate)
     try:
         chosen = check_dest_dir(args.output_dir) if args.output_dir else None
@@ -632,7 +668,7 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
         kept = keep_network(options, args)
         if kept != options:
             save_options(store, kept)
-        ids = _queue(store, entries, dest, args.connections or options.connections, out)
+        ids = _queue(store, entries, dest, args.connections or options.connections, out, args)
         plans, plan = JobPlans(store), cli_schedule.on_complete_plan(args)
         for job_id in ids:  # the window (or `resume`) runs them by these plans
             if args.start_at is not None:
@@ -822,7 +858,26 @@ COMMANDS = {
     "import": cmd_import,
     "remove": cmd_remove,
     "service": lambda *a: _service_command(*a),
+    "set-url": lambda *a: _set_url_command(*a),
+    "native-host": lambda *a: _browser_command("native-host", *a),
+    "browser": lambda *a: _browser_command("browser", *a),
 }
+
+
+def _set_url_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app.seturl import cmd_set_url
+
+    return cmd_set_url(args, data_dir, out, err)
+
+
+def _browser_command(
+    name: str, args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO
+) -> int:
+    from app.browser import commands
+
+    if name == "native-host":
+        return commands.cmd_native_host(args, data_dir, out, err)
+    return commands.cmd_browser(args, data_dir, out, err)
 
 
 def _service_command(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:

@@ -488,10 +488,10 @@ def test_trust_flags_meet_the_owners_settings(
         ["--ca-certificate", str(pem)],
         ["--no-netrc"],
         ["--retry-for", "7"],
-        # a proxy or headers for one run can't change the owner's downloads: refused, not lost
+        # a proxy for one run can't change the owner's downloads: refused, not lost
+        # (--header/--user-agent are each job's request context: the owner takes them, see
+        # tests/test_request_context.py)
         ["--all-proxy", "http://127.0.0.1:9"],
-        ["--header", "X-Token: abc"],
-        ["--user-agent", "curl/8"],
     ):
         r = tether("get", server.url("/t1.bin"), "-o", str(out), *flags, data=data)
         assert r.returncode == 2 and r.stderr.count("\n") == 1 and flags[0] in r.stderr

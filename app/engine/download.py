@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 import requests
 
-from app.engine import checksums, http, naming
+from app.engine import checksums, http, naming, samefile
 from app.engine.autochecksum import ChecksumFinder, Found, Lookup, names_for
 from app.engine.errors import (
     DownloadError,
@@ -396,6 +396,11 @@ class Download:
         if job.size is None or not any(s.done for s in job.segments):
             raise err
         if err.total != job.size:
+            if self._new_link():
+                raise PermanentError(
+                    f"the new link is another file ({err.total} bytes, not {job.size} bytes);"
+                    " the partial data is kept"
+                )
             raise RestartNeeded(
                 f"the file's size changed on the server ({job.size} → {err.total} bytes)"
             )
@@ -457,7 +462,9 @@ class Download:
         part_path = job.part_path
         assert part_path is not None
         fresh = not had_progress
-        if had_progress:
+        if self._new_link():
+            self._check_new_link(probe, part_path)
+        elif had_progress:
             reason = stale_reason(job, probe.size, probe.validator, resumable, part_path)
             if reason:
                 self._log(f"starting over from 0: {reason}")
@@ -499,6 +506,46 @@ class Download:
             self._part.truncate(0)
             self._segments = []
             self._checkpoint()
+
+    def _new_link(self) -> bool:
+        """Bytes on disk but no final URL: set_url() gave a new link since they came."""
+        job = self.job
+        had_progress = job.done > 0 or any(s.done for s in job.segments)
+        return had_progress and job.final_url is None and job.size is not None and job.resumable
+
+    def _check_new_link(self, probe: http.ProbeResult, part_path: str) -> None:
+        """The same file by bytes (samefile.py), else PermanentError: the partial data stays
+        for a better link. Its validators then replace the old link's."""
+        job = self.job
+        assert job.size is not None
+        size = job.size
+        if not (probe.resumable and probe.status == 206):
+            raise PermanentError(
+                "the new link cannot resume downloads, so it can't be checked to be the same "
+                "file; the partial data is kept"
+            )
+        ranges = samefile.pieces([(s.start, s.start + s.done) for s in job.segments if s.done])
+        try:
+            fd = os.open(part_path, os.O_RDONLY)
+        except OSError as exc:
+            raise from_os_error(exc, part_path) from exc
+        session = self._sessions.acquire(probe.final_url)
+        try:
+            reason = samefile.compare(
+                size,
+                probe.size,
+                ranges,
+                lambda a, b: os.pread(fd, b - a, a),
+                lambda a, b: samefile.fetch_range(
+                    session, probe.final_url, a, b, size, self._timeout()
+                ),
+            )
+        finally:
+            self._sessions.release(session, probe.final_url)
+            os.close(fd)
+        if reason is not None:
+            raise PermanentError(f"{reason}; the partial data is kept")
+        self._log(f"new link checked: same size, {len(ranges)} pieces on disk match")
 
     def _discard_partial(self) -> None:
         self._persisted = None

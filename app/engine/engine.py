@@ -22,6 +22,7 @@ from app.engine import naming
 from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
 from app.engine.checksums import parse_checksum
+from app.engine.context import RequestContext, load_context, save_context, with_context
 from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
 from app.engine.download import Download, Outcome, StopReason
 from app.engine.errors import BadInput
@@ -282,8 +283,12 @@ class Engine:
         speed_limit: int | None = None,
         checksum: str | None = None,
         file_name: str | None = None,
+        context: RequestContext | None = None,
     ) -> Job:
         """Queue a new download (BadInput for a bad URL, folder or checksum).
+
+        `context` (cookies, referrer, user agent, headers) rides on all its requests, kept as a
+        secret until the job completes or is removed (context.py).
 
         `checksum` is any spelling parse_checksum takes (`sha-256=HEX`, bare HEX, `md5:HEX`);
         `file_name` fixes the saved name (an input file's `out=`) instead of the server's.
@@ -303,6 +308,8 @@ class Engine:
             speed_limit=speed_limit,
             checksum=expected,
         )
+        if context:
+            save_context(self._store.secrets, job.id, context)
         job.position = max((j.position for j in self._jobs.values()), default=0) + 1
         self._store.set_positions([(job.id, job.position)])
         if name:
@@ -445,6 +452,13 @@ class Engine:
         clean, creds = split_userinfo(url.strip())
         if creds is not None and clean == self.job(job_id).url:
             self._store.set_credentials(job_id, creds)
+
+    @threadsafe
+    def set_context(self, job_id: int, context: RequestContext | None) -> None:
+        """New request context for the job (fresh cookies from the browser); its next requests
+        carry it. None forgets it."""
+        self.job(job_id)
+        save_context(self._store.secrets, job_id, context)
 
     @threadsafe
     def configure(
@@ -631,9 +645,15 @@ class Engine:
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
             reserve_name=self._reserve_name,
-            # this job's credentials ride on its sessions while it holds them (credentials.py)
+            # this job's credentials and request context ride on its sessions while it holds
+            # them (credentials.py, context.py)
             sessions=self._sessions.bound(
-                job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc), share
+                with_context(
+                    job.url,
+                    load_context(self._store.secrets, job.id),
+                    job_auth(job.url, self._store.secrets.credentials(job.id), self._netrc),
+                ),
+                share,
             ),
             # published checksums are fetched without the job's credentials (a SUMS list is
             # public where the file is; a 401 there just means "none found")

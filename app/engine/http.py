@@ -87,16 +87,20 @@ class _Session(requests.Session):
     def rebuild_auth(self, prepared_request, response):  # type: ignore[no-untyped-def]
         parent: Any = super()
         parent.rebuild_auth(prepared_request, response)
-        if not self.site_rules:
-            return
-        before = effective_rule(response.request.url or "", self.site_rules)
-        after = effective_rule(prepared_request.url or "", self.site_rules)
-        if before == after:
-            return
-        headers = prepared_request.headers
-        for name, _value in before.headers:
-            headers.pop(name, None)
-        headers.update(_session_headers(after))
+        if self.site_rules:
+            before = effective_rule(response.request.url or "", self.site_rules)
+            after = effective_rule(prepared_request.url or "", self.site_rules)
+            if before != after:
+                headers = prepared_request.headers
+                for name, _value in before.headers:
+                    headers.pop(name, None)
+                headers.update(_session_headers(after))
+        # requests applies auth once, on the first request: a job's request context
+        # (context.py) is put again on each redirect, kept or dropped by the new host, over
+        # the site rules (the job's own is the more specific)
+        again = getattr(self.auth, "on_redirect", None)
+        if again is not None:
+            again(prepared_request)
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[no-untyped-def]
         merged = super().merge_environment_settings(url, proxies, stream, verify, cert)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.engine import errors as engine_errors
 from app.engine.checksums import parse_checksum
+from app.engine.context import RequestContext
 from app.engine.engine import Engine, check_sha256
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
@@ -68,6 +69,7 @@ class ServiceApi:
             "cancel": m(self._job_command(self.engine.cancel)),
             "remove": m(self.remove),
             "set_url": m(self.set_url),
+            "set_context": m(self.set_context),
             "configure": m(self.configure),
             "settings.get": m(self.settings_get),
             "settings.set": m(self.settings_set),
@@ -146,6 +148,7 @@ class ServiceApi:
         speed_limit = params.integer("speed_limit", minimum=1)
         start = params.boolean("start", True)
         reuse = params.boolean("reuse", False)
+        context = self._context(params)
         start_at, on_complete = plan_params(params)  # app/service/plans.py
         planned = start_at is not None or on_complete is not None
         if planned and self.automation is None:
@@ -156,7 +159,7 @@ class ServiceApi:
             raise p.BadInput(f"not an absolute folder path: {directory[:200]!r}")
         dest = directory or load_options(self.engine.store).resolved_download_dir()
         if reuse:
-            found = self._reuse(url, dest, connections, sha256, checksum, start)
+            found = self._reuse(url, dest, connections, sha256, checksum, start, context)
             if found is not None:
                 if self.automation is not None and on_complete is not None:
                     self.automation.completion.set_plan(found["job"]["id"], on_complete)
@@ -171,11 +174,20 @@ class ServiceApi:
                 speed_limit=speed_limit,
                 checksum=checksum,
                 file_name=file_name,
+                context=context,
             )
         )
         if planned and self.automation is not None:
             self.automation.plan_new_job(job.id, start_at, on_complete, start)
         return {"job": self.view(self._job(job.id)), "reused": None}
+
+    def _context(self, params: p.Params) -> RequestContext | None:
+        """`add`'s `context` object: cookies, referrer, user agent, headers (a secret)."""
+        if params.raw.get("context") is None:
+            return None
+        raw = params.obj("context")
+        context: RequestContext = self._checked(lambda: RequestContext.from_json(raw))
+        return context or None
 
     def _reuse(
         self,
@@ -185,6 +197,7 @@ class ServiceApi:
         sha256: str | None,
         checksum: str | None,
         start: bool,
+        context: RequestContext | None = None,
     ) -> JsonObj | None:
         """`tether get`'s idempotence: a completed file stays, an unfinished job continues."""
         clean = self._checked(lambda: validate_url(url))
@@ -199,6 +212,8 @@ class ServiceApi:
         if checksum and job.checksum != str(self._checked(lambda: parse_checksum(checksum))):
             return None
         self.engine.refresh_credentials(job.id, url)  # the link may carry new ones
+        if context:
+            self.engine.set_context(job.id, context)  # and the browser new cookies
         if connections:
             self.engine.configure(job.id, connections=connections)
         if start:
@@ -221,6 +236,14 @@ class ServiceApi:
         if self.engine.is_running(job_id) and job.state == JobState.DOWNLOADING:
             raise p.NotAllowed("pause the download before changing its URL")
         self._checked(lambda: self.engine.set_url(job_id, url))
+        return {"job": self.view(self._job(job_id))}
+
+    def set_context(self, params: p.Params, _session: p.Session) -> JsonObj:
+        """Fresh cookies/referrer/headers for an unfinished job (a browser's re-capture)."""
+        job_id = params.job_id()
+        if self._job(job_id).state == JobState.COMPLETED:
+            raise p.NotAllowed(f"job {job_id} is completed")
+        self.engine.set_context(job_id, self._context(params))
         return {"job": self.view(self._job(job_id))}
 
     def configure(self, params: p.Params, _session: p.Session) -> JsonObj:

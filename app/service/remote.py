@@ -19,6 +19,7 @@ from typing import Any, TextIO
 from app.cli_schedule import on_complete_plan
 from app.inputfile import Entry
 from app.netargs import kept_network_values, run_network_flags
+from app.requestargs import context_for, context_json
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
 from app.service.plans import plan_wire
@@ -265,6 +266,11 @@ class _sigterm_as_interrupt:
             signal.signal(signal.SIGTERM, self._old)
 
 
+def _context(args: argparse.Namespace, url: str) -> dict[str, object] | None:
+    """The entry's request context for `add` (--header, --cookie...: requestargs.py)."""
+    return context_json(context_for(args, url))
+
+
 # ---------------------------------------------------------------------------- commands
 def get(
     client: Client,
@@ -288,6 +294,7 @@ def get(
             checksum=entry.checksum,
             file_name=entry.out,
             speed_limit=getattr(args, "limit", None),
+            context=_context(args, entry.url),
             start=True,
             reuse=not getattr(args, "again", False),
             **plan_wire(None, on_complete_plan(args)),
@@ -328,6 +335,7 @@ def add(
             connections=getattr(args, "connections", None),
             checksum=entry.checksum,
             file_name=entry.out,
+            context=_context(args, entry.url),
             start=True,
             **plan_wire(getattr(args, "start_at", None), on_complete_plan(args)),
         )

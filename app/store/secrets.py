@@ -1,4 +1,4 @@
-"""A job's secrets (the user:password of its URL; later cookies and headers), kept apart from it.
+"""A job's secrets (the user:password of its URL, its cookies and headers), kept apart from it.
 
 `https://alice:pw@host/f` is stored as `https://host/f` plus a secret: the url/final_url
 columns, the history, logs and listings never hold credentials. The secret lives in the OS
@@ -23,6 +23,7 @@ from urllib.parse import unquote
 log = logging.getLogger("tether.store")
 
 USERINFO = "userinfo"  # kind of the credentials split out of a job's URL
+CONTEXT = "context"  # kind of a job's request context (app/engine/context.py): cookies, headers
 ENV_KEYRING = "TETHER_KEYRING"
 _NAMESPACE_KEY = "secrets_namespace"  # settings key: keyring entries of this database only
 

@@ -281,6 +281,8 @@ class FileSpec:
     # --- access control (off by default) ---
     auth: str | None = None  # the exact Authorization value required, else 401 Basic challenge
     set_cookie: str | None = None  # sent as Set-Cookie with every answer for this file
+    # each named request header must contain its value (e.g. {"Cookie": "sid=s3cr3t"}), else 403
+    require_headers: dict[str, str] = field(default_factory=dict)
     # --- how often a counted fault has fired (see *_times) ---
     drops: int = 0
     shorts: int = 0
@@ -512,6 +514,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_simple(
                 log, 401, {"WWW-Authenticate": 'Basic realm="faultserver"'}, head=head
             )
+            return
+        missing = [k for k, v in spec.require_headers.items() if v not in log.headers.get(k, "")]
+        if missing:
+            log.faults.append("require_headers")
+            self._send_simple(log, 403, head=head)
             return
         owner = self.server.owner
         with owner._lock:

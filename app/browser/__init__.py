@@ -1,0 +1,1 @@
+"""Browser integration: the native messaging host, its manifests, and the extension's ids."""

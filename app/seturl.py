@@ -1,0 +1,69 @@
+"""`tether set-url ID URL`: a fresh link for a paused or failed job (an expired one).
+
+The job continues from its partial data only if the new link is the same file: the engine
+checks by bytes when it resumes (app/engine/samefile.py); otherwise the job fails with one line
+and keeps its data.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from app.engine.credentials import may_send_credentials
+from app.engine.errors import BadInput
+from app.engine.urls import redact, validate_url
+from app.store.models import JobState
+from app.store.secrets import split_userinfo
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "set-url",
+        help="give a paused or failed job a new link (it continues only if it is the same file)",
+    )
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("url", metavar="URL")
+
+
+def cmd_set_url(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
+    from app import cli
+    from app.service import protocol as p
+
+    client = cli._service(data_dir)
+    if client is not None:
+        with client:
+            try:
+                job = client.call("set_url", id=args.id, url=args.url)["job"]
+            except p.RpcError as exc:
+                raise cli.CliError(exc.message) from None
+        if out.isatty():
+            out.write(f"job {job['id']}: new link {job['url']}\n")
+        return cli.EXIT_OK
+    lock = cli._lock(data_dir)
+    store = cli._open_store(data_dir)
+    try:
+        jobs, _ = store.load_jobs()
+        job = next((j for j in jobs if j.id == args.id), None)
+        if job is None:
+            raise cli.CliError(f"no job with id {args.id}")
+        if job.state == JobState.COMPLETED:
+            raise cli.CliError(f"job {args.id} is completed; its URL cannot change")
+        try:
+            new_url = validate_url(args.url)
+        except BadInput as exc:
+            raise cli.CliError(str(exc)) from None
+        clean, creds = split_userinfo(new_url)
+        if creds is None and not may_send_credentials(job.url, clean):
+            store.set_credentials(job.id, None)  # never for another host (as the engine does)
+        job.url = new_url  # the store splits credentials out into the job's secret
+        job.final_url = None  # the next start checks the new link by bytes
+        store.update_job(job, ["url", "final_url"])
+        store.add_log(job.id, f"URL changed to {redact(job.url)}")
+        if out.isatty():
+            out.write(f"job {job.id}: new link {redact(job.url)}; `tether resume {job.id}`\n")
+        return cli.EXIT_OK
+    finally:
+        store.close()
+        lock.release()
