@@ -206,3 +206,33 @@ def _answers(server: RpcServer) -> bool:
         return "result" in server.call("aria2.getVersion")
     except requests.RequestException:
         return False
+
+
+def test_header_referer_and_user_agent_reach_the_server(rpc: RpcServer, files: FaultServer) -> None:
+    """addUri's `header`, `referer` and `user-agent` are the job's request context: a file
+    served only with them downloads, twice (one header as a string, then as a list)."""
+    need = {"X-Token": "abc123", "Referer": "https://example.com/page", "User-Agent": "aria2/1.36"}
+    for i, header in enumerate(["X-Token: abc123", ["X-Token: abc123", "X-Other: 1"]]):
+        files.add_file(f"/h{i}.bin", payload(64 * KIB, seed=i), require_headers=need)
+        gid = rpc.result(
+            "aria2.addUri",
+            [files.url(f"/h{i}.bin")],
+            {
+                "dir": str(rpc.dir),
+                "header": header,
+                "referer": need["Referer"],
+                "user-agent": need["User-Agent"],
+            },
+        )
+        wait_until(
+            lambda gid=gid: (
+                rpc.result("aria2.tellStatus", gid, ["status"])["status"] in ("complete", "error")
+            ),
+            30,
+            "the download to end",
+        )
+        status = rpc.result("aria2.tellStatus", gid, ["status", "errorMessage"])
+        assert status["status"] == "complete", status
+        assert (rpc.dir / f"h{i}.bin").read_bytes() == payload(64 * KIB, seed=i)
+    bad = rpc.call("aria2.addUri", [files.url("/h0.bin")], {"header": "no colon"})
+    assert bad["error"]["code"] == 1 and "header" in bad["error"]["message"]

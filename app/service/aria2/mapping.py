@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.context import RequestContext
+from app.engine.errors import BadInput
 from app.engine.urls import redact
 from app.store.models import Job, JobState
 
@@ -105,10 +107,39 @@ class AddSpec:
     speed_limit: int | None = None
     checksum: str | None = None
     paused: bool = False
+    context: RequestContext | None = None  # header / referer / user-agent: the job's own
 
 
-# Accepted and ignored: Tether has no per-job request headers yet (docs/PROTOCOL.md).
-IGNORED_OPTIONS = frozenset({"header", "referer", "user-agent", "continue", "allow-overwrite"})
+# Accepted and ignored (docs/PROTOCOL.md).
+IGNORED_OPTIONS = frozenset({"continue", "allow-overwrite"})
+
+
+def parse_request_context(options: Mapping[str, Any]) -> RequestContext | None:
+    """aria2's `header` (a string or a list of "Name: value"), `referer` and `user-agent`
+    as the job's request context (a secret of the job, as the browser's cookies are)."""
+    raw = options.get("header")
+    lines = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    if raw is not None and not all(isinstance(x, str) for x in lines):
+        raise Aria2Error("We encountered a problem while processing the option '--header'.")
+    pairs: list[tuple[str, str]] = []
+    for line in lines:
+        name, sep, value = line.partition(":")
+        if not sep or not name.strip():
+            raise Aria2Error("We encountered a problem while processing the option '--header'.")
+        pairs.append((name.strip(), value.strip()))
+    referrer, agent = options.get("referer"), options.get("user-agent")
+    for name, value in (("referer", referrer), ("user-agent", agent)):
+        if value is not None and not isinstance(value, str):
+            raise Aria2Error(f"We encountered a problem while processing the option '--{name}'.")
+    try:
+        context = RequestContext.build(
+            referrer=referrer or None, user_agent=agent or None, headers=pairs
+        )
+    except BadInput:  # its line never quotes a value: nor does ours
+        raise Aria2Error(
+            "We encountered a problem while processing the option '--header'."
+        ) from None
+    return context or None
 
 
 def parse_add_options(options: object, max_connections: int) -> AddSpec:
@@ -140,6 +171,7 @@ def parse_add_options(options: object, max_connections: int) -> AddSpec:
         speed_limit=speed or None,
         checksum=checksum or None,
         paused=parse_bool(pause, "pause") if pause is not None else False,
+        context=parse_request_context(options),
     )
 
 

@@ -228,6 +228,7 @@ class Aria2Api:
             speed_limit=spec.speed_limit,
             checksum=spec.checksum,
             file_name=spec.out,
+            context=spec.context,
         )
         if len(args) > 2 and isinstance(args[2], int) and not isinstance(args[2], bool):
             self._place(job, args[2], "POS_SET")
