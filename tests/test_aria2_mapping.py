@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from app.engine.context import RequestContext
 from app.options import Options
 from app.service.aria2 import mapping as m
 from app.service.aria2.launch import config_from, is_loopback, parse_listen, refusal
@@ -130,7 +131,9 @@ def test_add_options() -> None:
         },
         32,
     )
-    assert spec == m.AddSpec("/x", "a.bin", 4, 1 << 20, "sha-256=" + "a" * 64, True)
+    context = RequestContext.build(user_agent="ua", headers=[("X", "y")])
+    assert spec == m.AddSpec("/x", "a.bin", 4, 1 << 20, "sha-256=" + "a" * 64, True, context)
+    assert "ua" not in repr(spec)  # the context is a secret: never in a repr or a log line
     assert m.parse_add_options(None, 32) == m.AddSpec()
     assert m.parse_add_options({"split": "64"}, 32).connections == 32
     for bad in ({"split": "0"}, {"max-download-limit": "fast"}, {"pause": "yes"}, {"dir": 3}):
