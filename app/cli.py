@@ -27,7 +27,7 @@ from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
 from app.inputfile import Entry
 from app.netargs import add_network_args, keep_network, network_changes
-from app.options import load_options, save_options
+from app.options import Options, load_options, save_options
 from app.paths import database_path
 from app.requestargs import ContextArgs, add_request_args, context_for
 from app.store.jobstore import JobStore, StoreError
@@ -659,10 +659,7 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
     store = _open_store(data_dir)
     try:
         options = load_options(store)
-        try:
-            dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
-        except BadInput as exc:
-            raise CliError(str(exc)) from exc
+        dest = _queue_dir(args, options)
         if ca_file is not None:
             store.set_setting("ca_certificate", ca_file)  # the window runs what `add` queues
         kept = keep_network(options, args)
@@ -679,6 +676,14 @@ def cmd_add(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) 
     finally:
         store.close()
         lock.release()
+
+
+def _queue_dir(args: argparse.Namespace, options: Options) -> str:
+    """-o DIR, else the download folder of the settings; one line when it can't be used."""
+    try:
+        return check_dest_dir(args.output_dir or options.resolved_download_dir())
+    except BadInput as exc:
+        raise CliError(str(exc)) from exc
 
 
 def cmd_import(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
@@ -699,10 +704,7 @@ def cmd_import(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
     store = _open_store(data_dir)
     try:
         options = load_options(store)
-        try:
-            dest = check_dest_dir(args.output_dir or options.resolved_download_dir())
-        except BadInput as exc:
-            raise CliError(str(exc)) from exc
+        dest = _queue_dir(args, options)
         _queue(store, entries, dest, options.connections, out)
         return EXIT_OK
     finally:

@@ -173,19 +173,7 @@ class SecretStore:
             row = self._conn.execute(
                 "SELECT value FROM job_secrets WHERE job_id = ? AND kind = ?", (job_id, kind)
             ).fetchone()
-            if row is None:
-                return None
-            if row[0] is not None:
-                return str(row[0])
-            backend = self._keyring() or usable_keyring()
-            if backend is None:
-                return None
-            try:
-                value = backend.get_password(self._service(), f"{job_id}:{kind}")
-            except Exception as exc:
-                log.warning("keyring unavailable (%s)", exc)
-                return None
-            return None if value is None else str(value)
+            return None if row is None else self._stored(row[0], f"{job_id}:{kind}")
 
     # ------------------------------------------------------------ secrets of no job
     def put_app(self, name: str, value: str | None) -> None:
@@ -226,19 +214,21 @@ class SecretStore:
             row = self._conn.execute(
                 "SELECT value FROM app_secrets WHERE name = ?", (name,)
             ).fetchone()
-            if row is None:
-                return None
-            if row[0] is not None:
-                return str(row[0])
-            backend = self._keyring() or usable_keyring()
-            if backend is None:
-                return None
-            try:
-                value = backend.get_password(self._service(), f"app:{name}")
-            except Exception as exc:
-                log.warning("keyring unavailable (%s)", exc)
-                return None
-            return None if value is None else str(value)
+            return None if row is None else self._stored(row[0], f"app:{name}")
+
+    def _stored(self, value: object, key: str) -> str | None:
+        """A row's value: the secret itself, or NULL when it lives in the keyring under key."""
+        if value is not None:
+            return str(value)
+        backend = self._keyring() or usable_keyring()
+        if backend is None:
+            return None
+        try:
+            found = backend.get_password(self._service(), key)
+        except Exception as exc:
+            log.warning("keyring unavailable (%s)", exc)
+            return None
+        return None if found is None else str(found)
 
     def credentials(self, job_id: int) -> Credentials | None:
         text = self.get(job_id, USERINFO)
