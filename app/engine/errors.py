@@ -17,6 +17,7 @@ import errno
 import http.client
 import socket
 import ssl
+from types import TracebackType
 
 import requests
 import urllib3.exceptions
@@ -137,6 +138,50 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     if isinstance(exc, requests.exceptions.RequestException):
         return TransientError(f"request failed: {exc.__class__.__name__}")
     return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+class Boundary:
+    """A context manager that classifies whatever escapes its block into the tree above, with
+    `raise ... from exc` (httpx's map_httpcore_exceptions): the one place call sites map errors.
+
+    `stall`: the block reads a response body whose reads time out after that many seconds, so
+    a timeout is a stall and any other OS error a connection lost mid-transfer. An instance
+    holds no state per use: the per-chunk loop keeps one and enters it for every read.
+    """
+
+    __slots__ = ("stall",)
+
+    def __init__(self, stall: float | None = None) -> None:
+        self.stall = stall
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, DownloadError) or not isinstance(exc, Exception):
+            return  # ours already, or not an error (KeyboardInterrupt, SystemExit)
+        raise self.classify(exc) from exc
+
+    def classify(self, exc: BaseException) -> DownloadError:
+        if self.stall is not None:
+            if isinstance(exc, TimeoutError):
+                return TransientError(f"no data for {self.stall:g} s (stalled)")
+            if isinstance(exc, OSError | ValueError):
+                return TransientError("connection lost mid-transfer")
+        return from_request_exception(exc)
+
+
+_REQUESTS = Boundary()
+
+
+def classified(stall: float | None = None) -> Boundary:
+    """`with classified(): session.get(...)`: errors leave the block as DownloadErrors."""
+    return _REQUESTS if stall is None else Boundary(stall)
 
 
 def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:
