@@ -14,8 +14,8 @@ from collections.abc import Callable
 
 import requests
 
-from app.engine import checksums, http, naming, samefile
-from app.engine.autochecksum import ChecksumFinder, Found, Lookup, names_for
+from app.engine import checksums, http
+from app.engine.autochecksum import ChecksumFinder
 from app.engine.checkpoint import Checkpointer
 from app.engine.errors import (
     DownloadError,
@@ -28,17 +28,17 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.outage import OutageClock
 from app.engine.partfile import PartFile
 from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces it
+from app.engine.prepare import prepare
 from app.engine.ranged import RangedTransfer
 from app.engine.ratelimit import TokenBucket
 from app.engine.reroll import budget_for
-from app.engine.resume import check_space, stale_reason
 from app.engine.retry import backoff_delay
-from app.engine.runcontrol import RunControl
-from app.engine.segments import gaps, plan
+from app.engine.runcontrol import Outage, RunControl
 from app.engine.segmenttable import SegmentTable
 from app.engine.settings import EngineSettings
 from app.engine.stream import StreamTransfer
 from app.engine.urls import redact
+from app.engine.verify import Verifier, stored_checksum
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
 
@@ -76,19 +76,17 @@ class Download:
         finder: ChecksumFinder | None = None,
     ) -> None:
         self.job = job.snapshot()
-        self._finder = finder  # None: don't look for published checksums
-        self._lookup: Lookup | None = None
-        self._found: Found | None = None
+        self.verifier = Verifier(finder)
         self._store = store
         self.settings = settings
         # The engine sets its rate live (own limit, share of the global one): see bandwidth.py
         self.bucket = bucket
         self._emit = emit
         self._on_finished = on_finished
-        self._reserve_name = reserve_name
-        self._sessions = sessions or http.SessionPool(settings.verify_tls)
+        self.reserve_name = reserve_name
+        self.sessions = sessions or http.SessionPool(settings.verify_tls)
         # a site rule may allow fewer connections to this host (siterules.py)
-        self.connections = self._sessions.rule_for(job.final_url or job.url).clamp(
+        self.connections = self.sessions.rule_for(job.final_url or job.url).clamp(
             settings.clamp_connections(job.connections)
         )
         self.stop_reason: StopReason | None = None
@@ -107,8 +105,8 @@ class Download:
         self.clock = OutageClock(
             settings.retry_for, job.retry_best, job.retry_since, job.retry_attempts
         )
-        self._probe_session: requests.Session | None = None
-        self._ranged_size: int | None = None  # the total a 206 Content-Range once told us
+        self.probe_session: requests.Session | None = None  # the probe's, for the transfer
+        self.ranged_size: int | None = None  # the total a 206 Content-Range once told us
         self.rerolls_left = budget_for(self.connections) if settings.reroll_slow else 0
         self.rerolls = 0  # slow connections closed and opened again (reroll.py)
         self.outcome: Outcome | None = None
@@ -149,7 +147,7 @@ class Download:
             log.exception("job %d: could not record history", self.job.id)
         self._emit(EngineEvent(EventKind.LOG, self.job.id, None, message))
 
-    def _changed(self, *fields: str) -> None:
+    def changed(self, *fields: str) -> None:
         self._store.update_job(self.job, fields or None)
         self._emit(EngineEvent(EventKind.CHANGED, self.job.id, self.job.snapshot()))
 
@@ -157,14 +155,14 @@ class Download:
         return (self.settings.connect_timeout, self.settings.stall_timeout)
 
     def session(self) -> requests.Session:
-        return self._sessions.acquire(self.job.final_url or self.job.url)
+        return self.sessions.acquire(self.job.final_url or self.job.url)
 
     def give_back(self, session: requests.Session) -> None:
-        self._sessions.release(session, self.job.final_url or self.job.url)
+        self.sessions.release(session, self.job.final_url or self.job.url)
 
     def take_probe_session(self) -> requests.Session | None:
         """The probe's connection, for the transfer's first request (keep-alive)."""
-        session, self._probe_session = self._probe_session, None
+        session, self.probe_session = self.probe_session, None
         return session
 
     def supervise(self, threads: list[threading.Thread], tick: Callable[[], None] | None) -> None:
@@ -228,7 +226,7 @@ class Download:
             self._run()
             if self.outcome is None:
                 self.outcome = Outcome.STOPPED
-        except _Outage as outage:
+        except Outage as outage:
             if self.stop_reason is None:
                 self._after_outage(outage.error)
             else:  # paused or stopped meanwhile: that wins over the outage
@@ -241,13 +239,12 @@ class Download:
             log.exception("job %d: internal error", self.job.id)
             self._fail(f"internal error: {exc.__class__.__name__}: {exc}")
         finally:
-            if self._lookup is not None:
-                self._lookup.cancel()
+            self.verifier.cancel()
             if self.probe is not None:
                 self.probe.close()
-            if self._probe_session is not None:
-                self.give_back(self._probe_session)
-                self._probe_session = None
+            if self.probe_session is not None:
+                self.give_back(self.probe_session)
+                self.probe_session = None
             if self.part is not None:
                 self.part.release()
                 self.part = None
@@ -263,7 +260,7 @@ class Download:
         with contextlib.suppress(DownloadError):
             self.checkpoints.checkpoint(self.part)
         try:
-            self._changed("state", "error", "done", "retry_at")
+            self.changed("state", "error", "done", "retry_at")
         except Exception:
             log.exception("job %d: could not record failure", self.job.id)
         self.log(f"failed: {reason}")
@@ -288,7 +285,7 @@ class Download:
         job.error = err.reason
         self.outcome = Outcome.RETRYING
         try:
-            self._changed("state", "error", "done", *_CLOCK_FIELDS)
+            self.changed("state", "error", "done", *_CLOCK_FIELDS)
         except Exception:
             log.exception("job %d: could not record the outage", job.id)
         self.log(
@@ -304,7 +301,7 @@ class Download:
             if self.control.stop.is_set():
                 return
             try:
-                self._probe_and_prepare(force_stream)
+                prepare(self, force_stream)
                 if self.control.stop.is_set():
                     return
                 transfer = StreamTransfer(self) if self.table.streaming else RangedTransfer(self)
@@ -314,7 +311,7 @@ class Download:
                     if fatal is not None:
                         raise fatal
                     if outage is not None and self.stop_reason is None:
-                        raise _Outage(outage)
+                        raise Outage(outage)
                     self.checkpoints.checkpoint(self.part)
                     return
                 self._finish()
@@ -331,8 +328,8 @@ class Download:
                 restarts += 1
                 if isinstance(err, http.RangesBroken):
                     force_stream = True
-                    if err.total is not None and self._ranged_size is None:
-                        self._ranged_size = err.total
+                    if err.total is not None and self.ranged_size is None:
+                        self.ranged_size = err.total
                 if restarts > self.settings.max_restarts:
                     raise PermanentError(
                         f"the file keeps changing on the server ({err.reason}); gave up after "
@@ -356,7 +353,7 @@ class Download:
             return False
         if os.path.getsize(final) != job.size:
             return False
-        expected = self._stored_checksum()
+        expected = stored_checksum(job)
         if expected is not None and _digest_of(final, expected.algo) != expected.hex:
             return False
         job.state = JobState.COMPLETED
@@ -364,7 +361,7 @@ class Download:
         job.finished_at = time.time()
         job.segments = []
         self._store.save_progress(job.id, [], job.done)
-        self._changed("state", "error", "done", "finished_at")
+        self.changed("state", "error", "done", "finished_at")
         self.outcome = Outcome.COMPLETED
         self.log(f"completed: {final} was already renamed when the last run stopped")
         return True
@@ -373,193 +370,13 @@ class Download:
         if self.probe is not None:
             self.probe.close()
             self.probe = None
-        if self._probe_session is not None:
-            self.give_back(self._probe_session)
-            self._probe_session = None
+        if self.probe_session is not None:
+            self.give_back(self.probe_session)
+            self.probe_session = None
         if self.part is not None:
             self.part.release()
             self.part = None
         self.control.reset()
-
-    # ------------------------------------------------------------------ probe + plan
-    def _probe_file(self, force_stream: bool) -> http.ProbeResult:
-        session = self.session()
-        url = self.job.url
-        try:
-            try:
-                start, end = self._probe_span()
-                result = http.probe(
-                    session, url, self.timeout(), ranged=not force_stream, start=start, end=end
-                )
-            except http.RangesBroken:
-                if force_stream:
-                    raise PermanentError("the server's answers are malformed") from None
-                raise
-            except http.RangeNotSatisfiable as err:
-                result = self._after_416(url, err)
-            except TransientError as err:
-                # Nothing gets through: end the run, free the slot, try again later.
-                raise _Outage(err) from err
-            self._probe_session = session
-            return result
-        except BaseException:
-            self.give_back(session)
-            raise
-
-    def _after_416(self, url: str, err: http.RangeNotSatisfiable) -> http.ProbeResult:
-        """416 `bytes */total` to a resumed probe. Same total and every byte on disk: the file is
-        complete, go and finish (and verify). Another total: the file changed, start over."""
-        job = self.job
-        if job.size is None or not any(s.done for s in job.segments):
-            raise err
-        if err.total != job.size:
-            if self._new_link():
-                raise PermanentError(
-                    f"the new link is another file ({err.total} bytes, not {job.size} bytes);"
-                    " the partial data is kept"
-                )
-            raise RestartNeeded(
-                f"the file's size changed on the server ({job.size} → {err.total} bytes)"
-            )
-        if job.done != job.size:
-            raise err
-        return http.ProbeResult(
-            final_url=job.final_url or url,
-            status=206,
-            size=job.size,
-            resumable=True,
-            etag=job.etag,
-            last_modified=job.last_modified,
-            content_disposition=None,
-            content_type=None,
-            encoded=False,
-            response=None,
-        )
-
-    def _probe_span(self) -> tuple[int, int | None]:
-        """The first missing range, so a resumed probe fetches only bytes we still need."""
-        job = self.job
-        if job.size is None or not job.resumable or not any(s.done for s in job.segments):
-            return 0, None
-        missing = gaps(job.size, job.segments)
-        if missing:
-            return missing[0]
-        return max(0, job.size - 1), job.size  # all there: one byte checks the validator
-
-    def _probe_and_prepare(self, force_stream: bool) -> None:
-        job = self.job
-        if job.state != JobState.DOWNLOADING or job.error:
-            job.state = JobState.DOWNLOADING
-            job.error = None
-            self._changed("state", "error")
-        probe = self._probe_file(force_stream)
-        self.probe = probe
-        if probe.status == 206 and probe.size is not None:
-            self._ranged_size = probe.size
-        elif (
-            force_stream
-            and probe.size is not None
-            and self._ranged_size is not None
-            and probe.size != self._ranged_size
-        ):
-            raise PermanentError(
-                f"the server contradicts itself about the file's size ({self._ranged_size} vs "
-                f"{probe.size} bytes); not saving an answer that can't be trusted"
-            )
-
-        # The name is chosen once and kept: a resumed job must find its own .part again.
-        if job.file_name is None:
-            base = naming.choose_name(probe.content_disposition, probe.final_url, job.url)
-            job.file_name = self._reserve_name(job.dest_dir, base, job.id)
-        if not naming.is_inside(job.dest_dir, job.file_name):
-            raise PermanentError("refusing a file name that leaves the destination folder")
-
-        resumable = probe.resumable and not force_stream and probe.size is not None
-        had_progress = job.done > 0 or any(s.done for s in job.segments)
-        part_path = job.part_path
-        assert part_path is not None
-        fresh = not had_progress
-        if self._new_link():
-            self._check_new_link(probe, part_path)
-        elif had_progress:
-            reason = stale_reason(job, probe.size, probe.validator, resumable, part_path)
-            if reason:
-                self.log(f"starting over from 0: {reason}")
-                job.segments = []
-                job.done = 0
-                fresh = True
-                self.clock.reset()
-
-        job.final_url = probe.final_url
-        job.size = probe.size
-        job.resumable = resumable
-        job.etag = probe.etag
-        job.last_modified = probe.last_modified
-        self._changed(
-            "final_url", "size", "resumable", "etag", "last_modified", "file_name", "done"
-        )
-        self._look_for_checksum(probe)
-
-        try:
-            os.makedirs(job.dest_dir, exist_ok=True)
-        except OSError as exc:
-            raise from_os_error(exc, job.dest_dir) from exc
-        self.part = PartFile(part_path)
-        if resumable and probe.size is not None:
-            segs = plan(probe.size, job.segments, self.connections, self.settings.min_split)
-            check_space(job.dest_dir, probe.size - sum(s.done for s in segs))
-            if fresh:
-                self.part.truncate(0)  # no stale bytes may survive under the new plan
-            if self.part.size() != probe.size:
-                self.part.truncate(probe.size)
-            self.table.use_segments(segs)
-            self.checkpoints.checkpoint(self.part)
-        else:
-            self.table.use_stream()
-            if probe.size is not None:
-                check_space(job.dest_dir, probe.size)
-            self.part.truncate(0)
-            self.checkpoints.checkpoint(self.part)
-
-    def _new_link(self) -> bool:
-        """Bytes on disk but no final URL: set_url() gave a new link since they came."""
-        job = self.job
-        had_progress = job.done > 0 or any(s.done for s in job.segments)
-        return had_progress and job.final_url is None and job.size is not None and job.resumable
-
-    def _check_new_link(self, probe: http.ProbeResult, part_path: str) -> None:
-        """The same file by bytes (samefile.py), else PermanentError: the partial data stays
-        for a better link. Its validators then replace the old link's."""
-        job = self.job
-        assert job.size is not None
-        size = job.size
-        if not (probe.resumable and probe.status == 206):
-            raise PermanentError(
-                "the new link cannot resume downloads, so it can't be checked to be the same "
-                "file; the partial data is kept"
-            )
-        ranges = samefile.pieces([(s.start, s.start + s.done) for s in job.segments if s.done])
-        try:
-            fd = os.open(part_path, os.O_RDONLY)
-        except OSError as exc:
-            raise from_os_error(exc, part_path) from exc
-        session = self._sessions.acquire(probe.final_url)
-        try:
-            reason = samefile.compare(
-                size,
-                probe.size,
-                ranges,
-                lambda a, b: os.pread(fd, b - a, a),
-                lambda a, b: samefile.fetch_range(
-                    session, probe.final_url, a, b, size, self.timeout()
-                ),
-            )
-        finally:
-            self._sessions.release(session, probe.final_url)
-            os.close(fd)
-        if reason is not None:
-            raise PermanentError(f"{reason}; the partial data is kept")
-        self.log(f"new link checked: same size, {len(ranges)} pieces on disk match")
 
     def _discard_partial(self) -> None:
         self.checkpoints.forget()
@@ -609,7 +426,7 @@ class Download:
         assert final is not None
         if os.path.lexists(final):
             # Someone created the name while we downloaded: never overwrite their file.
-            job.file_name = self._reserve_name(job.dest_dir, job.file_name or "download", job.id)
+            job.file_name = self.reserve_name(job.dest_dir, job.file_name or "download", job.id)
             final = job.path
             assert final is not None
         # Close before renaming: Windows can't rename a file that is still open.
@@ -628,47 +445,22 @@ class Download:
         job.retry_at = job.retry_since = None
         job.retry_attempts = job.retry_best = 0
         self._store.save_progress(job.id, [], job.done)
-        self._changed("state", "error", "done", "size", "finished_at", "file_name", *_CLOCK_FIELDS)
+        self.changed("state", "error", "done", "size", "finished_at", "file_name", *_CLOCK_FIELDS)
         self.outcome = Outcome.COMPLETED
         self.log(f"completed: {redact(job.final_url or job.url)} → {final}")
 
-    # ------------------------------------------------------------------ checksums
-    def _stored_checksum(self) -> checksums.Checksum | None:
-        job = self.job
-        found = checksums.from_stored(job.checksum)
-        if found is None and job.sha256:
-            found = checksums.make("sha256", job.sha256)
-        return found
-
-    def _look_for_checksum(self, probe: http.ProbeResult) -> None:
-        """Auto-checksum: the probe's Digest headers now, published files on a Lookup thread."""
-        job = self.job
-        if self._finder is None or self._lookup or self._found or self._stored_checksum():
-            return
-        # an encoded answer's digest is of the encoded bytes: not comparable to the file's
-        if probe.response is not None and not probe.encoded:
-            whole = probe.status == 206 and probe.body_start == 0 and probe.body_end == probe.size
-            stated = checksums.from_response_headers(probe.status, probe.response.headers, whole)
-            if stated is not None:
-                self._found = Found(stated, "the server's Digest header")
-                return
-        names = names_for(probe.final_url, job.url, job.file_name)
-        self._lookup = Lookup(self._finder, probe.final_url, names)
-
     def _expected_checksum(self) -> checksums.Checksum | None:
         """The checksum to verify: the job's own, else one found (then stored with the job)."""
-        expected = self._stored_checksum()
+        expected = stored_checksum(self.job)
         if expected is not None:
             return expected
-        found = self._found
-        if found is None and self._lookup is not None:
-            found = self._lookup.result(LOOKUP_WAIT, self.control.stop)
+        found = self.verifier.found(self.control.stop)
         if found is None:
             return None
         job = self.job
         job.checksum = str(found.checksum)
         job.sha256 = found.checksum.hex if found.checksum.algo == "sha256" else job.sha256
-        self._changed("checksum", "sha256")
+        self.changed("checksum", "sha256")
         self.log(f"checksum found: {found.checksum.label} from {redact(found.source)}")
         return found.checksum
 
@@ -681,17 +473,7 @@ class Download:
         self._store.save_progress(self.job.id, [], 0)
 
 
-# How long the finish step waits for a published checksum still being looked up.
-LOOKUP_WAIT = 20.0
 _CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
-
-
-class _Outage(Exception):
-    """Internal: every connection is failing (or nothing got further for retry_for)."""
-
-    def __init__(self, error: TransientError) -> None:
-        super().__init__(error.reason)
-        self.error = error
 
 
 class _Incomplete(Exception):

@@ -362,7 +362,8 @@ class SessionPool:
 
 @dataclass(slots=True)
 class ProbeResult:
-    """What one `GET Range: bytes=0-` told us about the file."""
+    """What the probe (one GET of `Range: bytes=<start>-<start + PROBE_SPAN - 1>`, or a plain GET
+    when ranges can't be trusted) told us about the file; its body may serve the first segment."""
 
     final_url: str
     status: int
@@ -371,7 +372,6 @@ class ProbeResult:
     etag: str | None
     last_modified: str | None
     content_disposition: str | None
-    content_type: str | None
     encoded: bool  # Content-Encoding other than identity: the body is not the file's bytes
     response: requests.Response | None  # still open: its body can be the first segment
     body_end: int | None = None  # the body holds bytes [body_start, body_end) of the file
@@ -434,7 +434,16 @@ def probe(
             total = parse_content_range(headers.get("Content-Range"))
             if isinstance(total, UnsatisfiedRange) and total.total == 0:
                 return ProbeResult(
-                    resp.url, status, 0, False, None, None, None, None, False, None, 0
+                    final_url=resp.url,
+                    status=status,
+                    size=0,
+                    resumable=False,
+                    etag=None,
+                    last_modified=None,
+                    content_disposition=None,
+                    encoded=False,
+                    response=None,
+                    body_end=0,
                 )
             if isinstance(total, UnsatisfiedRange):
                 raise RangeNotSatisfiable(status_error(status).reason, total.total)
@@ -490,7 +499,6 @@ def probe(
         etag=etag,
         last_modified=last_modified,
         content_disposition=headers.get("Content-Disposition"),
-        content_type=headers.get("Content-Type"),
         encoded=encoded,
         response=resp,
         body_end=body_end,

@@ -97,3 +97,11 @@ class RunControl:
         with self._lock:
             self._fatal = None
             self._outage = None
+
+
+class Outage(Exception):
+    """Internal: every connection is failing (or nothing got further for retry_for)."""
+
+    def __init__(self, error: TransientError) -> None:
+        super().__init__(error.reason)
+        self.error = error
