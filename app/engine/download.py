@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
-import os
 import random
 import threading
 import time
@@ -14,7 +13,7 @@ from collections.abc import Callable
 
 import requests
 
-from app.engine import checksums, http
+from app.engine import http
 from app.engine.autochecksum import ChecksumFinder
 from app.engine.checkpoint import Checkpointer
 from app.engine.errors import (
@@ -22,23 +21,20 @@ from app.engine.errors import (
     PermanentError,
     RestartNeeded,
     TransientError,
-    from_os_error,
 )
 from app.engine.events import EngineEvent, EventKind, Progress
-from app.engine.outage import OutageClock
+from app.engine.finish import Incomplete, adopt_renamed_file, finish
+from app.engine.outage import CLOCK_FIELDS, OutageClock
 from app.engine.partfile import PartFile
-from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces it
 from app.engine.prepare import prepare
 from app.engine.ranged import RangedTransfer
 from app.engine.ratelimit import TokenBucket
 from app.engine.reroll import budget_for
-from app.engine.retry import backoff_delay
 from app.engine.runcontrol import Outage, RunControl
 from app.engine.segmenttable import SegmentTable
 from app.engine.settings import EngineSettings
 from app.engine.stream import StreamTransfer
-from app.engine.urls import redact
-from app.engine.verify import Verifier, stored_checksum
+from app.engine.verify import Verifier
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
 
@@ -77,7 +73,7 @@ class Download:
     ) -> None:
         self.job = job.snapshot()
         self.verifier = Verifier(finder)
-        self._store = store
+        self.store = store
         self.settings = settings
         # The engine sets its rate live (own limit, share of the global one): see bandwidth.py
         self.bucket = bucket
@@ -142,13 +138,13 @@ class Download:
     def log(self, message: str) -> None:
         log.info("job %d: %s", self.job.id, message)
         try:
-            self._store.add_log(self.job.id, message)
+            self.store.add_log(self.job.id, message)
         except Exception:  # history is nice to have; never fail a job for it
             log.exception("job %d: could not record history", self.job.id)
         self._emit(EngineEvent(EventKind.LOG, self.job.id, None, message))
 
     def changed(self, *fields: str) -> None:
-        self._store.update_job(self.job, fields or None)
+        self.store.update_job(self.job, fields or None)
         self._emit(EngineEvent(EventKind.CHANGED, self.job.id, self.job.snapshot()))
 
     def timeout(self) -> tuple[float, float]:
@@ -211,13 +207,14 @@ class Download:
             all_down = self.table.health.failed(was_down, down)
             if down:
                 self.clock.failed(now)
-            outage = all_down or (down and self.clock.expired(now))
-        if outage:
+            verdict = self.clock.verdict(
+                err.reason, err.retry_after, failures, now, self.settings.retry, _RNG
+            )
+        if all_down or (down and verdict.give_up):
             self.control.outage(err)
             return down
-        delay = backoff_delay(failures, self.settings.retry, err.retry_after, _RNG)
-        self.log(f"{err.reason}; retrying in {delay:.1f} s")
-        self.control.stop.wait(delay)
+        self.log(verdict.line)
+        self.control.stop.wait(verdict.delay)
         return down
 
     # ------------------------------------------------------------------ the run
@@ -273,29 +270,28 @@ class Download:
         with contextlib.suppress(DownloadError):
             self.checkpoints.checkpoint(self.part)
         with self.table.lock:
-            at, line = clock.after_run(
+            verdict = clock.after_run(
                 self.done_bytes(), now, err.reason, err.retry_after, self.settings.retry, _RNG
             )
-        if at is None:
-            self._fail(line)
+        if verdict.give_up:
+            self._fail(verdict.line)
             return
-        job.retry_at, job.retry_since = at, clock.since
+        job.retry_at, job.retry_since = now + verdict.delay, clock.since
         job.retry_attempts, job.retry_best = clock.attempts, clock.best
         job.state = JobState.RETRYING
         job.error = err.reason
         self.outcome = Outcome.RETRYING
         try:
-            self.changed("state", "error", "done", *_CLOCK_FIELDS)
+            self.changed("state", "error", "done", *CLOCK_FIELDS)
         except Exception:
             log.exception("job %d: could not record the outage", job.id)
-        self.log(
-            f"{err.reason}; trying again in {job.retry_at - now:.0f} s (attempt {clock.attempts})"
-        )
+        self.log(verdict.line)
 
     def _run(self) -> None:
         restarts = 0
         force_stream = False
-        if self._adopt_renamed_file():
+        if adopt_renamed_file(self):
+            self.outcome = Outcome.COMPLETED
             return
         while True:
             if self.control.stop.is_set():
@@ -314,9 +310,10 @@ class Download:
                         raise Outage(outage)
                     self.checkpoints.checkpoint(self.part)
                     return
-                self._finish()
+                if finish(self):
+                    self.outcome = Outcome.COMPLETED
                 return
-            except _Incomplete:
+            except Incomplete:
                 # Every worker ended but bytes are missing: go round again from the checkpoint.
                 restarts += 1
                 if restarts > self.settings.max_restarts:
@@ -338,33 +335,6 @@ class Download:
                 self.log(f"starting over from 0: {err.reason}")
                 self._discard_partial()
                 self._reset_run_state()
-
-    def _adopt_renamed_file(self) -> bool:
-        """A crash between the final rename and recording 'completed' leaves the whole file
-        under its final name, no .part, and every byte recorded as done: record it as completed
-        instead of fetching it all again into a second file."""
-        job = self.job
-        final, part_path = job.path, job.part_path
-        if final is None or part_path is None or not job.size or job.done != job.size:
-            return False
-        if any(s.done != s.end - s.start for s in job.segments):
-            return False
-        if os.path.lexists(part_path) or os.path.islink(final) or not os.path.isfile(final):
-            return False
-        if os.path.getsize(final) != job.size:
-            return False
-        expected = stored_checksum(job)
-        if expected is not None and _digest_of(final, expected.algo) != expected.hex:
-            return False
-        job.state = JobState.COMPLETED
-        job.error = None
-        job.finished_at = time.time()
-        job.segments = []
-        self._store.save_progress(job.id, [], job.done)
-        self.changed("state", "error", "done", "finished_at")
-        self.outcome = Outcome.COMPLETED
-        self.log(f"completed: {final} was already renamed when the last run stopped")
-        return True
 
     def _reset_run_state(self) -> None:
         if self.probe is not None:
@@ -392,94 +362,4 @@ class Download:
                 self.part.truncate(0)
             self.part.release()
             self.part = None
-        self._store.save_progress(self.job.id, [], 0)
-
-    # ------------------------------------------------------------------ finish
-    def _finish(self) -> None:
-        job = self.job
-        part = self.part
-        assert part is not None
-        self.checkpoints.checkpoint(self.part)
-        done = self.done_bytes()
-        if job.size is None:
-            job.size = done
-        elif done != job.size or part.size() != job.size:
-            raise _Incomplete()
-        expected = self._expected_checksum()
-        if self.control.stop.is_set():
-            return  # paused while a lookup was awaited: every byte stays, finish next time
-        if expected is not None:
-            # One read-back of the whole file. Hashing bytes while they arrive in order would
-            # save it; not done (segments land out of order: it needs a contiguous-prefix hasher).
-            digest = _digest_of(part.path, expected.algo)
-            if digest != expected.hex:
-                # Kept for the user to inspect; the recorded progress goes, so a retry
-                # downloads every byte again instead of trusting any of these.
-                self._forget_progress()
-                raise PermanentError(
-                    f"checksum mismatch: expected {expected.label} {expected.hex}, got {digest};"
-                    f" the file was kept as {os.path.basename(part.path)}"
-                )
-            self.log(f"verified: {expected.label} matches")
-        part_path = part.path  # _checkpoint() above made every byte durable
-        final = job.path
-        assert final is not None
-        if os.path.lexists(final):
-            # Someone created the name while we downloaded: never overwrite their file.
-            job.file_name = self.reserve_name(job.dest_dir, job.file_name or "download", job.id)
-            final = job.path
-            assert final is not None
-        # Close before renaming: Windows can't rename a file that is still open.
-        self.part = None
-        part.release()
-        try:
-            os.rename(part_path, final)
-        except OSError as exc:
-            raise from_os_error(exc, final) from exc
-        _fsync_dir(job.dest_dir)
-        job.state = JobState.COMPLETED
-        job.error = None
-        job.done = job.size
-        job.finished_at = time.time()
-        job.segments = []
-        job.retry_at = job.retry_since = None
-        job.retry_attempts = job.retry_best = 0
-        self._store.save_progress(job.id, [], job.done)
-        self.changed("state", "error", "done", "size", "finished_at", "file_name", *_CLOCK_FIELDS)
-        self.outcome = Outcome.COMPLETED
-        self.log(f"completed: {redact(job.final_url or job.url)} → {final}")
-
-    def _expected_checksum(self) -> checksums.Checksum | None:
-        """The checksum to verify: the job's own, else one found (then stored with the job)."""
-        expected = stored_checksum(self.job)
-        if expected is not None:
-            return expected
-        found = self.verifier.found(self.control.stop)
-        if found is None:
-            return None
-        job = self.job
-        job.checksum = str(found.checksum)
-        job.sha256 = found.checksum.hex if found.checksum.algo == "sha256" else job.sha256
-        self.changed("checksum", "sha256")
-        self.log(f"checksum found: {found.checksum.label} from {redact(found.source)}")
-        return found.checksum
-
-    def _forget_progress(self) -> None:
-        """Record no byte as done (the .part stays on disk): the next run starts from 0."""
-        self.table.clear()
-        self.checkpoints.forget()
-        self.job.segments = []
-        self.job.done = 0
-        self._store.save_progress(self.job.id, [], 0)
-
-
-_CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
-
-
-class _Incomplete(Exception):
-    """Internal: the workers ended with bytes missing; resume from the last checkpoint."""
-
-
-def _digest_of(path: str, algo: str) -> str:
-    """Module-level so a kill point can wrap it (tests/killpoint.py)."""
-    return checksums.file_digest(path, algo)
+        self.store.save_progress(self.job.id, [], 0)

@@ -1,14 +1,7 @@
-"""The engine's exception tree and the one place where lower-level errors are classified.
-
-    TetherError
-     ├── BadInput            the user asked for something impossible (bad URL, unwritable dir)
-     └── DownloadError       a transfer went wrong; `reason` is one human line
-          ├── TransientError   retry with backoff: timeout, reset, stall, 5xx, 408, 429
-          ├── RestartNeeded    the partial data is stale (file changed): start again from 0
-          └── PermanentError   ask the user: 404/410, 401/403, disk full, permission, TLS
-
-Every `requests`/`OSError` is mapped here with `raise ... from exc`, so the rest of the engine
-only ever sees these types.
+"""The one place where lower-level errors (requests, urllib3, OSError, HTTP statuses) are
+classified into Tether's exception tree (drawn in app/errors.py), with `raise ... from exc`:
+`Boundary` around a call, or the functions below. The tree's engine classes are importable
+from here too.
 """
 
 from __future__ import annotations
@@ -22,37 +15,29 @@ from types import TracebackType
 import requests
 import urllib3.exceptions
 
+from app.errors import (
+    BadInput,
+    DownloadError,
+    PermanentError,
+    RestartNeeded,
+    TetherError,
+    TransientError,
+)
 
-class TetherError(Exception):
-    """Base of everything Tether raises on purpose."""
-
-
-class BadInput(TetherError):
-    """Input that can never work: say so in one line, change nothing."""
-
-
-class DownloadError(TetherError):
-    """A transfer failed; str(err) is a one-line reason fit for a user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TransientError(DownloadError):
-    """Worth retrying. `retry_after` is the server's wish in seconds, if it said one."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class RestartNeeded(DownloadError):
-    """The bytes already on disk belong to another version of the file."""
-
-
-class PermanentError(DownloadError):
-    """Retrying will not help; the user has to act (new link, free space, permissions)."""
+__all__ = [
+    "UNTRUSTED_CERTIFICATE",
+    "BadInput",
+    "Boundary",
+    "DownloadError",
+    "PermanentError",
+    "RestartNeeded",
+    "TetherError",
+    "TransientError",
+    "classified",
+    "from_os_error",
+    "from_request_exception",
+    "status_error",
+]
 
 
 _STATUS_REASONS = {
