@@ -138,7 +138,7 @@ class Engine(Runs):
         job.position = max((j.position for j in self._jobs.values()), default=0) + 1
         self._store.set_positions([(job.id, job.position)])
         if name:
-            job.file_name = self._reserve_name(directory, name, job.id)
+            job.file_name = self._names.reserve(directory, name, job.id)
             self._store.update_job(job, ["file_name"])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
