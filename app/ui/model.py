@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -31,6 +32,8 @@ from app.engine.checksums import LABELS
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import ACTIVE_STATES, Job, JobState
 from app.ui import formatting, icons
+
+log = logging.getLogger("tether.ui.model")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
