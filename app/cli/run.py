@@ -231,7 +231,7 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
                     raise CliError(f"no job with id {jid}")
             targets = [j for j in (by_id[i] for i in args.ids) if j.state != JobState.COMPLETED]
         else:  # every unfinished job; cancelled ones only when named
-            targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
+            targets = [j for j in jobs if j.state in JobState.UNFINISHED - {JobState.CANCELLED}]
         if not targets:
             if out.isatty():
                 out.write("nothing to resume\n")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.store import private
-from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
+from app.store.models import Job, JobState, SegmentRecord
 from app.store.schema import SchemaTooNew, migrate
 from app.store.secrets import (
     USERINFO,
@@ -319,7 +319,7 @@ class JobStore:
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         """The newest unfinished job for this URL and folder (so `get` resumes, not duplicates)."""
         url = split_userinfo(url)[0]
-        states = tuple(s.value for s in UNFINISHED_STATES)
+        states = tuple(s.value for s in JobState.UNFINISHED)
         marks = ",".join("?" * len(states))
         with self._lock:
             row = self._conn.execute(

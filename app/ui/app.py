@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app import APP_ID
 from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import load_options
@@ -39,7 +40,6 @@ from app.ui.single_instance import InstanceServer, forward, server_name
 
 log = logging.getLogger("tether.ui")
 
-APP_ID = "io.github.tether.Tether"
 LOCK_WAIT_S = 5.0  # another launch holds the lock but isn't listening yet: it is starting
 SHUTDOWN_TIMEOUT_S = 1.5
 

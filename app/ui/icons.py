@@ -17,9 +17,11 @@ from PySide6.QtCore import QByteArray, QMimeDatabase, QPoint, QRect, QRectF, QSi
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from app import APP_ID
+
 log = logging.getLogger("tether.ui.icons")
 
-APP_ICON_NAME = "io.github.tether.Tether"
+APP_ICON_NAME = APP_ID
 
 # Our name -> freedesktop theme names to try first.
 THEME_NAMES: dict[str, tuple[str, ...]] = {

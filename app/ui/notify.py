@@ -8,11 +8,13 @@ import logging
 
 from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, QMetaObject, QObject, Qt, Signal, Slot
 
+from app import APP_ID
+
 log = logging.getLogger("tether.ui")
 
 SERVICE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
-APP_ICON = "io.github.tether.Tether"
+APP_ICON = APP_ID
 CALL_TIMEOUT_MS = 800  # the call blocks (see notify): a stuck service must not freeze us long
 
 
