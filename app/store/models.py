@@ -7,6 +7,9 @@ import enum
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+# Connections one download may open (aria2 caps its split at 16; IDM at 32).
+MAX_CONNECTIONS = 32
+
 
 class JobState(enum.StrEnum):
     """Where a job is in its life. Values are what the database and `tether list` show."""
