@@ -12,7 +12,6 @@ import contextlib
 import functools
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,6 +20,7 @@ from typing import ParamSpec, Protocol, TypeVar
 from app.engine import naming
 from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
+from app.engine.checksums import check_sha256 as check_sha256  # the API's import
 from app.engine.checksums import parse_checksum
 from app.engine.context import RequestContext, load_context, save_context, with_context
 from app.engine.credentials import NetrcCache, job_auth, may_send_credentials
@@ -87,16 +87,6 @@ _RESTARTABLE = frozenset(
 )
 _PAUSABLE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
 _CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
-def check_sha256(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    text = value.strip()
-    if not _SHA256.match(text):
-        raise BadInput(f"not a SHA-256 (64 hex digits): {value!r}")
-    return text.lower()
 
 
 def check_dest_dir(path: str) -> str:
