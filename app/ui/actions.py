@@ -18,7 +18,11 @@ class Actions(QObject):
         super().__init__(parent)
 
         def make(
-            name: str, text: str, icon: str | None, shortcut: QKeySequence | str | None, tip: str
+            name: str,
+            text: str,
+            icon: str | None,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            tip: str,
         ) -> QAction:
             action = QAction(text, parent)
             action.setObjectName(f"action_{name}")

@@ -104,7 +104,7 @@ def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str
         log.warning("later launches will not find this window")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
+            return int(loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir)))
     finally:
         server.close()
         store.close()
@@ -173,7 +173,7 @@ async def _main(
     automation.install()
     await engine.start()
     automation.attach()
-    controller.attach(engine)
+    controller.attach(engine)  # type: ignore[arg-type]  # EngineLike != Engine: issue 10 item 3
     # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
     rpc = (
         await serve_engine(engine, data_dir, role="window", automation=automation)

@@ -51,7 +51,8 @@ class DesktopNotifier(QObject):
         if not iface.isValid():
             return None
         iface.setTimeout(CALL_TIMEOUT_MS)
-        bus.connect(SERVICE, PATH, SERVICE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))
+        # the SLOT-string overload is missing from PySide's stubs
+        bus.connect(SERVICE, PATH, SERVICE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))  # type: ignore[call-overload]
         self._iface = iface
         return iface
 
@@ -79,8 +80,8 @@ class DesktopNotifier(QObject):
             # Through the interface's introspected signature: Python ints would go out as
             # int32 where the spec wants uint32, and strict services reject the call. This
             # call blocks (for at most CALL_TIMEOUT_MS).
-            nid = QMetaObject.invokeMethod(
-                iface,  # type: ignore[arg-type]
+            nid = QMetaObject.invokeMethod(  # type: ignore[call-overload]  # stubs: 9 Q_ARGs
+                iface,
                 "Notify",
                 Qt.ConnectionType.DirectConnection,
                 Q_RETURN_ARG("uint"),
