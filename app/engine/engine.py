@@ -76,16 +76,6 @@ def threadsafe(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-_RESTARTABLE = frozenset(
-    {
-        JobState.PAUSED,
-        JobState.FAILED,
-        JobState.QUEUED,
-        JobState.RETRYING,
-        JobState.CANCELLED,
-    }
-)
-_PAUSABLE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
 _CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
 
 
@@ -359,7 +349,7 @@ class Engine:
                 # still winding down (a pause, or a failure already shown): go again after
                 self._resume_after_stop.add(job_id)
             return
-        if job.state in _RESTARTABLE:
+        if job.state in JobState.RESTARTABLE:
             # Asked by the user: a fresh start, with a fresh outage clock.
             self._disarm(job_id)
             job.error = None
@@ -375,7 +365,7 @@ class Engine:
     @threadsafe
     def pause_all(self) -> None:
         for job in list(self._jobs.values()):
-            if job.state in _PAUSABLE or job.id in self._running:
+            if job.state in JobState.ACTIVE or job.id in self._running:
                 self.pause(job.id)
 
     @threadsafe
