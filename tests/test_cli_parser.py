@@ -129,3 +129,17 @@ def test_minus_o_then_list_runs_list_end_to_end(tmp_path: Path) -> None:
         check=False,
     )
     assert (done.returncode, done.stdout, done.stderr) == (0, "the queue is empty\n", "")
+
+
+def test_owned_store_holds_the_folder_and_lets_go_even_on_an_error(tmp_path: Path) -> None:
+    """The one 'lock the data folder, open the store' of get/add/import/resume/remove/set-url."""
+    from app.cli.common import CliError, owned_store
+
+    with owned_store(tmp_path) as store:
+        assert store.load_jobs() == ([], [])
+        with pytest.raises(CliError, match="already running"), owned_store(tmp_path):
+            pass  # a second owner of the same folder is refused, with one line
+    with pytest.raises(CliError, match="no job"), owned_store(tmp_path):
+        raise CliError("no job with id 7")
+    with owned_store(tmp_path) as store:  # free again: the error let go of lock and store
+        store.set_setting("x", 1)
