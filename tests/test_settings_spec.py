@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QSpinBox
 from app.cli.parser import setting_type
 from app.options import OPTION, OPTIONS, Options
 from app.ui.dialogs.settings import SettingsDialog
+from tests import test_ui_journeys
+
+win = test_ui_journeys.win  # the window over a fake engine, as a fixture here too
 
 # the settings the command line can set for a run, and the dialog's spin box for each
 FLAGGED = [o for o in OPTIONS if o.flags]
@@ -57,3 +60,18 @@ def test_the_disagreements_the_issue_found_are_settled() -> None:
     # --jobs took 1-64 and the dialog 1-20; --stall-timeout 1-3600 and the store 5-3600
     assert (OPTION["max_concurrent"].minimum, OPTION["max_concurrent"].maximum) == (1, 64)
     assert (OPTION["stall_timeout"].minimum, OPTION["stall_timeout"].maximum) == (1, 3600)
+
+
+def test_stall_timeout_set_twice_in_the_window_is_kept_and_applied(win: Any, qtbot: Any) -> None:
+    """The dialog's new field: typed, saved for the data folder, applied to the engine live."""
+    window, engine, store = win
+    for seconds in (12, 45):
+        dialog = window.show_settings()
+        field = dialog.findChild(QSpinBox, "stall_timeout_spin")
+        field.selectAll()
+        qtbot.keyClicks(field, str(seconds))
+        dialog.accept()
+        assert store["stall_timeout"] == seconds
+        applied = [c[1] for c in engine.calls if c[0] == "apply_settings"][-1]
+        assert applied.stall_timeout == float(seconds)
+    assert window.show_settings().stall_timeout.value() == 45  # reopened: what was saved
