@@ -74,6 +74,17 @@ def test_bad_usage_is_one_error_line_and_exit_2(
     assert next(line for line in err.splitlines() if "error:" in line).startswith("tether")
 
 
+def test_a_mistyped_command_is_named_not_opened_as_a_url(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for typo, meant in (("lst", "list"), ("gett", "get"), ("remve", "remove")):
+        with pytest.raises(SystemExit) as exited:
+            parse([typo, "1"])
+        assert exited.value.code == 2
+        assert f"unknown command {typo!r} (did you mean {meant}?)" in capsys.readouterr().err
+    assert parse(["example"]).urls == ["example"]  # nothing like a command: the window's
+
+
 def _numbers(option: object) -> list[tuple[str, bool]]:
     """Values at and just beyond the option's range, and whether the CLI must take them."""
     low, high = OPTION[option.key].minimum, OPTION[option.key].maximum  # type: ignore[attr-defined]

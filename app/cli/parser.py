@@ -9,6 +9,7 @@ dialog does, so the two cannot disagree."""
 from __future__ import annotations
 
 import argparse
+import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -61,6 +62,10 @@ class _CommandOrURLs(argparse._SubParsersAction):  # type: ignore[type-arg]
         if words and words[0] in self._name_parser_map:
             super().__call__(parser, namespace, words, option_string)
             return
+        if words and words[0].isalpha():  # a mistyped command, not a URL: say so
+            near = difflib.get_close_matches(words[0], list(self._name_parser_map), 1, 0.75)
+            if near:
+                parser.error(f"unknown command {words[0]!r} (did you mean {near[0]}?)")
         setattr(namespace, self.dest, None)
         # a fresh namespace: argparse warns about a positional's dest already present
         for key, value in vars(self.window.parse_intermixed_args(words)).items():
