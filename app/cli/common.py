@@ -15,6 +15,7 @@ from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput, PermanentError
 from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
+from app.errors import CliError as CliError  # one root for every error (app/errors.py)
 from app.inputfile import Entry
 from app.options import Options
 from app.paths import database_path
@@ -32,14 +33,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class CliError(Exception):
-    """One line for stderr, and the exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def open_store(data_dir: Path) -> JobStore:

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.errors import StoreError as StoreError  # importable from here too
 from app.store import private
 from app.store.models import Job, JobState, SegmentRecord
 from app.store.rows import JOB_COLUMNS, UPDATABLE, CorruptRow, row_to_job
@@ -24,10 +25,6 @@ from app.store.secrets import (
 )
 
 _MAX_LOG_PER_JOB = 200
-
-
-class StoreError(Exception):
-    """The database can't be used; str() is one line telling the user what and where."""
 
 
 class JobStore:

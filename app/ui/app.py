@@ -173,7 +173,7 @@ async def _main(
     automation.install()
     await engine.start()
     automation.attach()
-    controller.attach(engine)  # type: ignore[arg-type]  # EngineLike != Engine: issue 10 item 3
+    controller.attach(engine)
     # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
     rpc = (
         await serve_engine(engine, data_dir, role="window", automation=automation)
