@@ -10,7 +10,6 @@ service that is already running. Nothing the extension sends is logged: it carri
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import subprocess
@@ -25,8 +24,6 @@ from app.browser import framing
 from app.browser.manifests import caller_allowed
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
-
-log = logging.getLogger("tether.browser")
 
 LIST_LIMIT = 200
 NOT_RUNNING = {"code": 1004, "name": "not_running", "message": "Tether is not running"}

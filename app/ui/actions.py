@@ -10,8 +10,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from app.store.models import Job, JobState
 from app.ui import icons
 
-_UNFINISHED = (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING, JobState.PAUSED)
-
 
 class Actions(QObject):
     """One instance per window; the toolbar, menus and context menu share these actions."""
@@ -20,7 +18,11 @@ class Actions(QObject):
         super().__init__(parent)
 
         def make(
-            name: str, text: str, icon: str | None, shortcut: QKeySequence | str | None, tip: str
+            name: str,
+            text: str,
+            icon: str | None,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+            tip: str,
         ) -> QAction:
             action = QAction(text, parent)
             action.setObjectName(f"action_{name}")
@@ -178,14 +180,12 @@ class Actions(QObject):
     ) -> None:
         """Enable what makes sense for the selection and the queue as a whole."""
         states = {j.state for j in selected}
-        self.pause.setEnabled(
-            bool(states & {JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
-        )
+        self.pause.setEnabled(bool(states & JobState.ACTIVE))
         # Resume on a retrying job tries now; on a cancelled one it starts again from 0.
         self.resume.setEnabled(
             bool(states & {JobState.PAUSED, JobState.FAILED, JobState.RETRYING, JobState.CANCELLED})
         )
-        self.cancel.setEnabled(bool(states & set(_UNFINISHED)))
+        self.cancel.setEnabled(bool(states & JobState.CANCELLABLE))
         self.remove.setEnabled(bool(selected))
         self.remove_with_file.setEnabled(bool(selected))
         self.open_file.setEnabled(JobState.COMPLETED in states)

@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -126,7 +126,8 @@ class AddFlow(QObject):
 
     def _remember(self, kind: ConflictKind, choice: str) -> None:
         w = self.window
-        w.apply_options(dataclasses.replace(w.options, **{OPTION_KEY[kind]: choice}))
+        remembered_choice: dict[str, Any] = {OPTION_KEY[kind]: choice}
+        w.apply_options(dataclasses.replace(w.options, **remembered_choice))
 
     def _apply(self, conflict: Conflict, choice: str) -> None:
         w = self.window

@@ -21,6 +21,7 @@ import qasync
 from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app import APP_ID
 from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import load_options
@@ -39,7 +40,6 @@ from app.ui.single_instance import InstanceServer, forward, server_name
 
 log = logging.getLogger("tether.ui")
 
-APP_ID = "io.github.tether.Tether"
 LOCK_WAIT_S = 5.0  # another launch holds the lock but isn't listening yet: it is starting
 SHUTDOWN_TIMEOUT_S = 1.5
 
@@ -104,7 +104,7 @@ def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str
         log.warning("later launches will not find this window")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
+            return int(loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir)))
     finally:
         server.close()
         store.close()

@@ -85,7 +85,7 @@ class WindowExtras(QObject):
         self.split_details.setSizes([420, 230])
         return self.split_main
 
-    def connect(self) -> None:
+    def wire(self) -> None:
         w = self.window
         a = self.actions
         for action in a.all():

@@ -43,12 +43,6 @@ def _units() -> tuple[str, tuple[str, ...]]:
     return _locale_units(_current[0])
 
 
-def locale_changed() -> None:
-    """Call after QLocale.setDefault(): the next size is formatted for the new locale."""
-    _current.clear()
-    tr.cache_clear()
-
-
 def size(n: int | None) -> str:
     """'1.5 MB' style (as QLocale.formattedDataSize with SI units); '—' when unknown."""
     if n is None:

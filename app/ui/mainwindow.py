@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSizePolicy,
     QToolBar,
+    QToolButton,
     QWidget,
 )
 
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
 
         self.setAcceptDrops(True)
         self._connect()
-        self.extras.connect()
+        self.extras.wire()
         self._restore_state()
         self.extras.restore()
         self._on_rows_applied()
@@ -160,7 +161,7 @@ class MainWindow(QMainWindow):
         # Secondary commands show only their icon; the tooltip names them.
         for action in (a.paste, a.cancel, a.remove, a.resume_all, a.pause_all, a.settings):
             button = bar.widgetForAction(action)
-            if button is not None:
+            if isinstance(button, QToolButton):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.toolbar = bar
         self.addToolBar(bar)
@@ -497,7 +498,9 @@ class MainWindow(QMainWindow):
     def _remove_unfinished(self, ids: list[int], delete_partial: bool) -> None:
         self.controller.remove(ids, keep_partial=not delete_partial)
 
-    def _ask(self, title: str, text: str, confirm: str, on_yes: Callable[[], None]) -> QMessageBox:
+    def _ask(
+        self, title: str, text: str, confirm: str, on_yes: Callable[[], object]
+    ) -> QMessageBox:
         return self._question_ref.set(ask(self, title, text, confirm, on_yes))
 
     def retry_failed(self) -> None:

@@ -127,13 +127,13 @@ def one_line(text: str | None, limit: int = 120) -> str:
 
 def state_text(state: JobState) -> str:
     return {
-        JobState.QUEUED: JobTableModel.tr("Queued"),
-        JobState.DOWNLOADING: JobTableModel.tr("Downloading"),
-        JobState.PAUSED: JobTableModel.tr("Paused"),
-        JobState.COMPLETED: JobTableModel.tr("Completed"),
-        JobState.FAILED: JobTableModel.tr("Failed"),
-        JobState.RETRYING: JobTableModel.tr("Retrying"),
-        JobState.CANCELLED: JobTableModel.tr("Cancelled"),
+        JobState.QUEUED: QApplication.translate("JobTableModel", "Queued"),
+        JobState.DOWNLOADING: QApplication.translate("JobTableModel", "Downloading"),
+        JobState.PAUSED: QApplication.translate("JobTableModel", "Paused"),
+        JobState.COMPLETED: QApplication.translate("JobTableModel", "Completed"),
+        JobState.FAILED: QApplication.translate("JobTableModel", "Failed"),
+        JobState.RETRYING: QApplication.translate("JobTableModel", "Retrying"),
+        JobState.CANCELLED: QApplication.translate("JobTableModel", "Cancelled"),
     }[state]
 
 

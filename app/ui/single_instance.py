@@ -24,7 +24,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from app.paths import instance_key, runtime_dir
-from app.ui.dropparse import MAX_URLS, dedupe, is_download_url
+from app.urls import MAX_URLS, dedupe, is_download_url
 
 log = logging.getLogger("tether.ui.instance")
 

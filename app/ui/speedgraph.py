@@ -53,7 +53,7 @@ def nice_ceiling(value: float) -> float:
         return 1000.0
     exp = math.floor(math.log10(value))
     for step in (1.0, 2.0, 5.0, 10.0):
-        top = step * 10**exp
+        top = step * 10.0**exp
         if top >= value:
             return top
     return 10.0 ** (exp + 1)

@@ -29,11 +29,11 @@ from app.engine.checksums import Checksum, parse_checksum
 from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput
 from app.engine.patterns import MAX_URLS, count, expand, has_pattern
+from app.engine.settings import MAX_CONNECTIONS
 from app.ui.controller import AddRequest
 from app.ui.dropparse import dedupe, extract_urls
 from app.ui.widgets import FolderPicker
 
-MAX_CONNECTIONS = 32
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d64545; border-radius: 3px; }"
 
 

@@ -57,7 +57,7 @@ class ConflictQuestion(QMessageBox):
             self._add("add", self.tr("Download Again"), QMessageBox.ButtonRole.ActionRole)
             default = "open"
         self.skip = self.addButton(QMessageBox.StandardButton.Cancel)
-        self.setDefaultButton(self.buttons_by_choice[default])  # type: ignore[arg-type]
+        self.setDefaultButton(self.buttons_by_choice[default])  # type: ignore[call-overload]
         self.remember = QCheckBox(self.tr("Remember my choice"))
         self.remember.setObjectName("remember_choice")
         self.remember.setToolTip(self.tr("You can change it again in Settings"))

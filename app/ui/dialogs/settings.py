@@ -20,13 +20,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.errors import BadInput
-from app.options import OPTIONS, Options
+from app.options import Options
+from app.ui.dialogs.optionfields import option_label, option_spin
 from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.dialogs.settings_network import NetworkSettings
 from app.ui.dialogs.settings_schedule import ScheduleSettings
 from app.ui.widgets import FolderPicker
 
-_LIMITS = {o.key: o for o in OPTIONS}
 KB = 1000  # the UI shows SI units, like QLocale's formattedDataSize
 
 
@@ -43,10 +43,11 @@ class SettingsDialog(QDialog):
         self._options = options
 
         self.folder = FolderPicker(options.resolved_download_dir())
-        self.max_concurrent = self._spin("max_concurrent", options.max_concurrent)
-        self.connections = self._spin("connections", options.connections)
-        self.retry_for = self._spin("retry_for", options.retry_for)
-        self.retry_for.setSuffix(" " + self.tr("s"))
+        self.max_concurrent = option_spin("max_concurrent", options.max_concurrent)
+        self.connections = option_spin("connections", options.connections)
+        self.stall_timeout = option_spin("stall_timeout", options.stall_timeout)
+        self.stall_timeout.setSingleStep(5)
+        self.retry_for = option_spin("retry_for", options.retry_for)
         self.retry_for.setSingleStep(30)
         self.limit_enabled = QCheckBox(self.tr("Limit to"))
         self.limit_enabled.setObjectName("limit_enabled")
@@ -86,10 +87,11 @@ class SettingsDialog(QDialog):
         form = QFormLayout(downloads)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self.tr("Download folder:"), self.folder)
-        form.addRow(self.tr("Downloads at the same time:"), self.max_concurrent)
-        form.addRow(self.tr("Connections per download:"), self.connections)
+        form.addRow(option_label("max_concurrent"), self.max_concurrent)
+        form.addRow(option_label("connections"), self.connections)
         form.addRow(self.tr("Total speed:"), limit_row)
-        form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
+        form.addRow(option_label("stall_timeout"), self.stall_timeout)
+        form.addRow(option_label("retry_for"), self.retry_for)
         form.addRow("", self.start_on_add)
         form.addRow("", self.auto_checksum)
 
@@ -132,16 +134,6 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
 
-    def _spin(self, key: str, value: int) -> QSpinBox:
-        option = _LIMITS[key]
-        spin = QSpinBox()
-        spin.setObjectName(f"{key}_spin")
-        low = 1 if option.minimum is None else option.minimum
-        spin.setRange(low, option.maximum or 1_000_000)
-        spin.setValue(value)
-        spin.setToolTip(option.title)
-        return spin
-
     def options(self) -> Options:
         options = dataclasses.replace(
             self._options,
@@ -155,6 +147,7 @@ class SettingsDialog(QDialog):
             auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
+            stall_timeout=self.stall_timeout.value(),
         )
         return self.schedule.apply(self.network.apply(self.more.apply(options)))
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from app.engine.errors import BadInput
 from app.engine.siterules import MAX_RULE_CONNECTIONS, SiteRule
 from app.options import Options
+from app.ui.dialogs.optionfields import option_spin
 
 _EXPLICIT = ("http", "https", "socks5")
 
@@ -54,10 +55,8 @@ class NetworkSettings(QWidget):
         self.host = QLineEdit(options.proxy_host)
         self.host.setObjectName("proxy_host")
         self.host.setPlaceholderText(self.tr("proxy.example.com"))
-        self.port = QSpinBox()
+        self.port = option_spin("proxy_port", options.proxy_port)
         self.port.setObjectName("proxy_port")
-        self.port.setRange(1, 65535)
-        self.port.setValue(options.proxy_port)
         self.user = QLineEdit(options.proxy_user)
         self.user.setObjectName("proxy_user")
         self.user.setPlaceholderText(self.tr("user name (optional)"))
