@@ -1,0 +1,112 @@
+"""The methods only the window needs: queue order, its remembered state, and being the window.
+
+One window per service: `window.claim` makes this connection the window while it stays
+connected (the service answers one request at a time, so two windows started at once cannot
+both win); a later `tether URL` calls `window.open_urls`, which hands the URLs to the window as
+a `ui.open_urls` notification, or says nobody took them so the caller opens a window itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from app.engine.queueorder import Move
+from app.service import protocol as p
+from app.service.views import JsonObj
+
+if TYPE_CHECKING:
+    from app.service.api import ServiceApi
+
+UI_PREFIX = "ui."  # the window's remembered state (app/ui/uistate.py): geometry, columns …
+MAX_UI_VALUE = 256 << 10  # a header state is a few KiB; a megabyte is not window state
+MAX_URLS = 10_000
+
+# (method, params, only this session or None) -> how many connections it was queued for
+Broadcast = Callable[[str, JsonObj, Callable[[p.Session], bool]], int]
+
+
+class WindowApi:
+    """Binds the window's methods to a ServiceApi; `broadcast` reaches connected clients."""
+
+    def __init__(self, api: ServiceApi, broadcast: Broadcast) -> None:
+        self.api = api
+        self.broadcast = broadcast
+        self.window: p.Session | None = None  # the connection that claimed the window role
+
+    def methods(self) -> dict[str, p.Method]:
+        m = p.Method
+        return {
+            "move": m(self.move),
+            "move_before": m(self.move_before),
+            "ui_state.get": m(self.ui_state_get),
+            "ui_state.set": m(self.ui_state_set),
+            "window.claim": m(self.claim),
+            "window.open_urls": m(self.open_urls),
+        }
+
+    def forget(self, session: p.Session) -> None:
+        """A connection ended: if it was the window, the role is free again."""
+        if self.window is session:
+            self.window = None
+
+    def _ids(self, params: p.Params, key: str, required: bool) -> list[int] | None:
+        ids = params.id_list(key)
+        if ids is None and required:
+            raise p.InvalidParams(f"missing parameter {key!r}")
+        return ids
+
+    def move(self, params: p.Params, _session: p.Session) -> JsonObj:
+        ids = self._ids(params, "ids", True) or []
+        where = params.req_string("move")
+        if where not in {m.value for m in Move}:
+            raise p.InvalidParams(f"move must be one of {', '.join(m.value for m in Move)}")
+        self.api.engine.move(ids, where, self._ids(params, "scope", False))
+        return {}
+
+    def move_before(self, params: p.Params, _session: p.Session) -> JsonObj:
+        ids = self._ids(params, "ids", True) or []
+        before = params.integer("before")
+        self.api.engine.move_before(ids, before, self._ids(params, "scope", False))
+        return {}
+
+    @staticmethod
+    def _ui_key(params: p.Params) -> str:
+        key = params.req_string("key")
+        if not key.startswith(UI_PREFIX) or len(key) > 80:
+            raise p.InvalidParams(f"not a window state key: {key[:80]!r}")
+        return key
+
+    def ui_state_get(self, params: p.Params, _session: p.Session) -> JsonObj:
+        return {"value": self.api.engine.store.get_setting(self._ui_key(params))}
+
+    def ui_state_set(self, params: p.Params, _session: p.Session) -> JsonObj:
+        key = self._ui_key(params)
+        value = params.raw.get("value")
+        if value is not None and not isinstance(value, (str, int, float, bool, list)):
+            raise p.InvalidParams("value must be a string, number, boolean, list or null")
+        if len(p.encode({"v": value})) > MAX_UI_VALUE:
+            raise p.InvalidParams("value too large for window state")
+        self.api.engine.store.set_setting(key, value)
+        return {}
+
+    def claim(self, _params: p.Params, session: p.Session) -> JsonObj:
+        if self.window is not None and self.window is not session:
+            return {"claimed": False}
+        self.window = session
+        return {"claimed": True}
+
+    def open_urls(self, params: p.Params, _session: p.Session) -> JsonObj:
+        raw = params.raw.get("urls")
+        if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+            raise p.InvalidParams("urls must be a list of strings")
+        if len(raw) > MAX_URLS:
+            raise p.InvalidParams(f"at most {MAX_URLS} URLs at once")
+        directory = params.string("dir")
+        window = self.window
+        if window is None:
+            return {"delivered": False}
+        sent = self.broadcast(
+            "ui.open_urls", {"urls": list(raw), "dir": directory}, lambda s: s is window
+        )
+        return {"delivered": sent > 0}
