@@ -35,6 +35,7 @@ class Option:
 # Remembered answers to "the file already exists" and "this link is already in the list":
 # "ask" shows the question; anything else is the choice the user asked us to remember.
 EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
+KEEP_DOWNLOADING_CHOICES = ("auto", "yes", "no")  # auto: as the tray option says
 QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
@@ -49,6 +50,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("speed_limit", "Global speed limit (bytes/s, empty for none)", int, 1, None),
     Option("start_on_add", "Start downloads when added", bool),
     Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
+    Option(
+        "keep_downloading",
+        "Keep downloading after the window closes (auto: when the tray option is on)",
+        str,
+        choices=KEEP_DOWNLOADING_CHOICES,
+    ),
     Option("notify", "Notify when a download completes or fails", bool),
     Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
     Option("saved_speed_limit", "Speed limit the quick toggle turns on (bytes/s)", int, 1, None),
@@ -131,6 +138,7 @@ class Options:
     speed_limit: int | None = None
     start_on_add: bool = True
     minimize_to_tray: bool = False
+    keep_downloading: str = "auto"
     notify: bool = True
     stall_timeout: int = 30
     saved_speed_limit: int = 1_000_000
@@ -304,3 +312,10 @@ def save_options(store: JobStore, options: Options) -> None:
             _save_secret(store, option, value)
         else:
             store.set_setting(option.key, value)
+
+
+def keeps_downloading(options: Options) -> bool:
+    """Whether the service goes on downloading once the window has quit."""
+    if options.keep_downloading == "auto":
+        return options.minimize_to_tray
+    return options.keep_downloading == "yes"

@@ -101,6 +101,7 @@ class RemoteEngine:
         on_notice: Callable[[str, JsonObj], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
         page: int = PAGE,
+        owner: int | None = None,
     ) -> None:
         self.info = dict(client.info)
         self._sock = client.sock
@@ -118,7 +119,7 @@ class RemoteEngine:
         self._next_id = 1_000_000  # clear of the ids the Client used during the load
         self._closed = False
         self.lost: str | None = None
-        self._owner = threading.get_ident()
+        self._owner = owner or threading.get_ident()  # the thread `post` runs things on
         self._load(client, page)
         self._sock.settimeout(None)  # the reader waits as long as the service is quiet
         self._buffer = bytes(client._buffer)  # what arrived after the last load reply

@@ -153,7 +153,7 @@ class RpcServer:
         progress_interval: float = PROGRESS_INTERVAL_S,
     ) -> None:
         self.api = api
-        self.window_api = WindowApi(api, self.broadcast)
+        self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
         self.dispatcher = p.Dispatcher({**api.methods(), **self.window_api.methods()})
         told = api.on_settings
         # Every subscriber hears of new settings (a CLI's settings.set while the window is open).

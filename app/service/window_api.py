@@ -29,9 +29,10 @@ Broadcast = Callable[[str, JsonObj, Callable[[p.Session], bool]], int]
 class WindowApi:
     """Binds the window's methods to a ServiceApi; `broadcast` reaches connected clients."""
 
-    def __init__(self, api: ServiceApi, broadcast: Broadcast) -> None:
+    def __init__(self, api: ServiceApi, broadcast: Broadcast, clients: Callable[[], int]) -> None:
         self.api = api
         self.broadcast = broadcast
+        self.clients = clients
         self.window: p.Session | None = None  # the connection that claimed the window role
 
     def methods(self) -> dict[str, p.Method]:
@@ -42,6 +43,7 @@ class WindowApi:
             "ui_state.get": m(self.ui_state_get),
             "ui_state.set": m(self.ui_state_set),
             "window.claim": m(self.claim),
+            "window.release": m(self.release),
             "window.open_urls": m(self.open_urls),
         }
 
@@ -95,6 +97,19 @@ class WindowApi:
             return {"claimed": False}
         self.window = session
         return {"claimed": True}
+
+    def release(self, params: p.Params, session: p.Session) -> JsonObj:
+        """The window quits. With `stop` (it started this service and the user doesn't want
+        downloads to go on), the service stops too, unless another client is connected or
+        the service is not one that may be stopped (a window-owned engine)."""
+        self.forget(session)
+        if not params.boolean("stop", False):
+            return {"stopping": False}
+        if self.clients() > 1 or self.api.on_stop is None or self.api.stopping:
+            return {"stopping": False}
+        self.api.stopping = True
+        self.api.on_stop()
+        return {"stopping": True}
 
     def open_urls(self, params: p.Params, _session: p.Session) -> JsonObj:
         raw = params.raw.get("urls")
