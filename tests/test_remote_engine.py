@@ -3,6 +3,7 @@ paged load, commands, the event and progress cache, settings and URL hand-over, 
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import time
 from collections.abc import Callable, Iterator
@@ -45,10 +46,8 @@ class Window:
         while not until():
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {what}")
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.posted.get(timeout=0.05)()
-            except queue.Empty:
-                pass
 
 
 @pytest.fixture
