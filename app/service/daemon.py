@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -282,6 +283,8 @@ def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client |
     except OSError as exc:
         log.warning("cannot start the service: %s", exc)
         return None
+    # A long-lived starter (the window) reaps it when it ends: no zombie, no warning.
+    threading.Thread(target=proc.wait, name="tether-service-reaper", daemon=True).start()
     deadline = time.monotonic() + timeout
     grace: float | None = None
     while time.monotonic() < deadline:
