@@ -115,6 +115,8 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
         _stop(first)
     state, done_at_kill, _ = _row(data)
     assert state == "downloading" and 0 < done_at_kill < SIZE
+    # no window now: the service the window started goes on downloading
+    _wait(lambda: _row(data)[1] > done_at_kill, 30, "downloads to go on without the window", log)
 
     server.files["/big.bin"].rate = None
     second = _launch(data, log)
@@ -208,3 +210,31 @@ def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
     finally:
         _stop(proc)
     assert "tether: the database" in log.read_text()
+
+
+def test_two_windows_started_at_once_make_one_service_and_one_window(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "app.log"
+    first, second = _launch(data, log), _launch(data, log)
+    try:
+        _wait(_window_up(log), 40, "a window", log)
+        # the other one handed its (empty) URL list to the window and left
+        _wait(lambda: (first.poll() is None) != (second.poll() is None), 30, "one to leave", log)
+        assert [p.returncode for p in (first, second) if p.poll() is not None] == [0]
+        services = [
+            pid for pid in os.listdir("/proc") if pid.isdigit() and _is_service_for(int(pid), data)
+        ]
+        assert len(services) == 1
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(10)
+            _stop(proc)
+
+
+def _is_service_for(pid: int, data: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"service" in argv and str(data).encode() in argv

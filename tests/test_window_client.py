@@ -28,6 +28,7 @@ from app.service.client import connect
 from app.service.remote_settings import RemoteSettings, options_from_values
 from app.service.window_link import ServiceLink, open_service
 from app.store.models import JobState
+from app.ui.app import service_status_text
 from app.ui.controller import AddRequest, Controller
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
@@ -74,7 +75,7 @@ class Window:
             on_event=self.controller.on_engine_event,
             on_notice=self._notice,
             on_engine=self.controller.attach,
-            on_status=self.lines.append,
+            on_status=lambda kind, detail: self.lines.append(service_status_text(kind, detail)),
         )
         engine = self.link.attach(client, started)
         self.settings = RemoteSettings(self.link.call, str(database_path(self.data)))

@@ -73,8 +73,8 @@ def open_service(data_dir: Path) -> tuple[Client | None, bool, str | None]:
 
 class ServiceLink:
     """The current RemoteEngine and its replacement after a loss. Callbacks run via `post`:
-    `on_engine(engine)` after a reconnection (reload the model), `on_status(line)` for the
-    status bar."""
+    `on_engine(engine)` after a reconnection (reload the model), `on_status(kind, detail)`
+    for the status bar: kind "lost" (detail: why) or "reconnected"."""
 
     def __init__(
         self,
@@ -84,7 +84,7 @@ class ServiceLink:
         on_event: Callable[[EngineEvent], None],
         on_notice: Callable[[str, dict[str, Any]], None],
         on_engine: Callable[[RemoteEngine], None],
-        on_status: Callable[[str], None],
+        on_status: Callable[[str, str], None],
     ) -> None:
         self.data_dir = data_dir
         self._post = post
@@ -132,7 +132,7 @@ class ServiceLink:
         if self._closing:
             return
         log.warning("lost the service: %s", reason)
-        self.on_status(f"The Tether service stopped ({reason}); starting it again…")
+        self.on_status("lost", reason)
         threading.Thread(target=self._reconnect, name="tether-reconnect", daemon=True).start()
 
     def _reconnect(self) -> None:
@@ -165,7 +165,7 @@ class ServiceLink:
         if old is not None:
             old.close()
         self.on_engine(engine)
-        self.on_status("Reconnected to the Tether service")
+        self.on_status("reconnected", "")
 
     # ------------------------------------------------------------------ quitting
     def close(self, stop: bool) -> bool:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app.options import keeps_downloading
@@ -120,7 +120,7 @@ def _run_client(
         on_event=controller.on_engine_event,
         on_notice=lambda method, _params: log.info("%s before the window was up", method),
         on_engine=controller.attach,
-        on_status=lambda line: log.info("%s", line),  # until the window takes over
+        on_status=lambda kind, detail: log.info("service %s %s", kind, detail),
     )
     try:
         engine = link.attach(client, started)
@@ -176,6 +176,15 @@ class SignalWatcher:
         self._write.close()
 
 
+def service_status_text(kind: str, detail: str) -> str:
+    """The status bar's one line about the link to the service (lost stays until restored)."""
+    if kind == "lost":
+        return QCoreApplication.translate(
+            "ServiceLink", "The Tether service stopped (%1); starting it again…"
+        ).replace("%1", detail)
+    return QCoreApplication.translate("ServiceLink", "Reconnected to the Tether service")
+
+
 def initial_content(urls: list[str]) -> DropContent:
     """URLs from the command line: the valid ones, and the rest noted as ignored."""
     good = dedupe(u for u in urls if is_download_url(u))
@@ -199,7 +208,9 @@ async def _main(
     window = MainWindow(controller, settings, options)
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
-    link.on_status = lambda line: window.status.showMessage(line, STATUS_MS)
+    link.on_status = lambda kind, detail: window.status.showMessage(
+        service_status_text(kind, detail), 0 if kind == "lost" else STATUS_MS
+    )
 
     def on_notice(method: str, params: dict[str, Any]) -> None:
         if method == "ui.open_urls":

@@ -117,7 +117,7 @@ STARTUP_CHILD = textwrap.dedent(
         controller = Controller(model)
         link = ServiceLink(data, asyncio.get_running_loop().call_soon_threadsafe,
                            on_event=controller.on_engine_event, on_notice=lambda m, p: None,
-                           on_engine=controller.attach, on_status=lambda line: None)
+                           on_engine=controller.attach, on_status=lambda kind, detail: None)
         engine = link.attach(client, started)
         t_loaded = time.perf_counter()
         settings = RemoteSettings(link.call, str(database_path(data)))
@@ -189,7 +189,7 @@ async def _measure(
         on_event=controller.on_engine_event,
         on_notice=lambda m, p: None,
         on_engine=controller.attach,
-        on_status=print,
+        on_status=lambda kind, detail: print(kind, detail),
     )
     engine = link.attach(client, started)
     settings = RemoteSettings(link.call, str(database_path(data)))
