@@ -178,10 +178,8 @@ class SignalWatcher:
 
 def service_status_text(kind: str, detail: str) -> str:
     """The status bar's one line about the link to the service (lost stays until restored)."""
-    if kind == "lost":
-        return QCoreApplication.translate(
-            "ServiceLink", "The Tether service stopped (%1); starting it again…"
-        ).replace("%1", detail)
+    if kind == "lost":  # short: the status bar shares its width; `detail` goes to the log
+        return QCoreApplication.translate("ServiceLink", "Tether's service stopped; restarting it…")
     return QCoreApplication.translate("ServiceLink", "Reconnected to the Tether service")
 
 
