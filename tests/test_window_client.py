@@ -23,12 +23,10 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from app.paths import database_path
 from app.service.client import connect
-from app.service.remote_settings import RemoteSettings, options_from_values
 from app.service.window_link import ServiceLink, open_service
 from app.store.models import JobState
-from app.ui.app import service_status_text
+from app.ui.app import build_window, service_status_text
 from app.ui.controller import AddRequest, Controller
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
@@ -62,7 +60,6 @@ class Window:
         self.lines: list[str] = []
         self.link: ServiceLink | None = None
         self.window: MainWindow | None = None
-        self.settings: RemoteSettings | None = None
 
     async def start(self) -> MainWindow:
         loop = asyncio.get_running_loop()
@@ -73,27 +70,21 @@ class Window:
             self.data,
             loop.call_soon_threadsafe,
             on_event=self.controller.on_engine_event,
-            on_notice=self._notice,
+            on_notice=lambda method, params: None,
             on_engine=self.controller.attach,
-            on_status=lambda kind, detail: self.lines.append(service_status_text(kind, detail)),
+            on_status=lambda kind, detail: None,
         )
         engine = self.link.attach(client, started)
-        self.settings = RemoteSettings(self.link.call, str(database_path(self.data)))
-        options = self.settings.load()
-        self.controller.attach(engine)
-        self.window = MainWindow(self.controller, self.settings, options)
+        self.window = build_window(self.link, engine, self.controller, self.data)
+        shown = self.link.on_status  # what the window shows, and remembered for the test
+
+        def on_status(kind: str, detail: str) -> None:
+            self.lines.append(service_status_text(kind, detail))
+            shown(kind, detail)
+
+        self.link.on_status = on_status
         self.window.show()
         return self.window
-
-    def _notice(self, method: str, params: dict[str, Any]) -> None:
-        assert self.window is not None and self.settings is not None
-        if method == "ui.open_urls":
-            from app.ui.app import initial_content
-
-            self.window.offer_urls(initial_content(params["urls"]), dest_dir=params.get("dir"))
-        elif method == "settings":
-            self.settings.known = options_from_values(params["values"])
-            self.window.apply_options(self.settings.known)
 
     @property
     def service_pid(self) -> int:
@@ -259,5 +250,51 @@ def test_kill9_of_the_service_mid_transfer_the_window_reconnects_bytes_exact(
         assert _sha(path) == hashlib.sha256(body).hexdigest()
         assert server.bytes_served("/k.bin") < 2 * len(body)  # resumed, not restarted
         assert any("Reconnected" in line for line in w.lines)
+
+    run(scenario)
+
+
+def test_start_times_when_done_plans_and_the_finish_countdown_go_through_the_service(
+    run: Any, server: FaultServer
+) -> None:
+    from datetime import datetime, timedelta
+
+    from app.store.plans import OnComplete
+
+    server.add_file("/s.bin", b"s" * 50_000)
+
+    async def scenario(w: Window) -> None:
+        assert w.window is not None
+        schedule = w.window.schedule_ui  # type: ignore[attr-defined]
+        quits: list[bool] = []
+        w.window.quit_requested.connect(lambda: quits.append(True))
+        other = connect(w.data, "test")
+        assert other is not None
+        with other:
+            other.call("settings.set", values={"on_finish": "quit"})
+        await w.wait_for(lambda: w.window is not None and w.window.options.on_finish == "quit")
+        out = w.controller.add(AddRequest([server.url("/s.bin")], str(w.dest), start=False))
+        (job_id,) = out.done
+        later = (datetime.now() + timedelta(hours=2)).replace(microsecond=0)
+        schedule.set_start_at([job_id], later)
+        schedule.set_on_complete([job_id], OnComplete("run", ("true",)))
+        await w.wait_for(lambda: w.state(job_id) is JobState.QUEUED)
+        job = w.model.job(job_id)
+        assert job is not None and schedule.waiting_text(job)  # held by its own start time
+        again = connect(w.data, "test")
+        assert again is not None
+        with again:
+            (plan,) = again.call("plans.get")["plans"]
+        assert plan == {
+            "id": job_id,
+            "start_at": int(later.timestamp()),
+            "on_complete": {"action": "run", "argv": ["true"]},
+        }
+        schedule.set_start_at([job_id], None)  # start now: it completes, the queue finishes
+        await w.wait_for(lambda: w.state(job_id) is JobState.COMPLETED)
+        await w.wait_for(lambda: schedule.prompt is not None and schedule.prompt.isVisible())
+        assert "quits" in schedule.prompt.label.text()
+        schedule.prompt.now_button.click()  # the service acts: Tether (this window) quits
+        await w.wait_for(lambda: bool(quits))
 
     run(scenario)

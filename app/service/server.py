@@ -154,6 +154,8 @@ class RpcServer:
     ) -> None:
         self.api = api
         self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
+        if api.automation is not None:
+            self.window_api.install(api.automation)
         self.dispatcher = p.Dispatcher({**api.methods(), **self.window_api.methods()})
         told = api.on_settings
         # Every subscriber hears of new settings (a CLI's settings.set while the window is open).

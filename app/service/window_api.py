@@ -1,4 +1,5 @@
-"""The methods only the window needs: queue order, its remembered state, and being the window.
+"""The methods only the window needs: queue order, its remembered state, being the window, and
+the scheduler's per-job plans and "when the queue finishes" countdown (a window shows it).
 
 One window per service: `window.claim` makes this connection the window while it stays
 connected (the service answers one request at a time, so two windows started at once cannot
@@ -11,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from app.engine.onfinish import Countdown, FinishAction
 from app.engine.queueorder import Move
 from app.service import protocol as p
+from app.service.plans import plan_params
 from app.service.views import JsonObj
 
 if TYPE_CHECKING:
+    from app.automation import Automation
     from app.service.api import ServiceApi
 
 UI_PREFIX = "ui."  # the window's remembered state (app/ui/uistate.py): geometry, columns …
@@ -45,7 +49,34 @@ class WindowApi:
             "window.claim": m(self.claim),
             "window.release": m(self.release),
             "window.open_urls": m(self.open_urls),
+            "plans.get": m(self.plans_get),
+            "plans.set": m(self.plans_set),
+            "finish.cancel": m(self.finish_cancel),
+            "finish.now": m(self.finish_now),
         }
+
+    def install(self, automation: Automation) -> None:
+        """Let subscribers see the queue's finish countdown, and the window quit for it."""
+
+        def to_subscribers(session: p.Session) -> bool:
+            return session.subscription is not None
+
+        def on_countdown(countdown: Countdown, action: FinishAction) -> None:
+            params = {"action": action.value, "seconds": countdown.left}
+            self.broadcast("finish.countdown", params, to_subscribers)
+
+        def quit_app() -> None:
+            window = self.window
+            if window is not None:
+                self.broadcast("finish.quit", {}, lambda s: s is window)
+
+        automation.on_countdown = on_countdown
+        automation.quit_app = quit_app
+
+    def _automation(self) -> Automation:
+        if self.api.automation is None:
+            raise p.NotAllowed("this Tether runs no scheduler")
+        return self.api.automation
 
     def forget(self, session: p.Session) -> None:
         """A connection ended: if it was the window, the role is free again."""
@@ -90,6 +121,53 @@ class WindowApi:
         if len(p.encode({"v": value})) > MAX_UI_VALUE:
             raise p.InvalidParams("value too large for window state")
         self.api.engine.store.set_setting(key, value)
+        return {}
+
+    def plans_get(self, _params: p.Params, _session: p.Session) -> JsonObj:
+        """Every job's own start time and when-done action (jobs with neither are left out)."""
+        automation = self._automation()
+        scheduler = automation.scheduler
+        out = []
+        for job in self.api.engine.jobs():
+            when = scheduler.start_at(job.id) if scheduler is not None else None
+            plan = automation.completion.plan(job.id)
+            if when is None and plan is None:
+                continue
+            out.append(
+                {
+                    "id": job.id,
+                    "start_at": None if when is None else int(when.timestamp()),
+                    "on_complete": None
+                    if plan is None
+                    else {"action": plan.action, "argv": list(plan.argv)},
+                }
+            )
+        return {"plans": out}
+
+    def plans_set(self, params: p.Params, _session: p.Session) -> JsonObj:
+        """`start_at` and/or `on_complete` for jobs; present and null clears it."""
+        automation = self._automation()
+        ids = self._ids(params, "ids", True) or []
+        start_at, on_complete = plan_params(params)
+        known = {j.id for j in self.api.engine.jobs()}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise p.UnknownJob(f"no job with id {missing[0]}")
+        for job_id in ids:
+            if "start_at" in params.raw and automation.scheduler is not None:
+                automation.scheduler.set_start_at(job_id, start_at)
+            if "on_complete" in params.raw:
+                automation.completion.set_plan(job_id, on_complete)
+        return {}
+
+    def finish_cancel(self, _params: p.Params, _session: p.Session) -> JsonObj:
+        self._automation().cancel_countdown()
+        return {}
+
+    def finish_now(self, _params: p.Params, _session: p.Session) -> JsonObj:
+        countdown = self._automation().countdown
+        if countdown is not None and countdown.running:
+            countdown.finish_now()
         return {}
 
     def claim(self, _params: p.Params, session: p.Session) -> JsonObj:

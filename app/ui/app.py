@@ -24,10 +24,12 @@ import qasync
 from PySide6.QtCore import QCoreApplication, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.engine.events import EngineEvent
 from app.options import keeps_downloading
 from app.paths import database_path
 from app.service.client import Client, ServiceGone
 from app.service.protocol import RpcError
+from app.service.remote_automation import RemoteAutomation
 from app.service.remote_engine import RemoteEngine
 from app.service.remote_settings import RemoteSettings, options_from_values
 from app.service.window_link import ServiceLink, open_service
@@ -37,6 +39,7 @@ from app.ui.dropparse import DropContent, dedupe, is_download_url
 from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
+from app.ui.schedule_ui import ScheduleUi
 
 log = logging.getLogger("tether.ui")
 
@@ -176,6 +179,64 @@ class SignalWatcher:
         self._write.close()
 
 
+def build_window(
+    link: ServiceLink, engine: RemoteEngine, controller: Controller, data_dir: Path
+) -> MainWindow:
+    """The window over its service link: settings, plans, and every callback the link makes
+    (events, notices, status, a new engine after a reconnection) pointed at it."""
+    settings = RemoteSettings(link.call, str(database_path(data_dir)))
+    options = settings.load()
+    controller.attach(engine)
+    window = MainWindow(controller, settings, options)
+    automation = RemoteAutomation(
+        link.call, options, lambda: link.engine.progress() if link.engine is not None else {}
+    )
+
+    def load_plans() -> None:
+        try:
+            automation.load()
+        except (ServiceGone, RpcError) as exc:
+            log.warning("start times and when-done plans not loaded: %s", exc)
+
+    load_plans()
+    # the same names as the in-process Automation (app/ui/schedule_ui.py's only partner)
+    window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[arg-type,attr-defined]
+
+    def on_event(event: EngineEvent) -> None:
+        automation.on_event(event)
+        controller.on_engine_event(event)
+
+    def on_engine(new: RemoteEngine) -> None:
+        controller.attach(new)
+        load_plans()
+
+    def on_notice(method: str, params: dict[str, Any]) -> None:
+        if method == "ui.open_urls":
+            forwarded = [u for u in params.get("urls") or () if isinstance(u, str)]
+            log.info("another launch handed over %d URL(s)", len(forwarded))
+            window.bring_to_front()
+            if forwarded:
+                folder = params.get("dir")
+                window.offer_urls(
+                    initial_content(forwarded), dest_dir=folder if isinstance(folder, str) else None
+                )
+        elif method == "settings" and isinstance(params.get("values"), dict):
+            # another client (`tether` in a terminal) changed them: show them, save nothing
+            settings.known = options_from_values(params["values"])
+            if settings.known != window.options:
+                window.apply_options(settings.known)
+        elif method.startswith("finish."):
+            automation.on_notice(method, params)
+
+    link.on_event = on_event
+    link.on_engine = on_engine
+    link.on_notice = on_notice
+    link.on_status = lambda kind, detail: window.status.showMessage(
+        service_status_text(kind, detail), 0 if kind == "lost" else STATUS_MS
+    )
+    return window
+
+
 def service_status_text(kind: str, detail: str) -> str:
     """The status bar's one line about the link to the service (lost stays until restored)."""
     if kind == "lost":  # short: the status bar shares its width; `detail` goes to the log
@@ -199,34 +260,10 @@ async def _main(
     data_dir: Path,
     early: _EarlySignals,
 ) -> int:
-    settings = RemoteSettings(link.call, str(database_path(data_dir)))
-    options = settings.load()
-    controller.attach(engine)
+    window = build_window(link, engine, controller, data_dir)
     model = controller.model
-    window = MainWindow(controller, settings, options)
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
-    link.on_status = lambda kind, detail: window.status.showMessage(
-        service_status_text(kind, detail), 0 if kind == "lost" else STATUS_MS
-    )
-
-    def on_notice(method: str, params: dict[str, Any]) -> None:
-        if method == "ui.open_urls":
-            forwarded = [u for u in params.get("urls") or () if isinstance(u, str)]
-            log.info("another launch handed over %d URL(s)", len(forwarded))
-            window.bring_to_front()
-            if forwarded:
-                folder = params.get("dir")
-                window.offer_urls(
-                    initial_content(forwarded), dest_dir=folder if isinstance(folder, str) else None
-                )
-        elif method == "settings" and isinstance(params.get("values"), dict):
-            # another client (`tether` in a terminal) changed them: show them, save nothing
-            settings.known = options_from_values(params["values"])
-            if settings.known != window.options:
-                window.apply_options(settings.known)
-
-    link.on_notice = on_notice
     watcher = SignalWatcher(lambda _s: window.request_quit())
     window.show()
     log.info("window shown with %d download(s)", model.rowCount())

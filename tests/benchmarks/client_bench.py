@@ -91,12 +91,9 @@ STARTUP_CHILD = textwrap.dedent(
     from pathlib import Path
     from PySide6.QtCore import QEvent, QObject
     import qasync
-    from app.paths import database_path
-    from app.service.remote_settings import RemoteSettings
     from app.service.window_link import ServiceLink, open_service
-    from app.ui.app import _make_app
+    from app.ui.app import _make_app, build_window
     from app.ui.controller import Controller
-    from app.ui.mainwindow import MainWindow
     from app.ui.model import JobTableModel
     t_imported = time.perf_counter()
     data = Path({data!r})
@@ -120,10 +117,7 @@ STARTUP_CHILD = textwrap.dedent(
                            on_engine=controller.attach, on_status=lambda kind, detail: None)
         engine = link.attach(client, started)
         t_loaded = time.perf_counter()
-        settings = RemoteSettings(link.call, str(database_path(data)))
-        options = settings.load()
-        controller.attach(engine)
-        window = MainWindow(controller, settings, options)
+        window = build_window(link, engine, controller, data)
         spy = FirstPaint()
         window.view.viewport().installEventFilter(spy)
         window.show()
@@ -170,11 +164,9 @@ def bench_startup(jobs: int, build_store: Any) -> dict[str, float]:
 async def _measure(
     downloads: int, seconds: float, base_url: str, data: Path, connections: int, service: int
 ) -> dict[str, float]:
-    from app.paths import database_path
-    from app.service.remote_settings import RemoteSettings
     from app.service.window_link import ServiceLink, open_service
+    from app.ui.app import build_window
     from app.ui.controller import Controller
-    from app.ui.mainwindow import MainWindow
     from app.ui.model import JobTableModel
 
     loop = asyncio.get_running_loop()
@@ -192,12 +184,9 @@ async def _measure(
         on_status=lambda kind, detail: print(kind, detail),
     )
     engine = link.attach(client, started)
-    settings = RemoteSettings(link.call, str(database_path(data)))
-    options = settings.load()
     dest = data.parent / "dl"
     dest.mkdir(exist_ok=True)
-    controller.attach(engine)
-    window = MainWindow(controller, settings, options)
+    window = build_window(link, engine, controller, data)
     window.resize(1200, 800)
     window.show()
     for i in range(downloads):
