@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from app.engine.events import EngineEvent, EventKind, Progress
-from app.engine.onfinish import Countdown, FinishAction
+from app.engine.onfinish import CallLater, Countdown, FinishAction
 from app.engine.schedule import starts_at, when_text
 from app.engine.scheduler import ScheduleConfig
 from app.engine.urls import redact
@@ -43,8 +43,10 @@ class MirroredCountdown(Countdown):
     """The service's countdown, shown here: at 0 or on Now it asks the service to act now
     (a no-op if it already did), and Cancel cancels it there."""
 
-    def __init__(self, seconds: int, call: Call) -> None:
-        super().__init__(seconds, lambda _left: None, lambda: _quiet(call, "finish.now"))
+    def __init__(self, seconds: int, call: Call, call_later: CallLater | None = None) -> None:
+        super().__init__(
+            seconds, lambda _left: None, lambda: _quiet(call, "finish.now"), call_later
+        )
         self._call = call
 
     def cancel(self) -> None:
@@ -133,9 +135,14 @@ class RemoteAutomation:
     """See the module docstring. Feed it the window's events and notices."""
 
     def __init__(
-        self, call: Call, options: Options, progress: Callable[[], Mapping[int, Progress]]
+        self,
+        call: Call,
+        options: Options,
+        progress: Callable[[], Mapping[int, Progress]],
+        call_later: CallLater | None = None,
     ) -> None:
         self._call = call
+        self._call_later = call_later
         self.scheduler = RemoteScheduler(call, options.schedule_config(), progress)
         self.completion = RemoteCompletion(call)
         self.quit_app: Callable[[], None] = lambda: None
@@ -175,7 +182,7 @@ class RemoteAutomation:
                 return
             if self.countdown is not None:
                 self.countdown.cancelled = True  # a new one replaces it (no cancel sent)
-            countdown = MirroredCountdown(seconds, self._call)
+            countdown = MirroredCountdown(seconds, self._call, self._call_later)
             self.countdown = countdown
             if self.on_countdown is not None:
                 self.on_countdown(countdown, action)
