@@ -309,6 +309,7 @@ class RemoteEngine:
         self,
         url: str,
         dest_dir: str,
+        *,
         connections: int | None = None,
         sha256: str | None = None,
         start: bool = True,
@@ -345,8 +346,8 @@ class RemoteEngine:
     def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
         self._job_call("remove", job_id, delete_file=delete_file, keep_partial=keep_partial)
 
-    def set_url(self, job_id: int, new_url: str) -> None:
-        self._job_call("set_url", job_id, url=new_url)
+    def set_url(self, job_id: int, url: str) -> None:
+        self._job_call("set_url", job_id, url=url)
 
     def configure(
         self, job_id: int, *, connections: int | None = None, speed_limit: Any = -1
