@@ -24,6 +24,7 @@ from typing import Any
 
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.inputs import KEEP, Keep
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
 from app.store.models import Job, JobState
@@ -350,15 +351,15 @@ class RemoteEngine:
         self._job_call("set_url", job_id, url=url)
 
     def configure(
-        self, job_id: int, *, connections: int | None = None, speed_limit: Any = -1
+        self, job_id: int, *, connections: int | None = None, speed_limit: int | Keep | None = KEEP
     ) -> None:
-        """speed_limit: bytes/s, None for unlimited; anything else (-1, KEEP) keeps it."""
+        """speed_limit: bytes/s, None for unlimited, KEEP (or the window's old -1) keeps it."""
         params: JsonObj = {}
         if connections is not None:
             params["connections"] = connections
         if speed_limit is None:
             params["speed_limit"] = None
-        elif isinstance(speed_limit, int) and not isinstance(speed_limit, bool) and speed_limit > 0:
+        elif isinstance(speed_limit, int) and speed_limit > 0:
             params["speed_limit"] = speed_limit
         self._job_call("configure", job_id, **params)
 
