@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,9 @@ def test_a_cli_get_with_the_window_open_lands_in_the_window(
         )
         await w.wait_for(lambda: w.model.rowCount() == 1)
         job_id = w.model.job_at(0).id
+        await w.wait_for(lambda: w.state(job_id) is JobState.DOWNLOADING)
+        # the transfer is the service's: not one engine thread in the window's process
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("tether-job")]
         await w.wait_for(lambda: w.state(job_id) is JobState.COMPLETED)
         result = await get
         assert result.returncode == 0, result.stderr
