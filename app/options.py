@@ -87,6 +87,7 @@ def setting(
 # Remembered answers to "the file already exists" and "this link is already in the list":
 # "ask" shows the question; anything else is the choice the user asked us to remember.
 EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
+KEEP_DOWNLOADING_CHOICES = ("auto", "yes", "no")  # auto: as the tray option says
 QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
@@ -125,6 +126,11 @@ class Options:
     )
     start_on_add: bool = setting(True, "Start downloads when added")
     minimize_to_tray: bool = setting(False, "Closing the window keeps Tether in the tray")
+    keep_downloading: str = setting(
+        "auto",
+        "Keep downloading after the window closes (auto: when the tray option is on)",
+        choices=KEEP_DOWNLOADING_CHOICES,
+    )
     notify: bool = setting(True, "Notify when a download completes or fails")
     stall_timeout: int = setting(
         30,
@@ -354,3 +360,10 @@ def save_options(store: JobStore, options: Options) -> None:
             _save_secret(store, option, value)
         else:
             store.set_setting(option.key, value)
+
+
+def keeps_downloading(options: Options) -> bool:
+    """Whether the service goes on downloading once the window has quit."""
+    if options.keep_downloading == "auto":
+        return options.minimize_to_tray
+    return options.keep_downloading == "yes"

@@ -1,8 +1,9 @@
-"""The window process end to end: `python -m app` against a real local HTTP server.
+"""The window process end to end: `python -m app` (a client of the service it starts) against
+a real local HTTP server.
 
-kill -9 in the middle of a download, start again, and the file finishes with the right
-SHA-256 without starting over; SIGTERM pauses cleanly and exits within 2 s; a stopped window's
-downloads resume by themselves on the next start.
+kill -9 of the window in the middle of a download: the service goes on, and the file finishes
+with the right SHA-256 without starting over; SIGTERM quits within 2 s and stops the service the
+window started (final checkpoints); its downloads resume by themselves on the next start.
 """
 
 from __future__ import annotations
@@ -74,6 +75,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
+def _window_up(log: Path, n: int = 1) -> Callable[[], bool]:
+    """The n-th window of this test has painted its queue (tether.log says so)."""
+
+    def up() -> bool:
+        path = log.parent / "data" / "logs" / "tether.log"
+        return path.exists() and path.read_text(errors="replace").count("window shown") >= n
+
+    return up
+
+
+def _stop_service(data: Path) -> None:
+    """A service a window left running (downloads go on without it) ends with the test."""
+    subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), "service", "stop"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=30,
+    )
+
+
 def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     server: FaultServer, tmp_path: Path
 ) -> None:
@@ -94,6 +115,8 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
         _stop(first)
     state, done_at_kill, _ = _row(data)
     assert state == "downloading" and 0 < done_at_kill < SIZE
+    # no window now: the service the window started goes on downloading
+    _wait(lambda: _row(data)[1] > done_at_kill, 30, "downloads to go on without the window", log)
 
     server.files["/big.bin"].rate = None
     second = _launch(data, log)
@@ -105,6 +128,7 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
             second.wait(10)
         finally:
             _stop(second)
+            _stop_service(data)
     final = dest / "big.bin"
     assert hashlib.sha256(final.read_bytes()).hexdigest() == sha
     assert not (dest / "big.bin.part").exists()
@@ -141,6 +165,7 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
     again = _launch(data, log)
     try:
         _wait(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
+        _wait(_window_up(log, 2), 30, "the second window", log)
     finally:
         again.send_signal(signal.SIGINT)
         try:
@@ -162,20 +187,13 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     store.close()
     proc = _launch(data, log)
     try:
-        name = _socket_for(data)
-        _wait(lambda: os.path.exists(name), 30, "the window", log)
+        _wait(_window_up(log), 30, "the window", log)
         time.sleep(1.0)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert _row(data)[0] == "paused"
     assert server.requests_for("/p.bin") == []
-
-
-def _socket_for(data: Path) -> str:
-    from app.ui.single_instance import server_name
-
-    return server_name(data.resolve())
 
 
 def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
@@ -192,3 +210,31 @@ def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
     finally:
         _stop(proc)
     assert "tether: the database" in log.read_text()
+
+
+def test_two_windows_started_at_once_make_one_service_and_one_window(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "app.log"
+    first, second = _launch(data, log), _launch(data, log)
+    try:
+        _wait(_window_up(log), 40, "a window", log)
+        # the other one handed its (empty) URL list to the window and left
+        _wait(lambda: (first.poll() is None) != (second.poll() is None), 30, "one to leave", log)
+        assert [p.returncode for p in (first, second) if p.poll() is not None] == [0]
+        services = [
+            pid for pid in os.listdir("/proc") if pid.isdigit() and _is_service_for(int(pid), data)
+        ]
+        assert len(services) == 1
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(10)
+            _stop(proc)
+
+
+def _is_service_for(pid: int, data: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"service" in argv and str(data).encode() in argv

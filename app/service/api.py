@@ -224,8 +224,9 @@ class ServiceApi:
     def remove(self, params: p.Params, _session: p.Session) -> JsonObj:
         job_id = params.job_id()
         delete_file = params.boolean("delete_file", False)
+        keep_partial = params.boolean("keep_partial", False)  # the user declined to delete it
         self._job(job_id)
-        self.engine.remove(job_id, delete_file=delete_file)
+        self.engine.remove(job_id, delete_file=delete_file, keep_partial=keep_partial)
         return {"removed": job_id}
 
     def set_url(self, params: p.Params, _session: p.Session) -> JsonObj:

@@ -40,6 +40,7 @@ def job_dict(job: Job, done: int | None = None) -> JsonObj:
         "resumable": job.resumable,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
+        "position": job.position,  # place in the queue's order
     }
 
 

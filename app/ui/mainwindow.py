@@ -577,7 +577,12 @@ class MainWindow(QMainWindow):
     def apply_options(self, options: Options) -> None:
         """Store the new settings and apply them at once (engine, tray, status bar)."""
         try:
-            save_options(self.store, options)
+            # a service's window saves through it (RemoteSettings), sending what changed
+            saver = getattr(self.store, "save_options", None)
+            if saver is not None:
+                saver(options)
+            else:
+                save_options(self.store, options)
         except Exception as exc:
             self.status.showMessage(self.tr("Settings not saved: %1").replace("%1", str(exc)), 8000)
             return

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.errors import BadInput
-from app.options import Options
+from app.options import Options, keeps_downloading
 from app.ui.dialogs.optionfields import option_label, option_spin
 from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.dialogs.settings_network import NetworkSettings
@@ -75,6 +75,13 @@ class SettingsDialog(QDialog):
         self.minimize_to_tray.setEnabled(tray_available)
         if not tray_available:
             self.minimize_to_tray.setToolTip(self.tr("This desktop has no system tray"))
+        # "auto" (the default) follows the tray option until the user ticks this one himself
+        self.keep_downloading = QCheckBox(self.tr("Keep downloading after the window closes"))
+        self.keep_downloading.setObjectName("keep_downloading")
+        self.keep_downloading.setChecked(keeps_downloading(options))
+        self._keep_chosen = options.keep_downloading != "auto"
+        self.keep_downloading.clicked.connect(self._choose_keep)
+        self.minimize_to_tray.toggled.connect(self._follow_tray)
         self.notify = QCheckBox(self.tr("Notify when a download completes or fails"))
         self.notify.setChecked(options.notify)
         self.auto_checksum = QCheckBox(
@@ -98,6 +105,7 @@ class SettingsDialog(QDialog):
         behaviour = QGroupBox(self.tr("Desktop"))
         box = QVBoxLayout(behaviour)
         box.addWidget(self.minimize_to_tray)
+        box.addWidget(self.keep_downloading)
         box.addWidget(self.notify)
 
         hint = QLabel(
@@ -134,6 +142,13 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
 
+    def _choose_keep(self) -> None:
+        self._keep_chosen = True
+
+    def _follow_tray(self, on: bool) -> None:
+        if not self._keep_chosen:
+            self.keep_downloading.setChecked(on)
+
     def options(self) -> Options:
         options = dataclasses.replace(
             self._options,
@@ -143,6 +158,11 @@ class SettingsDialog(QDialog):
             speed_limit=self.limit.value() * KB if self.limit_enabled.isChecked() else None,
             start_on_add=self.start_on_add.isChecked(),
             minimize_to_tray=self.minimize_to_tray.isChecked(),
+            keep_downloading=(
+                ("yes" if self.keep_downloading.isChecked() else "no")
+                if self._keep_chosen
+                else "auto"
+            ),
             notify=self.notify.isChecked(),
             auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
