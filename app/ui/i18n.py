@@ -15,6 +15,24 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 log = logging.getLogger("tether.ui")
 
 _PLURAL = re.compile(r"\((s|es)\)")
+_MARKER = re.compile(r"%(\d\d?)")
+
+
+def tr_args(template: str, *args: object) -> str:
+    """QString.arg for a translated template: `tr_args(self.tr("%1 of %2"), done, total)`.
+
+    Every %N is replaced in one pass, so an argument that itself contains "%2" (a file name,
+    an error message) is never expanded again, as chained str.replace would. A translation
+    may reorder the markers ("%2 中的 %1"); markers without an argument stay as they are.
+    """
+    if "%" not in template:
+        return template
+
+    def value(match: re.Match[str]) -> str:
+        n = int(match.group(1))
+        return str(args[n - 1]) if 1 <= n <= len(args) else match.group(0)
+
+    return _MARKER.sub(value, template)
 
 
 def english_plural(source: str, n: int) -> str:

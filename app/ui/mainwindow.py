@@ -51,6 +51,7 @@ from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
 from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
+from app.ui.i18n import tr_args
 from app.ui.lifetime import DialogRef, alive
 from app.ui.lists import ListTransfer
 from app.ui.model import display_name
@@ -521,12 +522,10 @@ class MainWindow(QMainWindow):
 
     def _open_path(self, path: str) -> None:
         if not os.path.exists(path):
-            self.status.showMessage(self.tr("Not found: %1").replace("%1", path), 8000)
+            self.status.showMessage(tr_args(self.tr("Not found: %1"), path), 8000)
             return
         if not QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
-            self.status.showMessage(
-                self.tr("No application could open %1").replace("%1", path), 8000
-            )
+            self.status.showMessage(tr_args(self.tr("No application could open %1"), path), 8000)
 
     def copy_urls(self) -> None:
         urls = [j.url for j in self.selected_jobs()]
@@ -576,7 +575,7 @@ class MainWindow(QMainWindow):
         try:
             save_options(self.store, options)
         except Exception as exc:
-            self.status.showMessage(self.tr("Settings not saved: %1").replace("%1", str(exc)), 8000)
+            self.status.showMessage(tr_args(self.tr("Settings not saved: %1"), exc), 8000)
             return
         self.options = options
         self.controller.apply_options(options)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
+from app.ui.i18n import tr_args
 
 KB = 1000
 LIMIT_PRESETS = (0, 50 * KB, 200 * KB, 500 * KB, 1000 * KB, 2000 * KB, 5000 * KB, 10_000 * KB)
@@ -85,9 +86,9 @@ class QueueActions(QObject):
         self.toggle_limit.blockSignals(False)
         value = formatting.speed(limit if limit is not None else saved)
         if limit is not None:
-            text = self.tr("Speed limited to %1 (click for full speed)").replace("%1", value)
+            text = tr_args(self.tr("Speed limited to %1 (click for full speed)"), value)
         else:
-            text = self.tr("Full speed (click to limit to %1)").replace("%1", value)
+            text = tr_args(self.tr("Full speed (click to limit to %1)"), value)
         self.toggle_limit.setToolTip(text)
         self.toggle_limit.setStatusTip(text)
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.store.models import JobState
 from app.ui import formatting
+from app.ui.i18n import tr_args
 from app.ui.model import JobTableModel
 
 FREE_SPACE_INTERVAL_MS = 5000
@@ -77,5 +78,5 @@ class QueueStatusBar(QStatusBar):
         if free is None:
             self.free_label.setText("")
             return
-        self.free_label.setText(self.tr("%1 free").replace("%1", formatting.size(free)))
-        self.free_label.setToolTip(self.tr("Free space in %1").replace("%1", self.download_dir))
+        self.free_label.setText(tr_args(self.tr("%1 free"), formatting.size(free)))
+        self.free_label.setToolTip(tr_args(self.tr("Free space in %1"), self.download_dir))

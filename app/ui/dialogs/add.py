@@ -31,6 +31,7 @@ from app.engine.errors import BadInput
 from app.engine.patterns import MAX_URLS, count, expand, has_pattern
 from app.ui.controller import AddRequest
 from app.ui.dropparse import dedupe, extract_urls
+from app.ui.i18n import tr_args
 from app.ui.widgets import FolderPicker
 
 MAX_CONNECTIONS = 32
@@ -240,7 +241,7 @@ class AddDialog(QDialog):
     def _validate(self) -> None:
         urls, ignored, problem = read_links(self.urls_edit.toPlainText(), self.patterns.isChecked())
         if problem:
-            text = self.tr("Pattern: %1").replace("%1", problem)
+            text = tr_args(self.tr("Pattern: %1"), problem)
         elif urls:
             text = self.tr("%n link(s) will be added", "", len(urls))
         else:
