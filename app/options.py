@@ -38,7 +38,9 @@ EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
 QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
-FINISH_CHOICES = tuple(a.value for a in FinishAction)  # nothing, quit, sleep, shutdown
+FINISH_CHOICES = tuple(a.value for a in FinishAction)
+# The window's language: the system's, or one of the shipped translations (English is the source)
+LANGUAGE_CHOICES = ("system", "en", "zh_CN")  # nothing, quit, sleep, shutdown
 LAST_MINUTE = MINUTES_PER_DAY - 1
 
 
@@ -87,6 +89,9 @@ OPTIONS: tuple[Option, ...] = (
     Option("no_proxy", "Hosts reached without the proxy (comma separated)", str),
     Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
     Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
+    Option(
+        "language", "Language of the window (applies on restart)", str, choices=LANGUAGE_CHOICES
+    ),
     Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
     # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
     Option("queue_hours", "Run the queue only at set hours", bool),
@@ -156,6 +161,7 @@ class Options:
     no_proxy: str = ""
     site_rules: tuple[dict[str, Any], ...] = field(default=(), repr=False)
     clipboard_monitor: bool = False
+    language: str = "system"
     queue_hours: bool = False
     queue_start: int = 60  # 01:00
     queue_stop: int = 420  # 07:00

@@ -57,13 +57,32 @@ class EnglishPlurals(QTranslator):
 
 
 _installed: list[QTranslator] = []
+_language: list[str] = []  # the language the installed translators are for
 
 
-def install_translators(app: QCoreApplication) -> None:
-    """Qt's translations and Tether's for the UI locale, then the English plural fallback."""
-    if _installed:
+def ui_locale(language: str) -> QLocale:
+    """The locale the window speaks: the system's, or the one chosen in Settings."""
+    return QLocale.system() if language in ("", "system") else QLocale(language)
+
+
+def install_translators(app: QCoreApplication, language: str = "system") -> None:
+    """Qt's translations and Tether's for the UI language, then the English plural fallback.
+
+    Called at start-up (the system's language) and again when the window is built with the
+    stored setting; a change later applies on the next start, as Settings says.
+    """
+    if _language == [language]:
         return
-    locale = QLocale()
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    _language[:] = [language]
+    locale = ui_locale(language)
+    # Dates and numbers follow the chosen language too (formatting caches per locale).
+    from app.ui import formatting
+
+    QLocale.setDefault(locale)
+    formatting.locale_changed()
     qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     qt_translator = QTranslator(app)
     if qt_translator.load(locale, "qtbase", "_", qt_dir):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -100,45 +100,51 @@ def one_line(text: str | None, limit: int = 120) -> str:
 
 
 def state_text(state: JobState) -> str:
-    tr = QCoreApplication.translate
     return {
-        JobState.QUEUED: tr("JobTableModel", "Queued"),
-        JobState.DOWNLOADING: tr("JobTableModel", "Downloading"),
-        JobState.PAUSED: tr("JobTableModel", "Paused"),
-        JobState.COMPLETED: tr("JobTableModel", "Completed"),
-        JobState.FAILED: tr("JobTableModel", "Failed"),
-        JobState.RETRYING: tr("JobTableModel", "Retrying"),
-        JobState.CANCELLED: tr("JobTableModel", "Cancelled"),
+        JobState.QUEUED: QCoreApplication.translate("JobTableModel", "Queued"),
+        JobState.DOWNLOADING: QCoreApplication.translate("JobTableModel", "Downloading"),
+        JobState.PAUSED: QCoreApplication.translate("JobTableModel", "Paused"),
+        JobState.COMPLETED: QCoreApplication.translate("JobTableModel", "Completed"),
+        JobState.FAILED: QCoreApplication.translate("JobTableModel", "Failed"),
+        JobState.RETRYING: QCoreApplication.translate("JobTableModel", "Retrying"),
+        JobState.CANCELLED: QCoreApplication.translate("JobTableModel", "Cancelled"),
     }[state]
 
 
-def header_texts() -> dict[Column, str]:
-    tr = QCoreApplication.translate
-    return {
-        Column.NAME: tr("JobTableModel", "Name"),
-        Column.SIZE: tr("JobTableModel", "Size"),
-        Column.PROGRESS: tr("JobTableModel", "Progress"),
-        Column.SPEED: tr("JobTableModel", "Speed"),
-        Column.ETA: tr("JobTableModel", "Time left"),
-        Column.STATE: tr("JobTableModel", "Status"),
-        Column.ADDED: tr("JobTableModel", "Added"),
-    }
+_HEADERS = {
+    Column.NAME: QT_TRANSLATE_NOOP("JobTableModel", "Name"),
+    Column.SIZE: QT_TRANSLATE_NOOP("JobTableModel", "Size"),
+    Column.PROGRESS: QT_TRANSLATE_NOOP("JobTableModel", "Progress"),
+    Column.SPEED: QT_TRANSLATE_NOOP("JobTableModel", "Speed"),
+    Column.ETA: QT_TRANSLATE_NOOP("JobTableModel", "Time left"),
+    Column.STATE: QT_TRANSLATE_NOOP("JobTableModel", "Status"),
+    Column.ADDED: QT_TRANSLATE_NOOP("JobTableModel", "Added"),
+}
+
+
+def header_text(col: Column) -> str:
+    """Translated when asked, not when the model is made: the model exists before the window
+    installs the language chosen in Settings."""
+    return QCoreApplication.translate("JobTableModel", _HEADERS[col])
 
 
 def status_text(job: Job, waiting: Callable[[Job], str | None] | None) -> str:
     """The Status cell: the state, or why it failed, when it retries or starts, verified."""
-    tr = QCoreApplication.translate
     if job.state is JobState.FAILED and job.error:
-        return tr_args(tr("JobTableModel", "Failed: %1"), one_line(job.error))
+        return tr_args(
+            QCoreApplication.translate("JobTableModel", "Failed: %1"), one_line(job.error)
+        )
     if job.state is JobState.RETRYING:
         return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
     if job.state is JobState.QUEUED and waiting is not None:
         when = waiting(job)
         if when:
-            return tr_args(tr("JobTableModel", "Scheduled — starts at %1"), when)
+            return tr_args(
+                QCoreApplication.translate("JobTableModel", "Scheduled — starts at %1"), when
+            )
     if job.verified:
         label = LABELS.get(job.verified, job.verified)
-        return tr_args(tr("JobTableModel", "Verified (%1)"), label)
+        return tr_args(QCoreApplication.translate("JobTableModel", "Verified (%1)"), label)
     return state_text(job.state)
 
 
@@ -174,12 +180,11 @@ def display_text(
 
 def tooltip_text(job: Job, col: int, progress: Progress | None) -> str | None:
     """A cell's tooltip: the whole error, the checksum that matched, bytes and connections."""
-    tr = QCoreApplication.translate
     if col == Column.STATE and job.error:
         return job.error
     if col == Column.STATE and job.verified and job.checksum:
         algo, _, digest = job.checksum.partition(":")
-        text = tr("JobTableModel", "Completed; its %1 matches %2")
+        text = QCoreApplication.translate("JobTableModel", "Completed; its %1 matches %2")
         return tr_args(text, LABELS.get(algo, algo), digest)
     if col == Column.NAME:
         where = job.path or job.dest_dir
@@ -188,11 +193,12 @@ def tooltip_text(job: Job, col: int, progress: Progress | None) -> str | None:
         view = progress_view(job, progress)
         if view.size:
             done, total = formatting.size(view.done), formatting.size(view.size)
-            text = tr_args(tr("JobTableModel", "%1 of %2"), done, total)
+            text = tr_args(QCoreApplication.translate("JobTableModel", "%1 of %2"), done, total)
         else:
             text = formatting.size(view.done)
         if view.live and view.segments:
-            text += "\n" + tr("JobTableModel", "%n connection(s)", "", len(view.segments))
+            n = len(view.segments)
+            text += "\n" + QCoreApplication.translate("JobTableModel", "%n connection(s)", "", n)
         return text
     if col == Column.ADDED:
         return formatting.full_timestamp(job.added_at)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
@@ -44,6 +44,7 @@ from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
 from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
+from app.ui.i18n import install_translators
 from app.ui.lifetime import DialogRef
 from app.ui.lists import ListTransfer
 from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
@@ -67,6 +68,8 @@ class MainWindow(WindowCommands, QMainWindow):
         self, controller: Controller, store: Any, options: Options, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        # The stored language, before any text is made (a change applies on the next start).
+        install_translators(QCoreApplication.instance(), options.language)
         self.setObjectName("main_window")
         self.setWindowTitle("Tether")
         self.setWindowIcon(icons.app_icon())

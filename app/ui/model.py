@@ -37,7 +37,7 @@ from app.ui.jobcells import (
     display_name,
     display_text,
     error_color,
-    header_texts,
+    header_text,
     one_line,
     progress_view,
     queue_key,
@@ -120,7 +120,6 @@ class JobTableModel(QAbstractTableModel):
         self._resort_timer.setSingleShot(True)
         self._resort_timer.setInterval(RESORT_MS)
         self._resort_timer.timeout.connect(self._resort)
-        self._headers = header_texts()
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -310,7 +309,7 @@ class JobTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         if role == _DISPLAY:
-            return self._headers[Column(section)]
+            return header_text(Column(section))
         if role == _ALIGN and section not in (Column.NAME, Column.STATE, Column.PROGRESS):
             return RIGHT
         return None
