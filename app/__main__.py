@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app import cli, installed_version, qtcheck
 from app import log as applog
+from app.clitext import translate
 from app.paths import resolve_data_dir
 
 
@@ -82,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gargs = gui_parser.parse_args(opts)
     bad = [u for u in urls if u.startswith("-")]
     if bad:
-        parser.error(f"unknown option {bad[0]}")
+        parser.error(translate(f"unknown option {bad[0]}"))
     data_dir = resolve_data_dir(gargs.data_dir)
     applog.setup(data_dir, verbose=gargs.verbose)
     problem = qtcheck.missing_platform_library(sys.platform, os.environ)
@@ -92,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from app.ui.app import run_gui
     except ImportError as exc:
-        sys.stderr.write(f"tether: the window cannot start ({exc}); use `tether get URL`\n")
+        problem = translate(f"the window cannot start ({exc}); use `tether get URL`")
+        sys.stderr.write(f"tether: {problem}\n")
         return 2
     return run_gui(urls, gargs.output_dir, data_dir)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from app import batch, cli_schedule
 from app.automation import Automation
+from app.clitext import translate
 from app.engine import naming
 from app.engine.checksums import LABELS
 from app.engine.context import save_context
@@ -376,13 +377,14 @@ class ProgressPrinter:
         if job.state == JobState.COMPLETED and self.tty:
             self._clear()
             took = time.monotonic() - self._started.get(job.id, time.monotonic())
-            self.out.write(f"done  {job.file_name}  {human_size(job.size or 0)} in {took:.1f} s\n")
+            size = human_size(job.size or 0)
+            self.out.write(translate(f"done  {job.file_name}  {size} in {took:.1f} s") + "\n")
             self.out.flush()
         elif job.state == JobState.FAILED:
             if self.tty:
                 self._clear()
                 self.out.flush()
-            self.err.write(f"tether: {redact(job.url)}: {job.error}\n")
+            self.err.write(f"tether: {redact(job.url)}: {translate(job.error or '')}\n")
             self.err.flush()
 
     def refresh(self) -> None:
@@ -412,12 +414,12 @@ class ProgressPrinter:
             job = self.engine.job(jid)
             if job.state == JobState.RETRYING:
                 name = (job.file_name or redact(job.url))[: max(10, width - 58)]
-                lines.append(f"{name}  {retry_text(job, now)}"[:width])
+                lines.append(f"{name}  {translate(retry_text(job, now))}"[:width])
             elif job.state == JobState.QUEUED and self.waiting is not None:
                 when = self.waiting(job)
                 if when:
                     name = (job.file_name or redact(job.url))[: max(10, width - 58)]
-                    lines.append(f"{name}  scheduled — starts at {when}"[:width])
+                    lines.append(f"{name}  {translate(f'scheduled — starts at {when}')}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")
@@ -472,7 +474,7 @@ async def _run_engine(
             if finished is not None:
                 # Idempotent for scripts: the file is there already; --again fetches a new copy.
                 if out.isatty():
-                    out.write(f"already downloaded: {finished.path}\n")
+                    out.write(translate(f"already downloaded: {finished.path}") + "\n")
                 continue
         existing = engine.find_unfinished(url, folder)
         if existing is not None and target.checksum and existing.checksum != target.checksum:
@@ -528,12 +530,16 @@ async def _run_engine(
         await engine.shutdown()
         printer.finish()
     if stop.is_set():
-        err.write("tether: interrupted; run the same command again to resume\n")
+        err.write(
+            "tether: " + translate("interrupted; run the same command again to resume") + "\n"
+        )
         return EXIT_INTERRUPTED
     failed = [engine.job(j) for j in ids if engine.job(j).state != JobState.COMPLETED]
     for job in failed:
         if job.state != JobState.FAILED:  # should not happen: say something rather than nothing
-            err.write(f"tether: {redact(job.url)}: not finished ({job.state.value})\n")
+            err.write(
+                f"tether: {redact(job.url)}: {translate(f'not finished ({job.state.value})')}\n"
+            )
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -635,7 +641,7 @@ def _queue(
         store.add_log(job.id, f"added {redact(entry.url)}")
         ids.append(job.id)
         if out.isatty():
-            out.write(f"queued {job.id}: {redact(entry.url)}\n")
+            out.write(translate(f"queued {job.id}: {redact(entry.url)}") + "\n")
     return ids
 
 
@@ -757,7 +763,7 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
             targets = [j for j in jobs if j.state not in (JobState.COMPLETED, JobState.CANCELLED)]
         if not targets:
             if out.isatty():
-                out.write("nothing to resume\n")
+                out.write(translate("nothing to resume") + "\n")
             return EXIT_OK
         engine = _engine_settings(store, args)
         automation = Automation(engine, store, load_options(store))  # queue hours apply
@@ -788,13 +794,13 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         finally:
             store.close()
     for problem in problems:
-        err.write(f"tether: warning: {problem}\n")
+        err.write("tether: " + translate(f"warning: {problem}") + "\n")
     if args.json:
         json.dump([job_to_dict(j) for j in jobs], out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
-        out.write("the queue is empty\n")
+        out.write(translate("the queue is empty") + "\n")
         return EXIT_OK
     for job in jobs:
         size = human_size(job.size) if job.size is not None else "?"
@@ -802,11 +808,11 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         name = job.file_name or redact(job.url)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
         if job.state == JobState.RETRYING:
-            line += f"  ({retry_text(job, time.time())})"
+            line += f"  ({translate(retry_text(job, time.time()))})"
         elif job.error:
-            line += f"  ({job.error})"
+            line += f"  ({translate(job.error)})"
         elif job.verified:
-            line += f"  (verified {LABELS.get(job.verified, job.verified)})"
+            line += f"  ({translate(f'verified {LABELS.get(job.verified, job.verified)}')})"
         out.write(line + "\n")
     return EXIT_OK
 
@@ -848,7 +854,7 @@ def _report_problems(store: JobStore, err: TextIO) -> None:
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     for problem in problems:
-        err.write(f"tether: warning: {problem}\n")
+        err.write("tether: " + translate(f"warning: {problem}") + "\n")
 
 
 COMMANDS = {
@@ -894,8 +900,8 @@ def run(
     try:
         return COMMANDS[args.command](args, data_dir, out, err)
     except CliError as exc:
-        err.write(f"tether: {exc}\n")
+        err.write(f"tether: {translate(str(exc))}\n")
         return exc.code
     except KeyboardInterrupt:
-        err.write("tether: interrupted\n")
+        err.write("tether: " + translate("interrupted") + "\n")
         return EXIT_INTERRUPTED

@@ -172,6 +172,9 @@ def test_the_window_speaks_chinese_when_the_setting_says_so(
     menus = [a.text() for a in window.menuBar().actions()]
     assert {"文件(&F)", "下载(&D)", "视图(&V)", "队列(&Q)", "帮助(&H)"} <= set(menus), menus
     assert window.commands.pause.text() == "暂停(&P)"
+    # the toolbar drops the bracketed mnemonic a Chinese menu item carries
+    button = window.toolbar.widgetForAction(window.commands.add)
+    assert button is not None and button.text() == "添加链接"
     assert window.commands.resume.toolTip().startswith("继续所选下载")
     horizontal = Qt.Orientation.Horizontal
     header = [window.model.headerData(c, horizontal) for c in (Column.NAME, Column.STATE)]

@@ -3,16 +3,18 @@ what it does, and when it is enabled. The toolbar, menus, context menu and tray 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QToolBar
 
 from app.store.models import Job, JobState
 from app.ui import icons
+from app.ui.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from app.ui.mainwindow import MainWindow
@@ -34,6 +36,7 @@ class Selection:
     any_paused: bool
 
 
+_CJK_MNEMONIC = re.compile(r"\s*\(&\w\)")
 Std = QKeySequence.StandardKey
 Handler = Callable[["MainWindow"], object]
 EnabledWhen = Callable[[Selection], bool]
@@ -284,21 +287,32 @@ CONTEXT_MENU = (
 )
 
 
-def make_action(spec: ActionSpec, parent: QObject) -> QAction:
-    """A QAction for a table row: translated text, icon, shortcut, tooltip naming the keys."""
-    text = QCoreApplication.translate("Actions", spec.text)
-    tip = QCoreApplication.translate("Actions", spec.tip)
+def new_action(
+    parent: QObject, name: str, text: str, tip: str, icon: str | None, shortcut: Std | str | None
+) -> QAction:
+    """A QAction with translated text: icon, shortcut, and a tooltip that names the keys."""
     action = QAction(text, parent)
-    action.setObjectName(f"action_{spec.name}")
-    if spec.icon:
-        action.setIcon(icons.action_icon(spec.icon))
-    if spec.shortcut is not None:
-        seq = QKeySequence(spec.shortcut)
+    action.setObjectName(f"action_{name}")
+    if _CJK_MNEMONIC.search(text):
+        # A toolbar button would read "暂停(P)": Qt strips "&" and "…" from the text, not the
+        # bracketed mnemonic Chinese and Japanese menus use.
+        action.setIconText(_CJK_MNEMONIC.sub("", text).removesuffix("…"))
+    if icon:
+        action.setIcon(icons.action_icon(icon))
+    if shortcut is not None:
+        seq = QKeySequence(shortcut)
         action.setShortcut(seq)
         tip = f"{tip} ({seq.toString(QKeySequence.SequenceFormat.NativeText)})"
     action.setToolTip(tip)
     action.setStatusTip(tip)
     return action
+
+
+def make_action(spec: ActionSpec, parent: QObject) -> QAction:
+    """The QAction for a row of ACTIONS, its text and tip translated."""
+    text = QCoreApplication.translate("Actions", spec.text)
+    tip = QCoreApplication.translate("Actions", spec.tip)
+    return new_action(parent, spec.name, text, tip, spec.icon, spec.shortcut)
 
 
 class Actions(QObject):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -21,7 +21,7 @@ from app.engine.checksums import LABELS
 from app.engine.events import Progress
 from app.store.models import Job, JobState
 from app.ui import formatting
-from app.ui.i18n import tr_args
+from app.ui.i18n import QT_TRANSLATE_NOOP, tr_args
 
 
 class Column(enum.IntEnum):

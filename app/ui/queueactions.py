@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.store.models import Job, JobState
-from app.ui import formatting, icons
+from app.ui import formatting
+from app.ui.actions import new_action
 from app.ui.i18n import tr_args
 
 KB = 1000
@@ -25,17 +26,7 @@ class QueueActions(QObject):
         super().__init__(parent)
 
         def make(name: str, text: str, shortcut: str | None, tip: str, icon: str = "") -> QAction:
-            action = QAction(text, parent)
-            action.setObjectName(f"action_{name}")
-            if icon:
-                action.setIcon(icons.action_icon(icon))
-            if shortcut:
-                seq = QKeySequence(shortcut)
-                action.setShortcut(seq)
-                tip = f"{tip} ({seq.toString(QKeySequence.SequenceFormat.NativeText)})"
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            return action
+            return new_action(parent, name, text, tip, icon or None, shortcut)
 
         self.move_up = make("move_up", self.tr("Move &Up"), "Ctrl+Up", self.tr("Start earlier"))
         self.move_down = make(

@@ -12,10 +12,11 @@ import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from app.options import Options, save_options
 from app.paths import log_dir, resolve_data_dir
@@ -34,10 +35,51 @@ from app.ui.lifetime import alive
 from app.ui.model import display_name
 from app.ui.tray import tray_available
 
+if TYPE_CHECKING:
+    from app.store.models import Job
+    from app.ui.addflow import AddFlow
+    from app.ui.clipwatch import ClipboardWatcher
+    from app.ui.controller import Controller
+    from app.ui.extras import WindowExtras
+    from app.ui.lifetime import DialogRef
+    from app.ui.model import JobTableModel
+    from app.ui.retryfeedback import RetryFeedback
+    from app.ui.statusbar import QueueStatusBar
+    from app.ui.tray import Tray
+    from app.ui.uistate import UiState
 
-class WindowCommands:
+
+if TYPE_CHECKING:
+    _WindowBase = QMainWindow
+else:
+    _WindowBase = object
+
+
+class WindowCommands(_WindowBase):
     """The handlers behind the window's actions (see actions.ACTIONS); `self` is the
     MainWindow, whose attributes (controller, model, status, options …) they use."""
+
+    if TYPE_CHECKING:  # what MainWindow provides
+        controller: Controller
+        model: JobTableModel
+        store: Any
+        options: Options
+        status: QueueStatusBar
+        tray: Tray
+        extras: WindowExtras
+        clipwatch: ClipboardWatcher
+        add_flow: AddFlow
+        retry_feedback: RetryFeedback
+        ui_state: UiState
+        properties_dialogs: dict[int, PropertiesDialog]
+        _add_ref: DialogRef[AddDialog]
+        _settings_ref: DialogRef[SettingsDialog]
+        _question_ref: DialogRef[QMessageBox]
+        _about_ref: DialogRef[QMessageBox]
+        add_dialog: AddDialog | None  # properties and methods of MainWindow, as lupdate
+        settings_dialog: SettingsDialog | None  # misreads `def`s in this block
+        selected_jobs: Callable[[], list[Job]]
+        _ids: Callable[..., list[int]]
 
     def pause_selected(self) -> None:
         self.controller.pause(self._ids())
@@ -159,7 +201,9 @@ class WindowCommands:
     def _remove_unfinished(self, ids: list[int], delete_partial: bool) -> None:
         self.controller.remove(ids, keep_partial=not delete_partial)
 
-    def _ask(self, title: str, text: str, confirm: str, on_yes: Callable[[], None]) -> QMessageBox:
+    def _ask(
+        self, title: str, text: str, confirm: str, on_yes: Callable[[], object]
+    ) -> QMessageBox:
         return self._question_ref.set(ask(self, title, text, confirm, on_yes))
 
     def retry_failed(self) -> None:

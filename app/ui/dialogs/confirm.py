@@ -21,7 +21,7 @@ def ask(
     title: str,
     text: str,
     confirm: str,
-    on_yes: Callable[[], None],
+    on_yes: Callable[[], object],
     check: QCheckBox | None = None,
 ) -> QMessageBox:
     """A question with a confirm button and Cancel (the default); `on_yes` on confirm."""
