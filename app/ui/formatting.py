@@ -23,11 +23,8 @@ class Formatting:
     @staticmethod
     @functools.cache
     def tr(text: str) -> str:
-        """Translations are installed once at start-up, so each template is looked up once."""
+        """Each template is looked up once per language (locale_changed() forgets them)."""
         return QCoreApplication.translate("Formatting", text)
-
-
-tr = Formatting.tr
 
 
 @functools.cache
@@ -55,7 +52,7 @@ def _units() -> tuple[str, tuple[str, ...]]:
 def locale_changed() -> None:
     """Call after QLocale.setDefault(): the next size is formatted for the new locale."""
     _current.clear()
-    tr.cache_clear()
+    Formatting.tr.cache_clear()
 
 
 def size(n: int | None) -> str:

@@ -1,4 +1,9 @@
-"""Translations: Qt's own and Tether's .qm files for the user's locale, and English plurals.
+"""Translations: Qt's own and Tether's .qm files for the window's language, English plurals,
+and `tr_args`, the one way to put values into a translated template.
+
+The language is the system's, or the one chosen in Settings (Options.language, applied when
+the window is built: a change shows on the next start). Tether's catalogues live in
+resources/translations (see its README for lupdate/lrelease).
 
 Source strings mark plurals the Qt way ("%n download(s)") so translators get numerus forms.
 Without a translation, English would show "(s)" literally; a tiny translator picks the

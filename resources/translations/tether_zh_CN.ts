@@ -446,7 +446,7 @@ Enter adds them; Shift+Enter starts a new line</source>
     </message>
     <message>
         <source>change the address of</source>
-        <translation>更改地址：</translation>
+        <translation>更改地址</translation>
     </message>
     <message>
         <source>Could not pause all: %1</source>
@@ -462,7 +462,7 @@ Enter adds them; Shift+Enter starts a new line</source>
     </message>
     <message>
         <source>change the settings of</source>
-        <translation>更改设置：</translation>
+        <translation>更改设置</translation>
     </message>
     <message>
         <source>Could not move: %1</source>
@@ -1039,7 +1039,7 @@ Enter adds them; Shift+Enter starts a new line</source>
     </message>
     <message>
         <source>Login:</source>
-        <translation>登录：</translation>
+        <translation>账号：</translation>
     </message>
     <message>
         <source>Without proxy:</source>
@@ -1231,7 +1231,7 @@ Name: value</source>
     </message>
     <message>
         <source>Start next</source>
-        <translation>下一个开始</translation>
+        <translation>接下来开始</translation>
     </message>
     <message>
         <source>Move to &amp;Bottom</source>
@@ -1352,7 +1352,7 @@ Name: value</source>
     </message>
     <message>
         <source>On:</source>
-        <translation>日期：</translation>
+        <translation>星期：</translation>
     </message>
     <message>
         <source>Outside these hours queued downloads wait; running ones pause at the end and continue at the next start. A download&apos;s own start time (Start at… in its menu) wins over these hours.</source>
