@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from app import cli, installed_version, qtcheck
+from app import cli, clitext, installed_version, qtcheck
 from app import log as applog
 from app.clitext import translate
 from app.paths import resolve_data_dir
@@ -67,6 +67,7 @@ def _split_gui_args(argv: Sequence[str]) -> tuple[list[str], list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    clitext.localize_parser(parser)  # `tether --help` in the locale's language
     commands = set(cli.COMMANDS)
     first_positional = next((a for a in _positionals(args_list)), None)
     if first_positional in commands or any(a in ("-h", "--help", "--version") for a in args_list):

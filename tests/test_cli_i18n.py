@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from app import clitext
-from app.clitext import ZH_CN, language, translate
+from app.clitext import HELP_ZH_CN, ZH_CN, language, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 # The modules whose messages reach the terminal as they are written (their errors through
@@ -173,3 +173,23 @@ def test_the_cli_stays_english_under_lang_c(tmp_path: Path) -> None:
         assert r.stdout == "the queue is empty\n", r
         r = _tether("remove", "42", data=data, lang="C.UTF-8")
         assert r.stderr == "tether: no job with id 42\n", r
+
+
+def test_every_help_text_has_a_chinese_entry() -> None:
+    from app.__main__ import build_parser
+
+    missing = sorted(clitext.help_texts(build_parser()) - HELP_ZH_CN.keys())
+    assert not missing, "add these to HELP_ZH_CN in app/clitext.py:\n" + "\n".join(missing)
+    for english, chinese in HELP_ZH_CN.items():
+        assert re.search(r"[\u4e00-\u9fff]", chinese), english
+
+
+def test_help_follows_the_locale(tmp_path: Path) -> None:
+    for _ in range(2):
+        zh = _tether("--help", data=tmp_path, lang="zh_CN.UTF-8")
+        assert zh.returncode == 0 and zh.stdout.startswith("用法：tether"), zh
+        assert "显示队列" in zh.stdout and "选项" in zh.stdout
+        en = _tether("--help", data=tmp_path, lang="C.UTF-8")
+        assert en.stdout.startswith("usage: tether") and "print the queue" in en.stdout
+        bad = _tether("list", "--bogus", data=tmp_path, lang="zh_CN.UTF-8")
+        assert bad.returncode == 2 and "无法识别的参数：--bogus" in bad.stderr, bad
