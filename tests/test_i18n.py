@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from app.options import Options, load_options, save_options
 from app.ui.controller import Controller
@@ -247,3 +247,35 @@ def test_the_window_follows_a_chinese_system_locale(tmp_path: Path) -> None:
     assert outputs[("zh_CN.UTF-8", "system")] == "暂停(&P) 名称"
     assert outputs[("C.UTF-8", "system")] == "&Pause Name"
     assert outputs[("C.UTF-8", "zh_CN")] == "暂停(&P) 名称"
+
+
+def test_choosing_a_language_in_settings_is_saved_for_the_next_start(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    install_translators(app, "system")
+    model = JobTableModel()
+    controller = Controller(model)
+    controller.attach(FakeEngine(sample_jobs(), on_event=controller.on_engine_event))
+    store = DictStore()
+    window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
+    qtbot.addWidget(window)
+    try:
+        for choice in ("zh_CN", "system", "zh_CN", "en"):  # each choice made twice, or back
+            dialog = window.show_settings()
+            assert "next time Tether starts" in " ".join(
+                label.text() for label in dialog.findChildren(QLabel)
+            )
+            dialog.language.setCurrentIndex(dialog.language.findData(choice))
+            dialog.accept()
+            assert store["language"] == choice
+            assert window.options.language == choice
+            # on restart, not now: the window still reads English
+            assert window.commands.pause.text() == "&Pause"
+            reopened = window.show_settings()
+            assert reopened.language.currentData() == choice
+            reopened.reject()
+    finally:
+        window.request_quit()
+        controller.detach()
