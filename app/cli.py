@@ -26,6 +26,7 @@ from app.engine.events import EngineEvent, EventKind
 from app.engine.settings import MAX_CONNECTIONS
 from app.engine.tls import Trust, build_context
 from app.engine.urls import redact
+from app.errors import CliError as CliError  # one root for every error (app/errors.py)
 from app.inputfile import Entry
 from app.netargs import add_network_args, keep_network, network_changes
 from app.options import Options, load_options, save_options
@@ -46,14 +47,6 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-
-
-class CliError(Exception):
-    """One line for stderr, and the exit code."""
-
-    def __init__(self, message: str, code: int = EXIT_USAGE) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def connections_arg(text: str) -> int:

@@ -46,7 +46,7 @@ def _after_nth(target: Any, attr: str, n: int, when: Callable[..., bool] | None 
 
 
 def install(point: str) -> None:
-    from app.engine import download, http
+    from app.engine import finish, http
     from app.engine.partfile import PartFile
     from app.store.jobstore import JobStore
 
@@ -69,20 +69,20 @@ def install(point: str) -> None:
     elif name == "save":
         _after_nth(JobStore, "save_progress", n)
     elif name == "verify":
-        original_digest = download._digest_of
+        original_digest = finish._digest_of
 
         def digest_then_die(path: str, algo: str) -> str:
             original_digest(path, algo)
             _die()
             raise AssertionError("unreachable")
 
-        download._digest_of = digest_then_die
+        finish._digest_of = digest_then_die
     elif name == "rename":
 
         def fsync_dir(path: str) -> None:
             _die()
 
-        download._fsync_dir = fsync_dir
+        finish._fsync_dir = fsync_dir
     else:
         raise SystemExit(f"unknown kill point {point!r}")
 

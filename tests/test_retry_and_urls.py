@@ -192,14 +192,29 @@ def test_an_outage_is_every_working_connection_down_at_once() -> None:
 def test_after_run_retries_then_gives_up_with_one_line() -> None:
     clock = OutageClock(retry_for=60)
     rng = random.Random(4)
-    at, line = clock.after_run(
-        10, 100.0, "connection refused by the server", None, RetryPolicy(), rng
+    first = clock.after_run(10, 100.0, "connection refused by the server", None, RetryPolicy(), rng)
+    assert not first.give_up and 0.0 < first.delay <= 1.0
+    assert (
+        first.line
+        == f"connection refused by the server; retrying in {first.delay:.1f} s (attempt 1)"
     )
-    assert at is not None and 100.0 < at <= 101.0 and line == "connection refused by the server"
-    at, line = clock.after_run(
-        10, 161.0, "connection refused by the server", None, RetryPolicy(), rng
-    )
-    assert at is None and line == "connection refused by the server (kept trying for 1 min 1 s)"
+    last = clock.after_run(10, 161.0, "connection refused by the server", None, RetryPolicy(), rng)
+    assert last.give_up
+    assert last.line == "connection refused by the server (kept trying for 1 min 1 s)"
+
+
+def test_a_connection_waits_its_own_backoff_but_never_past_the_deadline() -> None:
+    """The same verdict serves a connection's next try (its attempt count, not the runs')."""
+    clock = OutageClock(retry_for=60)
+    clock.failed(100.0)
+    rng = random.Random(2)
+    policy = RetryPolicy(base_delay=1.0, max_delay=30.0)
+    third = clock.verdict("connection lost", None, 3, 101.0, policy, rng)
+    assert not third.give_up and 2.0 <= third.delay <= 4.0
+    near_end = clock.verdict("connection lost", None, 9, 155.0, policy, rng)
+    assert not near_end.give_up and near_end.delay <= 5.0  # lands on the deadline (160)
+    assert clock.verdict("connection lost", 120.0, 1, 155.0, policy, rng).delay == 120.0
+    assert clock.verdict("connection lost", None, 1, 160.0, policy, rng).give_up
 
 
 def test_a_proxy_that_wants_a_login_is_permanent_and_named() -> None:

@@ -21,13 +21,12 @@ from app.ui.dropparse import DropContent
 from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
-from tests.test_ui_fakes import make_job, sample_jobs
-from tests.test_ui_features import FeatureEngine
+from tests.support.fakeengine import FakeEngine, make_job, sample_jobs
 from tests.test_ui_window import DictStore
 
 
 @pytest.fixture
-def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FeatureEngine, DictStore]]:
+def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FakeEngine, DictStore]]:
     install_translators(QApplication.instance())  # type: ignore[arg-type]
     model = JobTableModel()
     controller = Controller(model)
@@ -35,7 +34,7 @@ def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FeatureEngine,
     done.write_bytes(b"pdf")
     jobs = sample_jobs()
     jobs[2].dest_dir = str(tmp_path)  # the completed report: its file exists
-    engine = FeatureEngine(jobs, on_event=controller.on_engine_event)
+    engine = FakeEngine(jobs, on_event=controller.on_engine_event)
     controller.attach(engine)
     store = DictStore()
     window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
@@ -48,7 +47,7 @@ def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FeatureEngine,
     controller.detach()
 
 
-def adds(engine: FeatureEngine) -> list[str]:
+def adds(engine: FakeEngine) -> list[str]:
     return [c[1][0] for c in engine.calls if c[0] == "add"]
 
 

@@ -14,7 +14,7 @@ from app.store.models import JobState
 from app.ui.controller import Controller
 from app.ui.eta import SpeedSmoother, ewma
 from app.ui.model import JobTableModel
-from tests.test_ui_fakes import FakeEngine, make_job
+from tests.support.fakeengine import FakeEngine, make_job
 
 MB = 1_000_000
 

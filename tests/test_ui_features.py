@@ -4,7 +4,7 @@ the speed-limit toggle and the column chooser. Every action is done twice in a s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,6 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
-from app.engine.queueorder import Move, move_before, reorder
 from app.options import Options
 from app.store.models import JobState
 from app.ui import formatting
@@ -25,54 +24,19 @@ from app.ui.mainwindow import MainWindow
 from app.ui.model import JOB_ID_ROLE, Column, JobTableModel
 from app.ui.proxy import Category
 from app.ui.reorder import MIME
-from tests.test_ui_fakes import FakeEngine, sample_jobs
+from tests.support.fakeengine import FakeEngine, sample_jobs
 from tests.test_ui_window import DictStore, select_ids
 
 
-class FeatureEngine(FakeEngine):
-    """The fake engine plus queue order and per-job knobs, as the real engine does them."""
-
-    def configure(
-        self, job_id: int, *, connections: int | None = None, speed_limit: int | None = -1
-    ) -> None:
-        self.calls.append(("configure", (job_id, connections, speed_limit)))
-        job = self._jobs[job_id]
-        if connections is not None:
-            job.connections = connections
-        if speed_limit != -1:
-            job.speed_limit = speed_limit
-        self.set_state(job_id, job.state)
-
-    def order(self) -> list[int]:
-        return [j.id for j in sorted(self._jobs.values(), key=lambda j: (j.position, j.id))]
-
-    def _apply(self, order: list[int]) -> None:
-        for position, job_id in enumerate(order, start=1):
-            job = self._jobs[job_id]
-            if job.position != position:
-                job.position = position
-                self.set_state(job_id, job.state)
-
-    def move(self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = None) -> None:
-        self.calls.append(("move", (list(job_ids), move)))
-        self._apply(reorder(self.order(), list(job_ids), Move(move), scope and set(scope)))
-
-    def move_before(
-        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
-    ) -> None:
-        self.calls.append(("move_before", (list(job_ids), before)))
-        self._apply(move_before(self.order(), list(job_ids), before, scope and set(scope)))
-
-
 @pytest.fixture
-def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FeatureEngine, DictStore]]:
+def env(qtbot: Any, tmp_path: Path) -> Iterator[tuple[MainWindow, FakeEngine, DictStore]]:
     install_translators(QApplication.instance())  # type: ignore[arg-type]
     model = JobTableModel()
     controller = Controller(model)
     jobs = sample_jobs()
     for position, job in enumerate(jobs, start=1):
         job.position = position
-    engine = FeatureEngine(jobs, on_event=controller.on_engine_event)
+    engine = FakeEngine(jobs, on_event=controller.on_engine_event)
     controller.attach(engine)
     store = DictStore()
     window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
@@ -212,7 +176,7 @@ def test_sidebar_choice_is_restored(qtbot: Any, tmp_path: Path) -> None:
     store = DictStore({"ui.filter_kind": "audio", "ui.filter_category": "all"})
     model = JobTableModel()
     controller = Controller(model)
-    controller.attach(FeatureEngine(sample_jobs(), on_event=controller.on_engine_event))
+    controller.attach(FakeEngine(sample_jobs(), on_event=controller.on_engine_event))
     window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
     qtbot.addWidget(window)
     assert window.proxy.kind() is FileKind.AUDIO
@@ -225,7 +189,7 @@ def test_old_active_filter_is_restored_as_all(qtbot: Any, tmp_path: Path) -> Non
     store = DictStore({"ui.filter_category": "active"})
     model = JobTableModel()
     controller = Controller(model)
-    controller.attach(FeatureEngine(sample_jobs(), on_event=controller.on_engine_event))
+    controller.attach(FakeEngine(sample_jobs(), on_event=controller.on_engine_event))
     window = MainWindow(controller, store, Options(download_dir=str(tmp_path)))
     qtbot.addWidget(window)
     assert window.proxy.category() is Category.ALL

@@ -17,7 +17,7 @@ from app.ui.controller import Controller
 from app.ui.geometry import COLUMN_MIN, NAME_MIN, clamp_rect, fit_widths
 from app.ui.mainwindow import MainWindow
 from app.ui.model import Column, JobTableModel
-from tests.test_ui_fakes import FakeEngine, sample_jobs
+from tests.support.fakeengine import FakeEngine, sample_jobs
 from tests.test_ui_journeys import win  # noqa: F401  (the fixture)
 from tests.test_ui_window import DictStore
 

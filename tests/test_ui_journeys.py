@@ -20,7 +20,7 @@ from app.ui.dropparse import DropContent
 from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
-from tests.test_ui_fakes import FakeEngine, sample_jobs
+from tests.support.fakeengine import FakeEngine, sample_jobs
 from tests.test_ui_window import DictStore
 from tests.test_ui_window import _drop as drop
 

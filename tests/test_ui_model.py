@@ -12,7 +12,7 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import JobState
 from app.ui.model import PROGRESS_ROLE, SORT_ROLE, Column, JobTableModel, ProgressView
 from app.ui.proxy import Category, JobFilterProxy
-from tests.test_ui_fakes import make_job, sample_jobs
+from tests.support.fakeengine import make_job, sample_jobs
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import Column, JobTableModel
 from app.ui.schedule_ui import ScheduleUi
-from tests.test_ui_fakes import FakeEngine, sample_jobs
+from tests.support.fakeengine import FakeEngine, sample_jobs
 from tests.test_ui_window import select_ids
 
 NOW = datetime(2026, 11, 30, 12, 0)  # a Monday, noon

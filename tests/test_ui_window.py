@@ -20,7 +20,7 @@ from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import Column, JobTableModel
 from app.ui.proxy import Category
-from tests.test_ui_fakes import FakeEngine, make_job, sample_jobs
+from tests.support.fakeengine import FakeEngine, make_job, sample_jobs
 
 
 class MemorySecrets(dict[str, str]):

@@ -20,7 +20,7 @@ import requests
 
 from app.engine.checksums import Checksum, parse_sidecar, parse_sums
 from app.engine.errors import DownloadError
-from app.engine.http import SessionPool
+from app.engine.sessions import SessionPool
 
 log = logging.getLogger("tether.engine")
 

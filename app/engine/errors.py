@@ -1,14 +1,7 @@
-"""The engine's exception tree and the one place where lower-level errors are classified.
-
-    TetherError
-     ├── BadInput            the user asked for something impossible (bad URL, unwritable dir)
-     └── DownloadError       a transfer went wrong; `reason` is one human line
-          ├── TransientError   retry with backoff: timeout, reset, stall, 5xx, 408, 429
-          ├── RestartNeeded    the partial data is stale (file changed): start again from 0
-          └── PermanentError   ask the user: 404/410, 401/403, disk full, permission, TLS
-
-Every `requests`/`OSError` is mapped here with `raise ... from exc`, so the rest of the engine
-only ever sees these types.
+"""The one place where lower-level errors (requests, urllib3, OSError, HTTP statuses) are
+classified into Tether's exception tree (drawn in app/errors.py), with `raise ... from exc`:
+`Boundary` around a call, or the functions below. The tree's engine classes are importable
+from here too.
 """
 
 from __future__ import annotations
@@ -17,41 +10,34 @@ import errno
 import http.client
 import socket
 import ssl
+from types import TracebackType
 
 import requests
 import urllib3.exceptions
 
+from app.errors import (
+    BadInput,
+    DownloadError,
+    PermanentError,
+    RestartNeeded,
+    TetherError,
+    TransientError,
+)
 
-class TetherError(Exception):
-    """Base of everything Tether raises on purpose."""
-
-
-class BadInput(TetherError):
-    """Input that can never work: say so in one line, change nothing."""
-
-
-class DownloadError(TetherError):
-    """A transfer failed; str(err) is a one-line reason fit for a user."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TransientError(DownloadError):
-    """Worth retrying. `retry_after` is the server's wish in seconds, if it said one."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-
-
-class RestartNeeded(DownloadError):
-    """The bytes already on disk belong to another version of the file."""
-
-
-class PermanentError(DownloadError):
-    """Retrying will not help; the user has to act (new link, free space, permissions)."""
+__all__ = [
+    "UNTRUSTED_CERTIFICATE",
+    "BadInput",
+    "Boundary",
+    "DownloadError",
+    "PermanentError",
+    "RestartNeeded",
+    "TetherError",
+    "TransientError",
+    "classified",
+    "from_os_error",
+    "from_request_exception",
+    "status_error",
+]
 
 
 _STATUS_REASONS = {
@@ -137,6 +123,50 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     if isinstance(exc, requests.exceptions.RequestException):
         return TransientError(f"request failed: {exc.__class__.__name__}")
     return PermanentError(f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+class Boundary:
+    """A context manager that classifies whatever escapes its block into the tree above, with
+    `raise ... from exc` (httpx's map_httpcore_exceptions): the one place call sites map errors.
+
+    `stall`: the block reads a response body whose reads time out after that many seconds, so
+    a timeout is a stall and any other OS error a connection lost mid-transfer. An instance
+    holds no state per use: the per-chunk loop keeps one and enters it for every read.
+    """
+
+    __slots__ = ("stall",)
+
+    def __init__(self, stall: float | None = None) -> None:
+        self.stall = stall
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, DownloadError) or not isinstance(exc, Exception):
+            return  # ours already, or not an error (KeyboardInterrupt, SystemExit)
+        raise self.classify(exc) from exc
+
+    def classify(self, exc: BaseException) -> DownloadError:
+        if self.stall is not None:
+            if isinstance(exc, TimeoutError):
+                return TransientError(f"no data for {self.stall:g} s (stalled)")
+            if isinstance(exc, OSError | ValueError):
+                return TransientError("connection lost mid-transfer")
+        return from_request_exception(exc)
+
+
+_REQUESTS = Boundary()
+
+
+def classified(stall: float | None = None) -> Boundary:
+    """`with classified(): session.get(...)`: errors leave the block as DownloadErrors."""
+    return _REQUESTS if stall is None else Boundary(stall)
 
 
 def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:

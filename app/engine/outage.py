@@ -14,10 +14,24 @@ from dataclasses import dataclass
 
 from app.engine.retry import RetryPolicy, backoff_delay
 
+# The Job fields that persist the clock (app/store/models.py)
+CLOCK_FIELDS = ("retry_at", "retry_since", "retry_attempts", "retry_best")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """After a failure: give up (`line` is the one line to fail with) or wait `delay` seconds
+    and try again (`line` says so in the job's log)."""
+
+    give_up: bool
+    delay: float
+    line: str
+
 
 @dataclass(slots=True)
 class OutageClock:
-    """Time without new progress. Persisted with the job (retry_since/attempts/best)."""
+    """A job's retry budget: time without new progress. Persisted with the job
+    (retry_since/attempts/best); it refills only when the job gets further than ever."""
 
     retry_for: float
     best: int = 0  # the furthest the job has ever been, in bytes
@@ -52,15 +66,34 @@ class OutageClock:
         policy: RetryPolicy,
         retry_after: float | None,
         rng: random.Random,
+        attempt: int | None = None,
     ) -> float:
-        """Wall time of the next run: capped exponential backoff with jitter (by attempt),
-        at least what Retry-After asked, and never past the end of `retry_for` unless the
-        server asked for that itself (so the last try lands when the time is up)."""
-        delay = backoff_delay(max(1, self.attempts), policy, retry_after, rng)
+        """Wall time of the next try: capped exponential backoff with jitter (by `attempt`,
+        else by the runs this outage ended), at least what Retry-After asked, and never past
+        the end of `retry_for` unless the server asked for that itself (so the last try lands
+        when the time is up)."""
+        delay = backoff_delay(max(1, attempt or self.attempts), policy, retry_after, rng)
         at = now + delay
         if retry_after is None and self.since is not None:
             at = min(at, max(now, self.since + self.retry_for))
         return at
+
+    def verdict(
+        self,
+        reason: str,
+        retry_after: float | None,
+        attempt: int,
+        now: float,
+        policy: RetryPolicy,
+        rng: random.Random,
+    ) -> Verdict:
+        """Give up or wait: the one place it is decided, for a connection's next try and for
+        a job's next run alike. Give up once `retry_for` has passed without getting further;
+        else wait the backoff for try number `attempt` (next_try)."""
+        delay = self.next_try(now, policy, retry_after, rng, attempt) - now
+        if self.expired(now):
+            return Verdict(True, delay, gave_up(reason, now - (self.since or now)))
+        return Verdict(False, delay, f"{reason}; retrying in {delay:.1f} s (attempt {attempt})")
 
     def after_run(
         self,
@@ -70,14 +103,12 @@ class OutageClock:
         retry_after: float | None,
         policy: RetryPolicy,
         rng: random.Random,
-    ) -> tuple[float | None, str]:
-        """A run ended in this outage at `done` bytes: (wall time of the next try, `reason`),
-        or (None, the one line to fail with) once `retry_for` has passed without progress."""
+    ) -> Verdict:
+        """A run ended in this outage at `done` bytes: when to run again, or the one line to
+        fail with once `retry_for` has passed without progress."""
         self.progressed(done)
         self.ended_run(now)
-        if self.expired(now):
-            return None, gave_up(reason, now - (self.since or now))
-        return self.next_try(now, policy, retry_after, rng), reason
+        return self.verdict(reason, retry_after, self.attempts, now, policy, rng)
 
     def reset(self) -> None:
         """The partial data was discarded (file changed) or the user asked again: start afresh."""

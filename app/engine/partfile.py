@@ -32,10 +32,6 @@ class PartFile:
         self._lock = threading.Lock()
         self._pwrite = getattr(os, "pwrite", None)
 
-    @property
-    def fd(self) -> int:
-        return self._fd
-
     def acquire(self) -> PartFile:
         with self._lock:
             if self._refs <= 0:

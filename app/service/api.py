@@ -19,6 +19,7 @@ from app.engine import errors as engine_errors
 from app.engine.checksums import parse_checksum
 from app.engine.context import RequestContext
 from app.engine.engine import Engine, check_sha256
+from app.engine.inputs import KEEP, Keep
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
 from app.service import protocol as p
@@ -249,12 +250,11 @@ class ServiceApi:
     def configure(self, params: p.Params, _session: p.Session) -> JsonObj:
         job_id = params.job_id()
         connections = params.integer("connections", minimum=1, maximum=32)
-        limit = -1  # keep
+        limit: int | Keep | None = KEEP
         if "speed_limit" in params.raw:
-            limit_value = params.integer("speed_limit", minimum=1)
-            limit = 0 if limit_value is None else limit_value  # null: unlimited
+            limit = params.integer("speed_limit", minimum=1)  # null: unlimited
         self._job(job_id)
-        self.engine.configure(job_id, connections=connections, speed_limit=limit or None)
+        self.engine.configure(job_id, connections=connections, speed_limit=limit)
         return {"job": self.view(self._job(job_id))}
 
     def settings_get(self, _params: p.Params, _session: p.Session) -> JsonObj:

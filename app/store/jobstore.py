@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app.errors import StoreError as StoreError  # importable from here too
 from app.store import private
 from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
 from app.store.schema import SchemaTooNew, migrate
@@ -50,10 +51,6 @@ _UPDATABLE = (
     "checksum",
 )
 _MAX_LOG_PER_JOB = 200
-
-
-class StoreError(Exception):
-    """The database can't be used; str() is one line telling the user what and where."""
 
 
 class CorruptRow(ValueError):

@@ -42,10 +42,6 @@ class SegmentRecord:
     end: int
     done: int
 
-    @property
-    def remaining(self) -> int:
-        return self.end - self.start - self.done
-
 
 @dataclass(slots=True)
 class Job:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from app.errors import SchemaTooNew as SchemaTooNew
+
 # Each entry upgrades from version i to i+1. Never edit a shipped entry: append a new one.
 MIGRATIONS: list[str] = [
     """
@@ -99,10 +101,6 @@ MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class SchemaTooNew(Exception):
-    """The database was written by a newer Tether."""
 
 
 def migrate(conn: sqlite3.Connection) -> int:

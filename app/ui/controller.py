@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.inputs import KEEP, Keep
 from app.store.models import Job, JobState
 from app.ui.eta import SpeedSmoother
 from app.ui.model import JobTableModel
@@ -26,12 +27,14 @@ PROGRESS_INTERVAL_MS = 250  # ~4 Hz: smooth enough to read, cheap enough for 10,
 
 
 class EngineLike(Protocol):
-    """The part of ENGINE_API.md the window uses."""
+    """The part of ENGINE_API.md the window uses. mypy checks that app.engine.Engine and the
+    UI tests' FakeEngine implement it (tests/support/enginelike.py)."""
 
     def add(
         self,
         url: str,
         dest_dir: str,
+        *,
         connections: int | None = ...,
         sha256: str | None = ...,
         start: bool = ...,
@@ -45,14 +48,18 @@ class EngineLike(Protocol):
     def retry(self, job_id: int) -> None: ...
     def pause_all(self) -> None: ...
     def resume_all(self) -> None: ...
-    def set_url(self, job_id: int, new_url: str) -> None: ...
+    def set_url(self, job_id: int, url: str) -> None: ...
     def apply_settings(self, settings: Any) -> None: ...
     def jobs(self) -> list[Job]: ...
     def job(self, job_id: int) -> Job: ...
     def progress(self) -> dict[int, Progress]: ...
     def job_log(self, job_id: int) -> list[tuple[float, str]]: ...
     def configure(
-        self, job_id: int, *, connections: int | None = ..., speed_limit: int | None = ...
+        self,
+        job_id: int,
+        *,
+        connections: int | None = ...,
+        speed_limit: int | Keep | None = ...,
     ) -> None: ...
     def move(
         self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = ...
@@ -279,8 +286,10 @@ class Controller(QObject):
     def configure(
         self, ids: Iterable[int], *, connections: int | None = None, speed_limit: int = -1
     ) -> Outcome:
-        """Per-download knobs: connections (None: keep), speed limit (-1: keep, 0: none)."""
-        limit = None if speed_limit == 0 else speed_limit
+        """Per-download knobs: connections (None: keep), speed limit (-1: keep, 0: none).
+
+        The window's -1 (an int, as its Qt signals carry) becomes the engine's KEEP here."""
+        limit: int | Keep | None = KEEP if speed_limit == -1 else (speed_limit or None)
         out = self._each(
             self.tr("change the settings of"),
             ids,

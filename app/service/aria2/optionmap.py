@@ -7,6 +7,7 @@ import dataclasses
 from typing import Any
 
 from app.engine.engine import Engine
+from app.engine.inputs import KEEP, Keep
 from app.engine.settings import MAX_CONNECTIONS
 from app.options import Options, load_options, save_options
 from app.service.aria2 import mapping as m
@@ -34,7 +35,7 @@ def change_job_options(engine: Engine, job: Job, options: object) -> None:
     """The limit applies at once; connections on the job's next start. Others are ignored."""
     if not isinstance(options, dict):
         raise Aria2Error("Invalid params.", -32602)
-    limit = -1  # keep
+    limit: int | Keep | None = KEEP
     if "max-download-limit" in options:
         limit = m.parse_size(options["max-download-limit"], "max-download-limit")
     connections = None

@@ -1,18 +1,21 @@
 """An in-memory engine that follows ENGINE_API.md, for UI tests that need exact control.
 
 Integration tests use the real engine and a real HTTP server; these fakes let the model,
-delegate and action tests set progress and states by hand. (No tests in this module.)
+delegate and action tests set progress and states by hand. mypy checks that FakeEngine
+implements the window's EngineLike, as the real Engine does (tests/support/enginelike.py).
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
 from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.inputs import KEEP, Keep
+from app.engine.queueorder import Move, move_before, reorder
 from app.store.models import ACTIVE_STATES, Job, JobState, SegmentRecord
 
 
@@ -97,6 +100,7 @@ class FakeEngine:
         self,
         url: str,
         dest_dir: str,
+        *,
         connections: int | None = None,
         sha256: str | None = None,
         start: bool = True,
@@ -166,10 +170,10 @@ class FakeEngine:
             if job.state is JobState.PAUSED:
                 self.set_state(job.id, JobState.QUEUED)
 
-    def set_url(self, job_id: int, new_url: str) -> None:
-        self.calls.append(("set_url", (job_id, new_url)))
+    def set_url(self, job_id: int, url: str) -> None:
+        self.calls.append(("set_url", (job_id, url)))
         job = self._jobs[job_id]
-        job.url = new_url
+        job.url = url
         self._emit(EventKind.CHANGED, job, job_id)
 
     def apply_settings(self, settings: Any) -> None:
@@ -187,6 +191,42 @@ class FakeEngine:
 
     def job_log(self, job_id: int) -> list[tuple[float, str]]:
         return list(self.logs.get(job_id, []))
+
+    # -- queue order and per-job knobs, as the real engine does them
+    def configure(
+        self,
+        job_id: int,
+        *,
+        connections: int | None = None,
+        speed_limit: int | Keep | None = KEEP,
+    ) -> None:
+        self.calls.append(("configure", (job_id, connections, speed_limit)))
+        job = self._jobs[job_id]
+        if connections is not None:
+            job.connections = connections
+        if not isinstance(speed_limit, Keep):
+            job.speed_limit = speed_limit
+        self.set_state(job_id, job.state)
+
+    def order(self) -> list[int]:
+        return [j.id for j in sorted(self._jobs.values(), key=lambda j: (j.position, j.id))]
+
+    def _apply(self, order: list[int]) -> None:
+        for position, job_id in enumerate(order, start=1):
+            job = self._jobs[job_id]
+            if job.position != position:
+                job.position = position
+                self.set_state(job_id, job.state)
+
+    def move(self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = None) -> None:
+        self.calls.append(("move", (list(job_ids), move)))
+        self._apply(reorder(self.order(), list(job_ids), Move(move), scope and set(scope)))
+
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
+    ) -> None:
+        self.calls.append(("move_before", (list(job_ids), before)))
+        self._apply(move_before(self.order(), list(job_ids), before, scope and set(scope)))
 
 
 def sample_jobs() -> list[Job]:

@@ -1,0 +1,55 @@
+"""Which checksum a finished file is verified against: the job's own, the server's Digest
+header, or one published beside the file (looked up while the download runs)."""
+
+from __future__ import annotations
+
+import threading
+
+from app.engine import checksums, http
+from app.engine.autochecksum import ChecksumFinder, Found, Lookup, names_for
+from app.store.models import Job
+
+# How long the finish step waits for a published checksum still being looked up.
+LOOKUP_WAIT = 20.0
+
+
+def stored_checksum(job: Job) -> checksums.Checksum | None:
+    """The checksum the user gave the job, if any (pure)."""
+    found = checksums.from_stored(job.checksum)
+    if found is None and job.sha256:
+        found = checksums.make("sha256", job.sha256)
+    return found
+
+
+class Verifier:
+    """Auto-checksum for one job; `finder` None: don't look for published checksums."""
+
+    def __init__(self, finder: ChecksumFinder | None) -> None:
+        self._finder = finder
+        self._lookup: Lookup | None = None
+        self._found: Found | None = None
+
+    def look_for(self, probe: http.ProbeResult, job: Job) -> None:
+        """The probe's Digest headers now, published files on a Lookup thread."""
+        if self._finder is None or self._lookup or self._found or stored_checksum(job):
+            return
+        # an encoded answer's digest is of the encoded bytes: not comparable to the file's
+        if probe.response is not None and not probe.encoded:
+            whole = probe.status == 206 and probe.body_start == 0 and probe.body_end == probe.size
+            stated = checksums.from_response_headers(probe.status, probe.response.headers, whole)
+            if stated is not None:
+                self._found = Found(stated, "the server's Digest header")
+                return
+        names = names_for(probe.final_url, job.url, job.file_name)
+        self._lookup = Lookup(self._finder, probe.final_url, names)
+
+    def found(self, stop: threading.Event) -> Found | None:
+        """A checksum found for the file, waiting up to LOOKUP_WAIT for a lookup under way."""
+        found = self._found
+        if found is None and self._lookup is not None:
+            found = self._lookup.result(LOOKUP_WAIT, stop)
+        return found
+
+    def cancel(self) -> None:
+        if self._lookup is not None:
+            self._lookup.cancel()
