@@ -28,7 +28,7 @@ from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import Column, JobTableModel
 from tests.i18n_scan import ROOT, UI, translatable_calls, ui_files, untranslated_literals
-from tests.test_ui_fakes import FakeEngine, sample_jobs
+from tests.support.fakeengine import FakeEngine, sample_jobs
 from tests.test_ui_window import DictStore
 
 TS = ROOT / "resources" / "translations" / "tether_zh_CN.ts"

@@ -15,7 +15,7 @@ from app.ui.actions import ACTIONS, CONTEXT_MENU, MENUS, TOOLBAR, Actions
 from app.ui.i18n import tr_args
 from app.ui.model import JobTableModel
 from app.ui.statusbar import QueueStatusBar
-from tests.test_ui_fakes import make_job
+from tests.support.fakeengine import make_job
 
 UI = Path(__file__).resolve().parent.parent / "app" / "ui"
 
