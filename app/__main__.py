@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from app import cli, qtcheck
 from app import log as applog
+from app.clitext import translate
 from app.paths import resolve_data_dir
 
 
@@ -26,7 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         from app.ui.app import run_gui
     except ImportError as exc:
-        sys.stderr.write(f"tether: the window cannot start ({exc}); use `tether get URL`\n")
+        problem = translate(f"the window cannot start ({exc}); use `tether get URL`")
+        sys.stderr.write(f"tether: {problem}\n")
         return 2
     return run_gui(args.urls, args.window_output_dir, data_dir)
 

@@ -92,6 +92,8 @@ QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
 FINISH_CHOICES = tuple(a.value for a in FinishAction)  # nothing, quit, sleep, shutdown
+# The window's language: the system's, or one of the shipped translations (English is the source)
+LANGUAGE_CHOICES = ("system", "en", "zh_CN")
 LAST_MINUTE = MINUTES_PER_DAY - 1
 DAY = 86400
 
@@ -185,6 +187,9 @@ class Options:
         (), "Per-site connections, user agent and headers", kind=list, secret=True
     )
     clipboard_monitor: bool = setting(False, "Offer links to files copied to the clipboard")
+    language: str = setting(
+        "system", "Language of the window (applies on restart)", choices=LANGUAGE_CHOICES
+    )
     # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
     queue_hours: bool = setting(False, "Run the queue only at set hours")
     queue_start: int = setting(  # 01:00

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.clitext import translate
 from app.engine.credentials import may_send_credentials
 from app.engine.errors import BadInput
 from app.engine.urls import redact, validate_url
@@ -39,7 +40,7 @@ def cmd_set_url(args: argparse.Namespace, data_dir: Path, out: TextIO, err: Text
             except p.RpcError as exc:
                 raise CliError(exc.message) from None
         if out.isatty():
-            out.write(f"job {job['id']}: new link {job['url']}\n")
+            out.write(translate(f"job {job['id']}: new link {job['url']}") + "\n")
         return EXIT_OK
     with owned_store(data_dir) as store:
         jobs, _ = store.load_jobs()
@@ -60,5 +61,6 @@ def cmd_set_url(args: argparse.Namespace, data_dir: Path, out: TextIO, err: Text
         store.update_job(job, ["url", "final_url"])
         store.add_log(job.id, f"URL changed to {redact(job.url)}")
         if out.isatty():
-            out.write(f"job {job.id}: new link {redact(job.url)}; `tether resume {job.id}`\n")
+            url = redact(job.url)
+            out.write(translate(f"job {job.id}: new link {url}; `tether resume {job.id}`") + "\n")
         return EXIT_OK

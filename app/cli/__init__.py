@@ -26,6 +26,7 @@ from app.cli.parser import add_subcommands, build_parser, parse
 from app.cli.progress import ProgressPrinter, retry_text, terminal_width
 from app.cli.queue import cmd_add, cmd_export, cmd_import, cmd_list, cmd_remove
 from app.cli.run import cmd_get, cmd_resume
+from app.clitext import translate
 
 __all__ = [
     "COMMANDS",
@@ -93,8 +94,8 @@ def run(
     try:
         return COMMANDS[args.command](args, data_dir, out, err)
     except CliError as exc:
-        err.write(f"tether: {exc}\n")
+        err.write(f"tether: {translate(str(exc))}\n")
         return exc.code
     except KeyboardInterrupt:
-        err.write("tether: interrupted\n")
+        err.write("tether: " + translate("interrupted") + "\n")
         return EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from app import batch
+from app.clitext import translate
 from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput, PermanentError
 from app.engine.tls import Trust, build_context
@@ -181,4 +182,4 @@ def report_problems(store: JobStore, err: TextIO) -> None:
     except StoreError as exc:
         raise CliError(str(exc)) from exc
     for problem in problems:
-        err.write(f"tether: warning: {problem}\n")
+        err.write("tether: " + translate(f"warning: {problem}") + "\n")

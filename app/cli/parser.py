@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app import cli_schedule, installed_version
+from app import cli_schedule, clitext, installed_version
 from app.netargs import add_network_args
 from app.options import OPTION, Option, Options
 from app.requestargs import add_request_args
@@ -297,7 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """The command line read; usage errors exit 2 with one line (argparse's own)."""
-    args = build_parser().parse_args(list(argv))
+    parser = build_parser()
+    clitext.localize_parser(parser)  # `tether --help` and usage errors in the locale's language
+    args = parser.parse_args(list(argv))
     if args.command in _OUTPUT_COMMANDS and args.output_dir is None:
         args.output_dir = args.window_output_dir
     return args

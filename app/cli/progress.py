@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
+from app.clitext import translate
 from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.engine.urls import redact
@@ -45,13 +46,14 @@ class ProgressPrinter:
         if job.state == JobState.COMPLETED and self.tty:
             self._clear()
             took = time.monotonic() - self._started.get(job.id, time.monotonic())
-            self.out.write(f"done  {job.file_name}  {human_size(job.size or 0)} in {took:.1f} s\n")
+            size = human_size(job.size or 0)
+            self.out.write(translate(f"done  {job.file_name}  {size} in {took:.1f} s") + "\n")
             self.out.flush()
         elif job.state == JobState.FAILED:
             if self.tty:
                 self._clear()
                 self.out.flush()
-            self.err.write(f"tether: {redact(job.url)}: {job.error}\n")
+            self.err.write(f"tether: {redact(job.url)}: {translate(job.error or '')}\n")
             self.err.flush()
 
     def refresh(self) -> None:
@@ -81,12 +83,12 @@ class ProgressPrinter:
             job = self.engine.job(jid)
             if job.state == JobState.RETRYING:
                 name = (job.file_name or redact(job.url))[: max(10, width - 58)]
-                lines.append(f"{name}  {retry_text(job, now)}"[:width])
+                lines.append(f"{name}  {translate(retry_text(job, now))}"[:width])
             elif job.state == JobState.QUEUED and self.waiting is not None:
                 when = self.waiting(job)
                 if when:
                     name = (job.file_name or redact(job.url))[: max(10, width - 58)]
-                    lines.append(f"{name}  scheduled — starts at {when}"[:width])
+                    lines.append(f"{name}  {translate(f'scheduled — starts at {when}')}"[:width])
         self._clear()
         if lines:
             self.out.write("\n".join(lines) + "\n")

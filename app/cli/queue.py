@@ -29,6 +29,7 @@ from app.cli.common import (
     request_context,
 )
 from app.cli.progress import retry_text
+from app.clitext import translate
 from app.engine import naming
 from app.engine.checksums import LABELS
 from app.engine.context import save_context
@@ -79,7 +80,7 @@ def _queue(
         store.add_log(job.id, f"added {redact(entry.url)}")
         ids.append(job.id)
         if out.isatty():
-            out.write(f"queued {job.id}: {redact(entry.url)}\n")
+            out.write(translate(f"queued {job.id}: {redact(entry.url)}") + "\n")
     return ids
 
 
@@ -171,13 +172,13 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         finally:
             store.close()
     for problem in problems:
-        err.write(f"tether: warning: {problem}\n")
+        err.write("tether: " + translate(f"warning: {problem}") + "\n")
     if args.json:
         json.dump([job_to_dict(j) for j in jobs], out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
-        out.write("the queue is empty\n")
+        out.write(translate("the queue is empty") + "\n")
         return EXIT_OK
     for job in jobs:
         size = human_size(job.size) if job.size is not None else "?"
@@ -185,11 +186,11 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         name = job.file_name or redact(job.url)
         line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
         if job.state == JobState.RETRYING:
-            line += f"  ({retry_text(job, time.time())})"
+            line += f"  ({translate(retry_text(job, time.time()))})"
         elif job.error:
-            line += f"  ({job.error})"
+            line += f"  ({translate(job.error)})"
         elif job.verified:
-            line += f"  (verified {LABELS.get(job.verified, job.verified)})"
+            line += f"  ({translate(f'verified {LABELS.get(job.verified, job.verified)}')})"
         out.write(line + "\n")
     return EXIT_OK
 

@@ -31,6 +31,7 @@ from app.cli.common import (
     request_context,
 )
 from app.cli.progress import ProgressPrinter
+from app.clitext import translate
 from app.engine.engine import Engine
 from app.engine.errors import BadInput
 from app.engine.urls import redact
@@ -76,12 +77,16 @@ async def _run_engine(
         if printer is not None:
             printer.finish()
     if interrupted:
-        err.write("tether: interrupted; run the same command again to resume\n")
+        err.write(
+            "tether: " + translate("interrupted; run the same command again to resume") + "\n"
+        )
         return EXIT_INTERRUPTED
     failed = [engine.job(j) for j in ids if engine.job(j).state != JobState.COMPLETED]
     for job in failed:
         if job.state != JobState.FAILED:  # should not happen: say something rather than nothing
-            err.write(f"tether: {redact(job.url)}: not finished ({job.state.value})\n")
+            err.write(
+                f"tether: {redact(job.url)}: {translate(f'not finished ({job.state.value})')}\n"
+            )
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -107,7 +112,7 @@ def _start(
             if finished is not None:
                 # Idempotent for scripts: the file is there already; --again fetches a new copy.
                 if out.isatty():
-                    out.write(f"already downloaded: {finished.path}\n")
+                    out.write(translate(f"already downloaded: {finished.path}") + "\n")
                 continue
         existing = engine.find_unfinished(url, folder)
         if existing is not None and target.checksum and existing.checksum != target.checksum:
@@ -234,7 +239,7 @@ def cmd_resume(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
             targets = [j for j in jobs if j.state in JobState.UNFINISHED - {JobState.CANCELLED}]
         if not targets:
             if out.isatty():
-                out.write("nothing to resume\n")
+                out.write(translate("nothing to resume") + "\n")
             return EXIT_OK
         engine = engine_for(store, args)
         automation = Automation(engine, store, load_options(store))  # queue hours apply

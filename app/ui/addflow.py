@@ -18,6 +18,7 @@ from app.ui.controller import AddRequest
 from app.ui.dialogs.exists import ConflictQuestion
 from app.ui.dropparse import extract_urls
 from app.ui.filetypes import classify_url, url_name
+from app.ui.i18n import tr_args
 from app.ui.model import display_name
 
 if TYPE_CHECKING:
@@ -144,9 +145,11 @@ class AddFlow(QObject):
                     os.remove(conflict.path)
                 except OSError as exc:
                     w.status.showMessage(
-                        self.tr("Could not replace %1: %2")
-                        .replace("%1", conflict.path)
-                        .replace("%2", exc.strerror or str(exc)),
+                        tr_args(
+                            self.tr("Could not replace %1: %2"),
+                            conflict.path,
+                            exc.strerror or exc,
+                        ),
                         8000,
                     )
                     return

@@ -32,6 +32,7 @@ from app.engine.patterns import MAX_URLS, count, expand, has_pattern
 from app.engine.settings import MAX_CONNECTIONS
 from app.ui.controller import AddRequest
 from app.ui.dropparse import dedupe, extract_urls
+from app.ui.i18n import tr_args
 from app.ui.widgets import FolderPicker
 
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d64545; border-radius: 3px; }"
@@ -240,7 +241,7 @@ class AddDialog(QDialog):
     def _validate(self) -> None:
         urls, ignored, problem = read_links(self.urls_edit.toPlainText(), self.patterns.isChecked())
         if problem:
-            text = self.tr("Pattern: %1").replace("%1", problem)
+            text = tr_args(self.tr("Pattern: %1"), problem)
         elif urls:
             text = self.tr("%n link(s) will be added", "", len(urls))
         else:

@@ -32,9 +32,10 @@ from app.engine.checksums import LABELS
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
 from app.ui.controller import Controller
-from app.ui.delegates import paint_progress
 from app.ui.dropparse import is_download_url
+from app.ui.i18n import tr_args
 from app.ui.model import ProgressView, display_name, state_text
+from app.ui.progressbar import paint_progress
 
 REFRESH_MS = 1000
 
@@ -244,7 +245,7 @@ class PropertiesDialog(QDialog):
             self._timer.stop()
             return
         name = display_name(job)
-        self.setWindowTitle(self.tr("Properties — %1").replace("%1", name))
+        self.setWindowTitle(tr_args(self.tr("Properties — %1"), name))
         _set(self.title_label, name)
         self.icon_label.setPixmap(icons.file_icon(name).pixmap(40, 40))
         view = self.controller.model.progress_view(job)
@@ -254,7 +255,7 @@ class PropertiesDialog(QDialog):
             status += " · " + formatting.speed(progress.speed)
             eta = formatting.duration(progress.eta)
             if eta:
-                status += " · " + self.tr("%1 left").replace("%1", eta)
+                status += " · " + tr_args(self.tr("%1 left"), eta)
         if job.error:
             status += "\n" + job.error
         _set(self.state_label, status)

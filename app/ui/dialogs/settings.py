@@ -7,6 +7,7 @@ import dataclasses
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -102,11 +103,27 @@ class SettingsDialog(QDialog):
         form.addRow("", self.start_on_add)
         form.addRow("", self.auto_checksum)
 
+        # Each language named in itself, so a user who cannot read the current one finds theirs.
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(self.tr("System default"), "system")
+        self.language.addItem("English", "en")
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.setCurrentIndex(max(0, self.language.findData(options.language)))
+        restart = QLabel(self.tr("Applies the next time Tether starts."))
+        restart.setEnabled(False)
+        language_row = QHBoxLayout()
+        language_row.addWidget(self.language)
+        language_row.addWidget(restart, 1)
+
         behaviour = QGroupBox(self.tr("Desktop"))
         box = QVBoxLayout(behaviour)
         box.addWidget(self.minimize_to_tray)
         box.addWidget(self.keep_downloading)
         box.addWidget(self.notify)
+        desktop_form = QFormLayout()
+        desktop_form.addRow(self.tr("Language:"), language_row)
+        box.addLayout(desktop_form)
 
         hint = QLabel(
             self.tr("Changes apply at once; connections apply to downloads that start next.")
@@ -168,6 +185,7 @@ class SettingsDialog(QDialog):
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
             stall_timeout=self.stall_timeout.value(),
+            language=self.language.currentData(),
         )
         return self.schedule.apply(self.network.apply(self.more.apply(options)))
 

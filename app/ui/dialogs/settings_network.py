@@ -31,6 +31,7 @@ from app.engine.errors import BadInput
 from app.engine.siterules import MAX_RULE_CONNECTIONS, SiteRule
 from app.options import Options
 from app.ui.dialogs.optionfields import option_spin
+from app.ui.i18n import tr_args
 
 _EXPLICIT = ("http", "https", "socks5")
 
@@ -214,9 +215,7 @@ class NetworkSettings(QWidget):
                 )
             except BadInput as exc:
                 self.rules.setCurrentCell(row, 0)
-                raise BadInput(
-                    self.tr("Site %1: %2").replace("%1", pattern or "?").replace("%2", str(exc))
-                ) from None
+                raise BadInput(tr_args(self.tr("Site %1: %2"), pattern or "?", exc)) from None
             out.append(rule.to_dict())
         return tuple(out)
 
