@@ -320,3 +320,79 @@ def test_an_expired_link_is_recaptured_from_its_page(server: FaultServer, browse
     assert Path(job["path"]).read_bytes() == content
     assert any("/v2/file.bin" in m for m in log) and any("new link checked" in m for m in log)
     assert any("403" in m for m in log)
+
+
+def test_a_click_with_the_bypass_key_leaves_the_download_to_the_browser(
+    server: FaultServer, browser: Browser
+) -> None:
+    """Alt+click (the options' default key): the browser downloads the link itself and Tether
+    never sees it; an ordinary click on the same page still goes to Tether. Then the options
+    page makes Shift the key: Shift+click is kept, Alt+click no longer is."""
+    files = {name: payload(300 * 1024 + i, seed=5 + i) for i, name in enumerate("abcd")}
+    links = " ".join(f'<a id="{n}" href="/{n}.bin">{n}</a>' for n in files)
+    server.add_file("/page.html", links.encode(), content_type="text/html")
+    for name, content in files.items():
+        server.add_file(
+            f"/{name}.bin", content, content_disposition=f'attachment; filename="{name}.bin"'
+        )
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        chromium.new_browser_cdp_session().send(
+            "Browser.setDownloadBehavior", {"behavior": "default"}
+        )
+        worker = _worker(context)
+
+        def browsers_own() -> list[tuple[str, str]]:
+            found = worker.evaluate("chrome.downloads.search({})")
+            return sorted((d["url"].rsplit("/", 1)[-1], d["state"]) for d in found)
+
+        def tethers() -> list[str]:
+            return sorted(
+                j["url"].rsplit("/", 1)[-1] for j in _jobs(browser) if j["state"] == "completed"
+            )
+
+        page = context.new_page()
+        page.goto(server.url("/page.html"))
+        page.click("#a", modifiers=["Alt"])
+        wait_until(lambda: browsers_own() == [("a.bin", "complete")], 30, "the browser's a.bin")
+        page.click("#b")
+        wait_until(lambda: tethers() == ["b.bin"], 60, "Tether's b.bin")
+        # the browser's copy of the ordinary click: cancelled and erased; the Alt one stays
+        wait_until(lambda: browsers_own() == [("a.bin", "complete")], 30, "the cancel")
+
+        options = context.new_page()
+        options.goto(f"chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html")
+        options.wait_for_selector("#bypassKey")
+        assert options.input_value("#bypassKey") == "alt"
+        options.select_option("#bypassKey", "shift")
+        options.click("button[type=submit]")
+        options.wait_for_selector("#saved:has-text('Saved.')")
+        options.close()
+        page.bring_to_front()
+        page.click("#c", modifiers=["Shift"])  # a new window, whose download the browser keeps
+        wait_until(
+            lambda: browsers_own() == [("a.bin", "complete"), ("c.bin", "complete")],
+            30,
+            "the browser's c.bin",
+        )
+        page.click("#d", modifiers=["Alt"])  # Alt is an ordinary click now
+        wait_until(lambda: tethers() == ["b.bin", "d.bin"], 60, "Tether's d.bin")
+        wait_until(
+            lambda: browsers_own() == [("a.bin", "complete"), ("c.bin", "complete")],
+            30,
+            "the cancel of d.bin",
+        )
+        chromium.close()
+    by_name = {j["url"].rsplit("/", 1)[-1]: j for j in _jobs(browser)}
+    assert sorted(by_name) == ["b.bin", "d.bin"]
+    for name in ("b", "d"):
+        assert Path(by_name[f"{name}.bin"]["path"]).read_bytes() == files[name]
+    for name in ("a", "c"):
+        assert (browser.home / "Downloads" / f"{name}.bin").read_bytes() == files[name]
+    # one file each: the browser's a and c, Tether's b and d (it saves to ~/Downloads too)
+    assert sorted(p.name for p in (browser.home / "Downloads").iterdir()) == [
+        f"{n}.bin" for n in "abcd"
+    ]

@@ -2,7 +2,16 @@
 // referrer and user agent, and cancelled in the browser only once Tether confirmed the add;
 // when Tether cannot be reached the browser's download resumes (never lost).
 // Context menu: a link, a media element, or all links in the selection.
-import { addRequest, decide, HOST, pickFreshLink, rememberJob, uniqueLinks } from "./logic.js";
+import {
+  addRequest,
+  bypassHeld,
+  Clicks,
+  decide,
+  HOST,
+  pickFreshLink,
+  rememberJob,
+  uniqueLinks,
+} from "./logic.js";
 import { api, callHost, loadRules } from "./native.js";
 
 const MENU_LINK = "tether-link";
@@ -140,9 +149,20 @@ async function handOver(item) {
   return true;
 }
 
+// Links clicked with a modifier held (clicks.js, in every page): the bypass key lets the
+// browser keep that download.
+const clicks = new Clicks();
+api.runtime.onMessage.addListener((message, sender) => {
+  if (sender.id !== api.runtime.id || !message || message.type !== "tether-click") return;
+  if (typeof message.url === "string") clicks.note(message.url, message.keys, Date.now());
+});
+
 async function wanted(item) {
   if (item.state && item.state !== "in_progress") return false;
-  return decide(item, await loadRules()).capture;
+  const keys = clicks.take(item, Date.now()); // taken before any await: the click is fresh
+  const rules = await loadRules();
+  if (keys && bypassHeld(keys, rules)) return false;
+  return decide(item, rules).capture;
 }
 
 if (api.downloads.onDeterminingFilename) {
