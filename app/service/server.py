@@ -151,6 +151,7 @@ class RpcServer:
         progress_interval: float = PROGRESS_INTERVAL_S,
     ) -> None:
         self.api = api
+        api.ask_browsers = self.ask_browsers
         self.dispatcher = p.Dispatcher(api.methods())
         self.max_clients = max_clients
         self.max_queue_messages = max_queue_messages
@@ -264,6 +265,12 @@ class RpcServer:
             only = sub["jobs"]
             if only is None or event.job_id in only:
                 conn.send(line)
+
+    def ask_browsers(self, params: JsonObj) -> int:
+        """Send a `recapture` request to each browser's native host; how many got it."""
+        line = p.encode(p.notification("recapture", params))
+        browsers = [c for c in self._subscribers() if (c.session.subscription or {}).get("browser")]
+        return sum(1 for conn in browsers if conn.send(line))
 
     async def _tick(self) -> None:
         while True:

@@ -184,6 +184,8 @@ async def _main(
         log.warning("store problems: %s", "; ".join(engine.problems))
 
     window = MainWindow(controller, store, options)
+    if rpc is not None:  # "Refresh address…" asks the browsers through the service
+        window.extras.refresh.ask = rpc.api.ask_recapture
     window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[attr-defined]
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)

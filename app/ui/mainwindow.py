@@ -547,6 +547,7 @@ class MainWindow(QMainWindow):
             return existing
         dialog = PropertiesDialog(self, self.controller, job_id)
         self.properties_dialogs[job_id] = dialog
+        dialog.refresh_requested.connect(self.extras.refresh.start)
         dialog.finished.connect(functools.partial(self._forget_properties, job_id))
         dialog.finished.connect(dialog.deleteLater)
         dialog.show()

@@ -63,6 +63,8 @@ function watch() {
   }
   port.onMessage.addListener((message) => {
     if (message && message.event === "link_expired") recapture(message.job);
+    // the window's "Refresh address…": the user asked, so even a job tried before
+    else if (message && message.event === "recapture") recapture(message.job, true);
     else if (message && message.result) watching = message.result.watching === true;
   });
   port.onDisconnect.addListener(() => {
@@ -92,10 +94,14 @@ function pageLinks() {
 }
 
 /** Open the job's page in a background tab, find the fresh link, give it to Tether. */
-async function recapture(job) {
-  if (!job || tried.has(job.id)) return;
+async function recapture(job, asked = false) {
+  if (!job || (tried.has(job.id) && !asked)) return;
   const got = await api.storage.local.get("jobs");
-  const entry = (got.jobs || {})[String(job.id)];
+  // the page Tether keeps for the job (sent when the user asks), else what this browser
+  // remembers of a download it handed over
+  const entry = job.referrer
+    ? { url: job.url, referrer: job.referrer, file_name: job.file_name || "" }
+    : (got.jobs || {})[String(job.id)];
   if (!entry || !entry.referrer) return;
   tried.add(job.id);
   const tab = await api.tabs.create({ url: entry.referrer, active: false });
