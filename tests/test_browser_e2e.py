@@ -396,3 +396,57 @@ def test_a_click_with_the_bypass_key_leaves_the_download_to_the_browser(
     assert sorted(p.name for p in (browser.home / "Downloads").iterdir()) == [
         f"{n}.bin" for n in "abcd"
     ]
+
+
+def test_refresh_address_asks_the_browser_for_a_fresh_link(
+    server: FaultServer, browser: Browser
+) -> None:
+    """The window's "Refresh address…" on a paused job (the service's `recapture`, as the
+    window calls it): the extension reopens the job's page, finds the fresh link and hands it
+    over; the byte check accepts it and the job completes from its partial data."""
+    from app.service.client import connect
+
+    content = payload(5 * 1024 * 1024, seed=9)
+    page = '<a id="dl" href="/{}/movie.bin">movie.bin</a>'
+    no_store = {"Cache-Control": "no-store"}
+    server.add_file(
+        "/page.html", page.format("v1").encode(), content_type="text/html", extra_headers=no_store
+    )
+    old = server.add_file("/v1/movie.bin", content)
+    old.rate = 1024 * 1024
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        chromium.new_browser_cdp_session().send(
+            "Browser.setDownloadBehavior", {"behavior": "default"}
+        )
+        worker = _worker(context)
+        tab = context.new_page()
+        tab.goto(server.url("/page.html"))
+        tab.click("#dl")
+        wait_until(lambda: any(j["done"] > 1024 * 1024 for j in _jobs(browser)), 30, "progress")
+        client = connect(browser.data)
+        assert client is not None
+        with client:
+            client.call("pause", id=1)
+            wait_until(lambda: _jobs(browser)[0]["state"] == "paused", 30, "the pause")
+            old.status_always = 403  # it would fail on resume; the user refreshes first
+            server.add_file(
+                "/page.html",
+                page.format("v2").encode(),
+                content_type="text/html",
+                extra_headers=no_store,
+            )
+            server.add_file("/v2/movie.bin", content)
+            wait_until(lambda: worker.evaluate("globalThis.tetherWatching()"), 30, "the port")
+            assert client.call("recapture", id=1) == {"asked": 1, "reason": None}
+            wait_until(lambda: _jobs(browser)[0]["state"] == "completed", 60, "the refreshed job")
+            log = [e["message"] for e in client.call("jobs.log", id=1)["entries"]]
+        chromium.close()
+    [job] = _jobs(browser)
+    assert job["url"] == server.url("/v2/movie.bin")
+    assert Path(job["path"]).read_bytes() == content
+    assert any("new link checked" in m for m in log), log
+    assert not any("403" in m for m in log), "refreshed before the old link was tried again"
