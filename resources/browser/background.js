@@ -133,9 +133,11 @@ async function recapture(job, asked = false) {
 
 watch();
 
-async function stateOf(id) {
+/** Whether the browser holds the download paused (Firefox reports a paused download as
+ * "interrupted" with `paused`, Chromium as "in_progress"), not finished or failed. */
+async function heldPaused(id) {
   const [item] = await api.downloads.search({ id });
-  return item ? item.state : "gone";
+  return Boolean(item) && item.paused === true && item.state !== "complete";
 }
 
 /** Hand the download to Tether; true if it went, false if the browser keeps it. */
@@ -163,9 +165,9 @@ api.runtime.onMessage.addListener((message, sender) => {
   if (typeof message.url === "string") clicks.note(message.url, message.keys, Date.now());
 });
 
-async function wanted(item) {
+/** `keys`: the click's modifiers, taken before any await (while the click is fresh). */
+async function wanted(item, keys) {
   if (item.state && item.state !== "in_progress") return false;
-  const keys = clicks.take(item, Date.now()); // taken before any await: the click is fresh
   const rules = await loadRules();
   if (keys && bypassHeld(keys, rules)) return false;
   return decide(item, rules).capture;
@@ -176,26 +178,28 @@ if (api.downloads.onDeterminingFilename) {
   // decision is made before the browser could finish it, however small the file.
   api.downloads.onDeterminingFilename.addListener((item, suggest) => {
     (async () => {
-      if (!(await wanted(item)) || !(await handOver(item))) suggest();
+      const keys = clicks.take(item, Date.now());
+      if (!(await wanted(item, keys)) || !(await handOver(item))) suggest();
     })();
     return true; // suggest() comes later
   });
 } else {
-  // Firefox: pause first, then decide; resume if Tether cannot take it.
+  // Firefox: pause at once (a small download must not finish while the rules load), then
+  // decide; the browser's download resumes unless Tether took it.
   api.downloads.onCreated.addListener(async (item) => {
-    if (!(await wanted(item))) return;
+    if (item.state && item.state !== "in_progress") return;
+    const keys = clicks.take(item, Date.now());
+    const paused = api.downloads.pause(item.id).then(
+      () => true,
+      () => false, // it finished or failed first: the browser keeps it
+    );
+    const capture = await wanted(item, keys);
+    if (!(await paused)) return;
+    if (capture && (await heldPaused(item.id)) && (await handOver(item))) return;
     try {
-      await api.downloads.pause(item.id);
+      await api.downloads.resume(item.id);
     } catch {
-      // already finished or failed: the check below decides
-    }
-    if ((await stateOf(item.id)) !== "in_progress") return; // the browser finished it first
-    if (!(await handOver(item))) {
-      try {
-        await api.downloads.resume(item.id);
-      } catch {
-        // it stays in the browser's list
-      }
+      // it stays in the browser's list, where the user can resume it
     }
   });
 }
