@@ -320,3 +320,133 @@ def test_an_expired_link_is_recaptured_from_its_page(server: FaultServer, browse
     assert Path(job["path"]).read_bytes() == content
     assert any("/v2/file.bin" in m for m in log) and any("new link checked" in m for m in log)
     assert any("403" in m for m in log)
+
+
+def test_a_click_with_the_bypass_key_leaves_the_download_to_the_browser(
+    server: FaultServer, browser: Browser
+) -> None:
+    """Alt+click (the options' default key): the browser downloads the link itself and Tether
+    never sees it; an ordinary click on the same page still goes to Tether. Then the options
+    page makes Shift the key: Shift+click is kept, Alt+click no longer is."""
+    files = {name: payload(300 * 1024 + i, seed=5 + i) for i, name in enumerate("abcd")}
+    links = " ".join(f'<a id="{n}" href="/{n}.bin">{n}</a>' for n in files)
+    server.add_file("/page.html", links.encode(), content_type="text/html")
+    for name, content in files.items():
+        server.add_file(
+            f"/{name}.bin", content, content_disposition=f'attachment; filename="{name}.bin"'
+        )
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        chromium.new_browser_cdp_session().send(
+            "Browser.setDownloadBehavior", {"behavior": "default"}
+        )
+        worker = _worker(context)
+
+        def browsers_own() -> list[tuple[str, str]]:
+            found = worker.evaluate("chrome.downloads.search({})")
+            return sorted((d["url"].rsplit("/", 1)[-1], d["state"]) for d in found)
+
+        def tethers() -> list[str]:
+            return sorted(
+                j["url"].rsplit("/", 1)[-1] for j in _jobs(browser) if j["state"] == "completed"
+            )
+
+        page = context.new_page()
+        page.goto(server.url("/page.html"))
+        page.click("#a", modifiers=["Alt"])
+        wait_until(lambda: browsers_own() == [("a.bin", "complete")], 30, "the browser's a.bin")
+        page.click("#b")
+        wait_until(lambda: tethers() == ["b.bin"], 60, "Tether's b.bin")
+        # the browser's copy of the ordinary click: cancelled and erased; the Alt one stays
+        wait_until(lambda: browsers_own() == [("a.bin", "complete")], 30, "the cancel")
+
+        options = context.new_page()
+        options.goto(f"chrome-extension://{CHROMIUM_EXTENSION_ID}/options.html")
+        options.wait_for_selector("#bypassKey")
+        assert options.input_value("#bypassKey") == "alt"
+        options.select_option("#bypassKey", "shift")
+        options.click("button[type=submit]")
+        options.wait_for_selector("#saved:has-text('Saved.')")
+        options.close()
+        page.bring_to_front()
+        page.click("#c", modifiers=["Shift"])  # a new window, whose download the browser keeps
+        wait_until(
+            lambda: browsers_own() == [("a.bin", "complete"), ("c.bin", "complete")],
+            30,
+            "the browser's c.bin",
+        )
+        page.click("#d", modifiers=["Alt"])  # Alt is an ordinary click now
+        wait_until(lambda: tethers() == ["b.bin", "d.bin"], 60, "Tether's d.bin")
+        wait_until(
+            lambda: browsers_own() == [("a.bin", "complete"), ("c.bin", "complete")],
+            30,
+            "the cancel of d.bin",
+        )
+        chromium.close()
+    by_name = {j["url"].rsplit("/", 1)[-1]: j for j in _jobs(browser)}
+    assert sorted(by_name) == ["b.bin", "d.bin"]
+    for name in ("b", "d"):
+        assert Path(by_name[f"{name}.bin"]["path"]).read_bytes() == files[name]
+    for name in ("a", "c"):
+        assert (browser.home / "Downloads" / f"{name}.bin").read_bytes() == files[name]
+    # one file each: the browser's a and c, Tether's b and d (it saves to ~/Downloads too)
+    assert sorted(p.name for p in (browser.home / "Downloads").iterdir()) == [
+        f"{n}.bin" for n in "abcd"
+    ]
+
+
+def test_refresh_address_asks_the_browser_for_a_fresh_link(
+    server: FaultServer, browser: Browser
+) -> None:
+    """The window's "Refresh address…" on a paused job (the service's `recapture`, as the
+    window calls it): the extension reopens the job's page, finds the fresh link and hands it
+    over; the byte check accepts it and the job completes from its partial data."""
+    from app.service.client import connect
+
+    content = payload(5 * 1024 * 1024, seed=9)
+    page = '<a id="dl" href="/{}/movie.bin">movie.bin</a>'
+    no_store = {"Cache-Control": "no-store"}
+    server.add_file(
+        "/page.html", page.format("v1").encode(), content_type="text/html", extra_headers=no_store
+    )
+    old = server.add_file("/v1/movie.bin", content)
+    old.rate = 1024 * 1024
+    assert browser.tether("browser", "install", "--browser", "chromium").returncode == 0
+    endpoint = browser.start()
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.connect_over_cdp(endpoint)
+        context = chromium.contexts[0]
+        chromium.new_browser_cdp_session().send(
+            "Browser.setDownloadBehavior", {"behavior": "default"}
+        )
+        worker = _worker(context)
+        tab = context.new_page()
+        tab.goto(server.url("/page.html"))
+        tab.click("#dl")
+        wait_until(lambda: any(j["done"] > 1024 * 1024 for j in _jobs(browser)), 30, "progress")
+        client = connect(browser.data)
+        assert client is not None
+        with client:
+            client.call("pause", id=1)
+            wait_until(lambda: _jobs(browser)[0]["state"] == "paused", 30, "the pause")
+            old.status_always = 403  # it would fail on resume; the user refreshes first
+            server.add_file(
+                "/page.html",
+                page.format("v2").encode(),
+                content_type="text/html",
+                extra_headers=no_store,
+            )
+            server.add_file("/v2/movie.bin", content)
+            wait_until(lambda: worker.evaluate("globalThis.tetherWatching()"), 30, "the port")
+            assert client.call("recapture", id=1) == {"asked": 1, "reason": None}
+            wait_until(lambda: _jobs(browser)[0]["state"] == "completed", 60, "the refreshed job")
+            log = [e["message"] for e in client.call("jobs.log", id=1)["entries"]]
+        chromium.close()
+    [job] = _jobs(browser)
+    assert job["url"] == server.url("/v2/movie.bin")
+    assert Path(job["path"]).read_bytes() == content
+    assert any("new link checked" in m for m in log), log
+    assert not any("403" in m for m in log), "refreshed before the old link was tried again"

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from app.engine.context import RequestContext
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.inputs import KEEP, Keep
@@ -316,8 +317,11 @@ class RemoteEngine:
         start: bool = True,
         checksum: str | None = None,
         file_name: str | None = None,
+        context: RequestContext | None = None,
     ) -> Job:
         params: JsonObj = {"url": url, "dir": dest_dir, "start": start}
+        if context:  # the Add dialog's cookies, referrer, headers: a secret of the job
+            params["context"] = json.loads(context.dumps())
         for key, value in (
             ("connections", connections),
             ("sha256", sha256),

@@ -153,6 +153,7 @@ class RpcServer:
         progress_interval: float = PROGRESS_INTERVAL_S,
     ) -> None:
         self.api = api
+        api.ask_browsers = self.ask_browsers
         self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
         if api.automation is not None:
             self.window_api.install(api.automation)
@@ -285,6 +286,12 @@ class RpcServer:
             only = sub["jobs"]
             if only is None or event.job_id in only:
                 conn.send(line)
+
+    def ask_browsers(self, params: JsonObj) -> int:
+        """Send a `recapture` request to each browser's native host; how many got it."""
+        line = p.encode(p.notification("recapture", params))
+        browsers = [c for c in self._subscribers() if (c.session.subscription or {}).get("browser")]
+        return sum(1 for conn in browsers if conn.send(line))
 
     async def _tick(self) -> None:
         while True:

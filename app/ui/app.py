@@ -190,6 +190,8 @@ def build_window(
     options = settings.load()
     controller.attach(engine)
     window = MainWindow(controller, settings, options)
+    # "Refresh address…" asks the browsers' extensions through the service
+    window.extras.refresh.ask = lambda job_id: link.call("recapture", id=job_id)
     automation = RemoteAutomation(
         link.call, options, lambda: link.engine.progress() if link.engine is not None else {}
     )

@@ -251,6 +251,7 @@ class WindowCommands(_WindowBase):
             return existing
         dialog = PropertiesDialog(self, self.controller, job_id)
         self.properties_dialogs[job_id] = dialog
+        dialog.refresh_requested.connect(self.extras.refresh.start)
         dialog.finished.connect(functools.partial(self._forget_properties, job_id))
         dialog.finished.connect(dialog.deleteLater)
         dialog.show()
