@@ -264,7 +264,7 @@ def _remote(action: Callable[[], T]) -> T:
         raise CliError(str(exc), exc.code) from exc
 
 
-def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
+def job_to_dict(job: Job, done: int | None = None, verifying: bool = False) -> dict[str, object]:
     return {
         "id": job.id,
         "url": redact(job.url),
@@ -278,6 +278,7 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "sha256": job.sha256,
         "checksum": job.checksum,  # "algo:hex"
         "verified": job.verified,  # the algorithm the finished file was checked with, or None
+        "verifying": verifying,  # running: every byte there, read back for the checksum
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }
@@ -770,9 +771,10 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         from app.service import remote
 
         with client:
-            jobs = _remote(lambda: remote.list_jobs(client))
+            jobs, verifying = _remote(lambda: remote.list_jobs(client))
         problems: list[str] = []
     else:
+        verifying = set()  # no service: nothing runs
         store = _open_store(data_dir)
         try:
             jobs, problems = store.load_jobs()
@@ -783,7 +785,7 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
     for problem in problems:
         err.write(f"tether: warning: {problem}\n")
     if args.json:
-        json.dump([job_to_dict(j) for j in jobs], out, indent=2)
+        json.dump([job_to_dict(j, verifying=j.id in verifying) for j in jobs], out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
@@ -793,7 +795,8 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         size = human_size(job.size) if job.size is not None else "?"
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
-        line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
+        state = "verifying" if job.id in verifying else job.state.value
+        line = f"{job.id:>5}  {state:<11} {pct}  {size:>10}  {name}"
         if job.state == JobState.RETRYING:
             line += f"  ({retry_text(job, time.time())})"
         elif job.error:

@@ -3,6 +3,7 @@ wire views (no secrets), the progress delta; and hypothesis fuzzing of the dispa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -181,6 +182,17 @@ def test_progress_delta_sends_only_what_changed() -> None:
     second = progress_snapshot({1: prog(1, 20, 5.9), 2: prog(2, 0, 0)}, segments=False)
     assert progress_delta(first, second) == [{"id": 1, "done": 20}]  # 5.9 → 5: no change
     assert progress_delta(second, second) == []
+    # re-rolls and the checksum's read-back show once they happen, then as changes
+    rerolled = dataclasses.replace(prog(1, 30, 5), rerolls=1)
+    third = progress_snapshot({1: rerolled, 2: prog(2, 0, 0)}, segments=False)
+    assert progress_delta(second, third) == [{"id": 1, "done": 30, "rerolls": 1}]
+    checking = dataclasses.replace(prog(1, 100, 0), rerolls=2, verifying=True)
+    fourth = progress_snapshot({1: checking, 2: prog(2, 0, 0)}, segments=False)
+    assert progress_delta(third, fourth) == [
+        {"id": 1, "done": 100, "speed": 0, "rerolls": 2, "verifying": True}
+    ]
+    assert job_dict(_job(), 5, verifying=True)["verifying"] is True
+    assert job_dict(_job())["verifying"] is False
     only = progress_snapshot({1: prog(1, 20, 5), 2: prog(2, 0, 0)}, True, frozenset({2}))
     assert list(only) == [2] and only[2]["segments"] == [[0, 50, 0], [50, 100, 0]]
 

@@ -43,6 +43,14 @@ class Verifier:
         names = names_for(probe.final_url, job.url, job.file_name)
         self._lookup = Lookup(self._finder, probe.final_url, names)
 
+    def known(self, job: Job) -> checksums.Checksum | None:
+        """The checksum known before the first byte (the job's own, or a Digest header):
+        the one worth hashing the bytes for as they arrive (inorder.py)."""
+        stored = stored_checksum(job)
+        if stored is not None:
+            return stored
+        return self._found.checksum if self._found is not None else None
+
     def found(self, stop: threading.Event) -> Found | None:
         """A checksum found for the file, waiting up to LOOKUP_WAIT for a lookup under way."""
         found = self._found

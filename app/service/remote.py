@@ -370,6 +370,7 @@ def remove(client: Client, ids: list[int], delete_file: bool) -> int:
     return EXIT_OK
 
 
-def list_jobs(client: Client) -> list[Job]:
-    """The whole queue, page by page, as the CLI prints it."""
-    return [job_from_dict(d) for d in all_jobs(client)]
+def list_jobs(client: Client) -> tuple[list[Job], set[int]]:
+    """The whole queue, page by page, as the CLI prints it, and which jobs are verifying."""
+    rows = list(all_jobs(client))
+    return [job_from_dict(d) for d in rows], {d["id"] for d in rows if d.get("verifying")}

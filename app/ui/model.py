@@ -505,6 +505,9 @@ class JobTableModel(QAbstractTableModel):
                 when = self.waiting_text(job)
                 if when:
                     return self.tr("Scheduled — starts at %1").replace("%1", when)
+            p = self._progress.get(job.id)
+            if p is not None and p.verifying and job.state is JobState.DOWNLOADING:
+                return self.tr("Verifying checksum…")
             verified = job.verified
             if verified:
                 return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))
@@ -653,6 +656,8 @@ def _changed_span(prev: Progress | None, cur: Progress) -> tuple[int, int] | Non
         cols.append(Column.SPEED)
     if prev is None or prev.eta != cur.eta:
         cols.append(Column.ETA)
+    if (prev is not None and prev.verifying) != cur.verifying:
+        cols.append(Column.STATE)
     if not cols:
         return None
     return min(cols), max(cols)
