@@ -41,6 +41,10 @@ class Verifier:
                 self._found = Found(stated, "the server's Digest header")
                 return
         names = names_for(probe.final_url, job.url, job.file_name)
+        answered, found = self._finder.known_now(probe.final_url, names)
+        if answered:  # a batch's later files: the folder's lists are already here
+            self._found = found
+            return
         self._lookup = Lookup(self._finder, probe.final_url, names)
 
     def known(self, job: Job) -> checksums.Checksum | None:
