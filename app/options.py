@@ -88,7 +88,6 @@ OPTIONS: tuple[Option, ...] = (
     Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
     Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
     Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
-    Option("splice", "Let the kernel copy plain-HTTP downloads to disk (Linux)", bool),
     # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
     Option("queue_hours", "Run the queue only at set hours", bool),
     Option("queue_start", "The queue starts at (minutes after midnight)", int, 0, LAST_MINUTE),
@@ -173,7 +172,6 @@ class Options:
     aria2_rpc_secret: str = field(default="", repr=False)
     aria2_rpc_all_interfaces: bool = False
     reroll_slow: bool = True
-    splice: bool = True
 
     def schedule_config(self) -> ScheduleConfig:
         hours = Window(self.queue_start, self.queue_stop, self.queue_days)
@@ -210,7 +208,6 @@ class Options:
             proxy=self.proxy(),
             site_rules=rules_from_settings(list(self.site_rules)),
             reroll_slow=self.reroll_slow,
-            splice=self.splice,
         )
 
     def resolved_download_dir(self) -> str:

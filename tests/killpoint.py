@@ -27,28 +27,22 @@ def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _after_nth(
-    target: Any, attrs: str | tuple[str, ...], n: int, when: Callable[..., bool] | None = None
-) -> None:
-    """Die right after the n-th call to any of `attrs` (counted together)."""
+def _after_nth(target: Any, attr: str, n: int, when: Callable[..., bool] | None = None) -> None:
+    original = getattr(target, attr)
     lock = threading.Lock()
     seen = [0]
 
-    def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            result = original(*args, **kwargs)
-            if when is None or when(*args, **kwargs):
-                with lock:
-                    seen[0] += 1
-                    hit = seen[0] == n
-                if hit:
-                    _die()
-            return result
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if when is None or when(*args, **kwargs):
+            with lock:
+                seen[0] += 1
+                hit = seen[0] == n
+            if hit:
+                _die()
+        return result
 
-        return wrapper
-
-    for attr in (attrs,) if isinstance(attrs, str) else attrs:
-        setattr(target, attr, wrap(getattr(target, attr)))
+    setattr(target, attr, wrapper)
 
 
 def install(point: str) -> None:
@@ -69,8 +63,7 @@ def install(point: str) -> None:
     elif name == "prealloc":
         _after_nth(PartFile, "truncate", n, lambda self, size: size > 0)
     elif name == "write":
-        # a write from a buffer, or one the kernel moved from the socket (splice.py)
-        _after_nth(PartFile, ("write_at", "splice_in"), n)
+        _after_nth(PartFile, "write_at", n)
     elif name == "sync":
         _after_nth(PartFile, "sync", n)
     elif name == "save":

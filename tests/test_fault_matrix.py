@@ -428,16 +428,7 @@ def test_injected_enospc_writer(
         real_write(self, chunk, offset)
         state["written"] += len(chunk)
 
-    real_splice = PartFile.splice_in
-
-    def splice_in(self: PartFile, splicer: object, n: int, offset: int) -> None:
-        if state["full"] and state["written"] > 600 * KIB:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        real_splice(self, splicer, n, offset)
-        state["written"] += n
-
     monkeypatch.setattr(PartFile, "write_at", write_at)
-    monkeypatch.setattr(PartFile, "splice_in", splice_in)
 
     async def body(engine: Engine) -> None:
         job = engine.add(server.url("/f.bin"), str(tmp_path / "out"), connections=2)

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
 
 from app.engine.errors import from_os_error
-
-if TYPE_CHECKING:
-    from app.engine.splice import Splicer
 
 # Downloads are data, never programs: created rw for the user (the umask narrows it further).
 FILE_MODE = 0o644
@@ -75,10 +71,6 @@ class PartFile:
             while view:
                 n = os.write(self._fd, view)
                 view = view[n:]
-
-    def splice_in(self, splicer: Splicer, n: int, offset: int) -> None:
-        """Move `n` bytes a Splicer took off a socket into the file at `offset`."""
-        splicer.drain_to(self._fd, n, offset)
 
     def sync(self) -> None:
         """Make every completed write durable before offsets are recorded."""

@@ -24,7 +24,6 @@ from app.engine.livesegment import LiveSegment
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.reroll import Conn, to_reroll
-from app.engine.splice import Splicer
 from app.engine.wire import BodyReader, finish_response
 
 if TYPE_CHECKING:
@@ -226,61 +225,34 @@ class RangedTransfer:
         pace = _Pace(seg)
         pause = 0.0
         hasher = self.run.hasher
-        # After the first read the kernel moves the rest (splice.py) where nothing needs to
-        # see the bytes: plain HTTP and no in-order hash to feed.
-        can_splice = self.run.settings.splice and hasher is None and body.plain
-        splicer: Splicer | None = None
-        try:
-            while left > 0:
-                want = min(size, left, bucket.chunk)
-                if splicer is not None:
-                    n = splicer.fill(want)
-                else:
-                    n = body.read_into(view, want, pause == 0.0)
-                if n < 0:
-                    return False  # stopped
-                left -= n
-                bucket.consume(n, stop)
-                take = table.reserve(seg, pos, n, stop)
-                if take < 0:
+        while left > 0:
+            n = body.read_into(view, min(size, left, bucket.chunk), pause == 0.0)
+            if n < 0:
+                return False  # stopped
+            left -= n
+            bucket.consume(n, stop)
+            take = table.reserve(seg, pos, n, stop)
+            if take < 0:
+                return False
+            pause = pace.tick(n)
+            if take > 0:
+                if not self._write(view, take, pos):
                     return False
-                pause = pace.tick(n)
-                if take > 0:
-                    if splicer is not None:
-                        if not self._write_spliced(splicer, take, pos):
-                            return False
-                    elif not self._write(view, take, pos):
-                        return False
-                    elif hasher is not None:
-                        hasher.feed(pos, view if take == size else view[:take])
-                    pos += take
-                    seg.done += take
-                    self._hold_back()
-                if take < n or pos >= seg.end:
-                    return left == 0
-                if can_splice and splicer is None:
-                    can_splice = False
-                    splicer = body.splicer(want)
-                if pause and not data_ready(body.sock) and stop.wait(pause):  # cut by stop()
-                    return False
-            return True
-        finally:
-            if splicer is not None:
-                splicer.close()
+                if hasher is not None:
+                    hasher.feed(pos, view if take == size else view[:take])
+                pos += take
+                seg.done += take
+                self._hold_back()
+            if take < n or pos >= seg.end:
+                return left == 0
+            if pause and not data_ready(body.sock) and stop.wait(pause):  # cut short by stop()
+                return False
+        return True
 
     def _write(self, view: memoryview, take: int, pos: int) -> bool:
         """Write the first `take` bytes at `pos`; False if the run stopped under us."""
         try:
             self.part.write_at(view if take == len(view) else view[:take], pos)
-        except OSError as exc:
-            if exc.errno == errno.EBADF and self.control.stop.is_set():
-                return False
-            raise from_os_error(exc, self.part.path) from exc
-        return True
-
-    def _write_spliced(self, splicer: Splicer, take: int, pos: int) -> bool:
-        try:
-            self.part.splice_in(splicer, take, pos)
         except OSError as exc:
             if exc.errno == errno.EBADF and self.control.stop.is_set():
                 return False

@@ -34,9 +34,6 @@ class EngineSettings:
     # Close a connection far slower than its peers and open a new one (reroll.py): which path a
     # TCP connection gets is luck. Off only to measure what it brings (the benchmark does).
     reroll_slow: bool = True
-    # Plain-HTTP bodies go socket → pipe → file in the kernel (splice.py, Linux). Off only to
-    # measure what it brings (the benchmark does).
-    splice: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     # Look for a checksum the server publishes (Digest headers, SHA256SUMS, URL.sha256) when the
     # job has none, and verify the file with it.

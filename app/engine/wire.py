@@ -13,7 +13,6 @@ import requests
 
 from app.engine.errors import DownloadError, TransientError, classified
 from app.engine.pacing import data_ready
-from app.engine.splice import Splicer
 
 
 def response_socket(resp: requests.Response) -> socket.socket | None:
@@ -66,7 +65,7 @@ class BodyReader:
     returns -1 instead, so stopping is never reported as a failure.
     """
 
-    __slots__ = ("_boundary", "_raw", "_reader", "_stall", "_stop", "_tls", "sock")
+    __slots__ = ("_boundary", "_raw", "_reader", "_stop", "_tls", "sock")
 
     def __init__(self, resp: requests.Response, stop: threading.Event, stall: float) -> None:
         self._reader = fast_body_reader(resp)
@@ -74,17 +73,7 @@ class BodyReader:
         self._tls = isinstance(self.sock, ssl.SSLSocket)
         self._raw = resp.raw
         self._stop = stop
-        self._stall = stall
         self._boundary = classified(stall)
-
-    @property
-    def plain(self) -> bool:
-        """An identity body read straight off a plain TCP socket (no TLS, not chunked)."""
-        return self._reader is not None and not self._tls and self.sock is not None
-
-    def splicer(self, last_want: int) -> Splicer | None:
-        """The kernel path for the rest of the body, after a read of `last_want` bytes."""
-        return Splicer.open(self._reader, self.sock, last_want, self._stall, self._stop)
 
     def read_into(self, view: memoryview, want: int, gather: bool) -> int:
         """Read 1..`want` bytes into `view`; -1 when the run stopped. `gather`: also take

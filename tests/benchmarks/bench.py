@@ -371,14 +371,6 @@ def build_workloads(sizes: Sizes, small_names: Sequence[str]) -> dict[str, Workl
             files=("fast.bin",),
             clients=(
                 ClientSpec("tether", "tether -c1", "tether", connections=1),
-                # the same with the body read through Python (no splice(2)): what it brings
-                ClientSpec(
-                    "tether-nosplice",
-                    "tether -c1, no splice",
-                    "tether",
-                    connections=1,
-                    settings=(("splice", False),),
-                ),
                 ClientSpec("curl", "curl", "curl"),
                 aria2("aria2c", "aria2c -x1", "-x1"),
                 ClientSpec("dd", "dd conv=fdatasync (disk)", "dd", reference=True),
