@@ -246,6 +246,24 @@ def test_methods_map_engine_errors_to_stable_codes(api_env: tuple[ServiceApi, Pa
     assert code(call(api, "remove", id=job["id"])) == p.UnknownJob.code
 
 
+def test_a_job_reading_back_its_file_lists_as_verifying(
+    api_env: tuple[ServiceApi, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, root = api_env
+    added = call(api, "add", url="http://127.0.0.1:9/v", dir=str(root / "out"), start=False)
+    jid = added["result"]["job"]["id"]
+    assert added["result"]["job"]["verifying"] is False
+    monkeypatch.setattr(api.engine, "is_running", lambda i: i == jid)
+    monkeypatch.setattr(api.engine, "bytes_done", lambda i: 0)
+    for verifying in (True, False):
+        monkeypatch.setattr(api.engine, "is_verifying", lambda i, v=verifying: v and i == jid)
+        jobs = call(api, "jobs.list", offset=0, limit=1000)["result"]["jobs"]
+        assert {j["id"]: j["verifying"] for j in jobs}[jid] is verifying
+        assert call(api, "jobs.get", id=jid)["result"]["job"]["verifying"] is verifying
+    monkeypatch.undo()
+    call(api, "remove", id=jid)
+
+
 def test_window_role_refuses_service_stop(api_env: tuple[ServiceApi, Path]) -> None:
     api, root = api_env
     window = ServiceApi(api.engine, role="window", data_dir=root)

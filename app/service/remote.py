@@ -116,7 +116,9 @@ def progress_line(name: str, entry: dict[str, Any], width: int) -> str:
     """The terminal line for one running job (pure), as the local `get` draws it."""
     done, size, speed = entry.get("done", 0), entry.get("size"), entry.get("speed", 0)
     name = name[: max(10, width - 58)]
-    if size:
+    if entry.get("verifying"):  # every byte is there; reading the file back for its checksum
+        text = f"{name}  {human_size(done)}  verifying checksum…"
+    elif size:
         fill = int(20 * done / size)
         bar = "#" * fill + "-" * (20 - fill)
         eta = (size - done) / speed if speed > 0 else None
