@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 import hashlib
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from app.engine.autochecksum import folder_of, names_for, sidecar_url
 from app.engine.engine import Engine
@@ -167,3 +170,62 @@ def test_a_folder_without_sidecars_stops_being_asked(server: FaultServer, tmp_pa
     asked = [r for r in server.requests if r.path.endswith(tuple(s for s, _ in SIDECARS))]
     assert len(asked) == SIDECAR_GIVE_UP * len(SIDECARS)
     assert len(server.requests_for("/n/SHA256SUMS")) == 1
+
+
+def test_a_batchs_later_files_know_their_checksum_before_the_first_byte(
+    server: FaultServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a folder's lists are cached, a file of the same folder needs no lookup thread: its
+    checksum is known at the probe, so its bytes are hashed as they arrive (no read-back)."""
+    from app.engine import autochecksum, finish, inorder
+
+    files = {f"g{i}.iso": payload(300 * KIB, seed=80 + i) for i in range(4)}
+    for name, data in files.items():
+        server.add_file(f"/b/{name}", data)
+    server.add_file("/b/SHA512SUMS", b"")  # empty: lists nothing, so SHA256SUMS decides
+    sums = "".join(f"{sha(d)}  {n}\n" for n, d in files.items())
+    server.add_file("/b/SHA256SUMS", sums.encode())
+    lookups: list[str] = []
+    original_lookup = autochecksum.Lookup.__init__
+
+    def counting_lookup(self: Any, finder: Any, url: str, names: Any) -> None:
+        lookups.append(url)
+        original_lookup(self, finder, url, names)
+
+    reads: list[tuple[int, int]] = []
+    original_range = inorder._hash_range
+
+    def counting_range(h: Any, path: str, start: int, end: int) -> None:
+        reads.append((start, end))
+        original_range(h, path, start, end)
+
+    original_whole = finish.checksums.file_digest
+
+    def counting_whole(path: str, algo: str) -> str:
+        reads.append((0, -1))
+        return original_whole(path, algo)
+
+    monkeypatch.setattr(autochecksum.Lookup, "__init__", counting_lookup)
+    monkeypatch.setattr(inorder, "_hash_range", counting_range)
+    monkeypatch.setattr(finish.checksums, "file_digest", counting_whole)
+
+    async def body(engine: Engine) -> None:
+        for name in files:  # one after the other, as a queue with one slot runs them
+            job = engine.add(server.url(f"/b/{name}"), str(tmp_path / "out"), connections=1)
+            await engine.wait_idle()
+            assert engine.job(job.id).verified == "sha256", engine.job(job.id).error
+
+    run_engine(tmp_path, body, settings(max_concurrent=1))
+    assert lookups == [server.url("/b/g0.iso")]  # only the first file looked
+    assert len(reads) == 1  # the first file read back; the other three hashed in order
+    assert len(server.requests_for("/b/SHA256SUMS")) == 1
+
+
+def test_a_lookups_404s_keep_their_connection(server: FaultServer, tmp_path: Path) -> None:
+    server.add_file("/k/f.bin", payload(50 * KIB, seed=90))
+    job = download(tmp_path, server.url("/k/f.bin"))
+    assert job.state == JobState.COMPLETED
+    asked = [r for r in server.requests if r.path.startswith("/k/") and r.path != "/k/f.bin"]
+    assert len(asked) >= 5  # two lists and the sidecars, all 404
+    # one connection per lookup, not one per 404 (the error pages are read to their end)
+    assert len({r.connection_id for r in asked}) == 1

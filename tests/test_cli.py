@@ -298,3 +298,45 @@ def test_get_progress_line_shows_a_retrying_job() -> None:
     line = out.getvalue().strip().splitlines()[-1]
     assert line.startswith("f.bin  retrying in ")
     assert line.endswith("s — connection refused by the server (attempt 2)")
+
+
+def test_progress_lines_say_verifying_while_the_file_is_read_back() -> None:
+    import io
+
+    from app.cli import ProgressPrinter
+    from app.engine.events import Progress
+    from app.service.remote import progress_line
+    from app.store.models import Job, JobState
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    job = Job(
+        id=7,
+        url="http://x/f.bin",
+        dest_dir="/tmp",
+        state=JobState.DOWNLOADING,
+        added_at=0.0,
+        file_name="f.bin",
+    )
+    mib = 1 << 20
+
+    class Engine:
+        verifying = False
+
+        def progress(self) -> dict[int, Progress]:
+            return {7: Progress(7, 4 * mib, 4 * mib, 0.0, 1, (), 0, self.verifying)}
+
+        def job(self, job_id: int) -> Job:
+            return job
+
+    engine = Engine()
+    for verifying in (False, True, True):
+        engine.verifying = verifying
+        out = Tty()
+        ProgressPrinter(engine, {7}, out, io.StringIO()).refresh()  # type: ignore[arg-type]
+        line = out.getvalue().strip().splitlines()[-1]
+        assert line.endswith("verifying checksum…") is verifying, line
+        entry = {"done": 4 * mib, "size": 4 * mib, "speed": 0, "verifying": verifying}
+        assert progress_line("f.bin", entry, 100).endswith("verifying checksum…") is verifying

@@ -3,6 +3,7 @@ wire views (no secrets), the progress delta; and hypothesis fuzzing of the dispa
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -181,6 +182,17 @@ def test_progress_delta_sends_only_what_changed() -> None:
     second = progress_snapshot({1: prog(1, 20, 5.9), 2: prog(2, 0, 0)}, segments=False)
     assert progress_delta(first, second) == [{"id": 1, "done": 20}]  # 5.9 → 5: no change
     assert progress_delta(second, second) == []
+    # re-rolls and the checksum's read-back show once they happen, then as changes
+    rerolled = dataclasses.replace(prog(1, 30, 5), rerolls=1)
+    third = progress_snapshot({1: rerolled, 2: prog(2, 0, 0)}, segments=False)
+    assert progress_delta(second, third) == [{"id": 1, "done": 30, "rerolls": 1}]
+    checking = dataclasses.replace(prog(1, 100, 0), rerolls=2, verifying=True)
+    fourth = progress_snapshot({1: checking, 2: prog(2, 0, 0)}, segments=False)
+    assert progress_delta(third, fourth) == [
+        {"id": 1, "done": 100, "speed": 0, "rerolls": 2, "verifying": True}
+    ]
+    assert job_dict(_job(), 5, verifying=True)["verifying"] is True
+    assert job_dict(_job())["verifying"] is False
     only = progress_snapshot({1: prog(1, 20, 5), 2: prog(2, 0, 0)}, True, frozenset({2}))
     assert list(only) == [2] and only[2]["segments"] == [[0, 50, 0], [50, 100, 0]]
 
@@ -232,6 +244,24 @@ def test_methods_map_engine_errors_to_stable_codes(api_env: tuple[ServiceApi, Pa
     assert code(call(api, "settings.set", values={"nope": 1})) == p.InvalidParams.code
     assert call(api, "remove", id=job["id"])["result"] == {"removed": job["id"]}
     assert code(call(api, "remove", id=job["id"])) == p.UnknownJob.code
+
+
+def test_a_job_reading_back_its_file_lists_as_verifying(
+    api_env: tuple[ServiceApi, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api, root = api_env
+    added = call(api, "add", url="http://127.0.0.1:9/v", dir=str(root / "out"), start=False)
+    jid = added["result"]["job"]["id"]
+    assert added["result"]["job"]["verifying"] is False
+    monkeypatch.setattr(api.engine, "is_running", lambda i: i == jid)
+    monkeypatch.setattr(api.engine, "bytes_done", lambda i: 0)
+    for verifying in (True, False):
+        monkeypatch.setattr(api.engine, "is_verifying", lambda i, v=verifying: v and i == jid)
+        jobs = call(api, "jobs.list", offset=0, limit=1000)["result"]["jobs"]
+        assert {j["id"]: j["verifying"] for j in jobs}[jid] is verifying
+        assert call(api, "jobs.get", id=jid)["result"]["job"]["verifying"] is verifying
+    monkeypatch.undo()
+    call(api, "remove", id=jid)
 
 
 def test_window_role_refuses_service_stop(api_env: tuple[ServiceApi, Path]) -> None:

@@ -113,6 +113,32 @@ def test_details_panel_shows_live_connections_and_speed(env: Any, qtbot: Any) ->
     assert "not shown" not in details.log_view.toPlainText()
 
 
+def test_details_panel_shows_rerolls_and_verifying(env: Any, qtbot: Any) -> None:
+    window, engine, _ = env
+    details = window.extras.details
+    engine.set_state(1, JobState.DOWNLOADING)
+    window.model.flush_events()
+    select_ids(window, 1)
+    qtbot.waitUntil(lambda: details.job_id == 1)
+    mib = 1 << 20
+    segments = ((0, 2 * mib, mib), (2 * mib, 4 * mib, mib))
+    engine.set_progress(1, 2 * mib, speed=1e6, size=4 * mib, segments=segments)
+    window.controller.refresh_progress()
+    assert details.rerolls_label.isHidden()  # none yet: no row
+    for n in (1, 2):  # the count follows the engine's
+        engine.set_progress(1, 2 * mib, speed=1e6, size=4 * mib, segments=segments, rerolls=n)
+        window.controller.refresh_progress()
+        assert not details.rerolls_label.isHidden()
+        assert details.rerolls_label.text() == f"{n} reconnected"
+    state_index = window.model.index(window.model._row_of[1], Column.STATE)
+    assert state_index.data() == "Downloading"
+    done = ((0, 2 * mib, 2 * mib), (2 * mib, 4 * mib, 2 * mib))
+    engine.set_progress(1, 4 * mib, size=4 * mib, segments=done, rerolls=2, verifying=True)
+    window.controller.refresh_progress()
+    assert details.state_label.text() == "Verifying checksum…"
+    assert state_index.data() == "Verifying checksum…"
+
+
 def test_details_panel_hides_and_shows_with_its_action(env: Any, qtbot: Any) -> None:
     window, _, store = env
     details = window.extras.details

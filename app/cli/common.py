@@ -92,7 +92,7 @@ def remote_call(action: Callable[[], T]) -> T:
         raise CliError(str(exc), exc.code) from exc
 
 
-def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
+def job_to_dict(job: Job, done: int | None = None, verifying: bool = False) -> dict[str, object]:
     return {
         "id": job.id,
         "url": redact(job.url),
@@ -106,6 +106,7 @@ def job_to_dict(job: Job, done: int | None = None) -> dict[str, object]:
         "sha256": job.sha256,
         "checksum": job.checksum,  # "algo:hex"
         "verified": job.verified,  # the algorithm the finished file was checked with, or None
+        "verifying": verifying,  # running: every byte there, read back for the checksum
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }

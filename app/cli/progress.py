@@ -66,7 +66,9 @@ class ProgressPrinter:
                 continue
             job = self.engine.job(jid)
             name = (job.file_name or redact(job.url))[: max(10, width - 58)]
-            if p.size:
+            if p.verifying:  # every byte is there; reading the file back for its checksum
+                text = f"{name}  {human_size(p.done)}  verifying checksum…"
+            elif p.size:
                 pct = 100.0 * p.done / p.size
                 bar_w = 20
                 fill = int(bar_w * p.done / p.size)

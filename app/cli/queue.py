@@ -161,9 +161,10 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         from app.service import remote
 
         with client:
-            jobs = remote_call(lambda: remote.list_jobs(client))
+            jobs, verifying = remote_call(lambda: remote.list_jobs(client))
         problems: list[str] = []
     else:
+        verifying = set()  # no service: nothing runs
         store = open_store(data_dir)
         try:
             jobs, problems = store.load_jobs()
@@ -174,7 +175,7 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
     for problem in problems:
         err.write("tether: " + translate(f"warning: {problem}") + "\n")
     if args.json:
-        json.dump([job_to_dict(j) for j in jobs], out, indent=2)
+        json.dump([job_to_dict(j, verifying=j.id in verifying) for j in jobs], out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
@@ -184,7 +185,8 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         size = human_size(job.size) if job.size is not None else "?"
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
-        line = f"{job.id:>5}  {job.state.value:<11} {pct}  {size:>10}  {name}"
+        state = "verifying" if job.id in verifying else job.state.value
+        line = f"{job.id:>5}  {state:<11} {pct}  {size:>10}  {name}"
         if job.state == JobState.RETRYING:
             line += f"  ({translate(retry_text(job, time.time()))})"
         elif job.error:

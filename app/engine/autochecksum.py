@@ -3,7 +3,9 @@
 Once the probe has named the file, a `Lookup` thread asks (small GETs, 404 = none):
 SHA512SUMS and SHA256SUMS in the same folder (cached per folder URL, so a batch of 500 files
 from one release folder fetches each list once), then the sidecars `URL.sha512`, `URL.sha256`,
-`URL.sha256sum`, `URL.md5`. The download never waits for it until its finish step.
+`URL.sha256sum`, `URL.md5`. The download never waits for it until its finish step; once a
+folder's lists are cached, its other files need no thread at all (`known_now`) and know their
+checksum before their first byte.
 A lookup never fails a download: every error means "nothing found".
 """
 
@@ -89,6 +91,11 @@ class ChecksumFinder:
             return None
         try:
             if resp.status_code != 200:
+                # read a short error page to its end: the connection then serves the next
+                # lookup instead of being closed (a batch's 404s would each cost a connect)
+                length = resp.headers.get("Content-Length", "")
+                if length.isdigit() and int(length) <= SIDECAR_LIMIT:
+                    resp.content  # noqa: B018 - drains the body
                 return None
             body = bytearray()
             for chunk in resp.iter_content(16 * 1024):
@@ -119,6 +126,27 @@ class ChecksumFinder:
                 self._cache[url] = (time.monotonic(), text)
                 self._fetching.pop(url, None)
             return text
+
+    def known_now(self, url: str, names: Sequence[str]) -> tuple[bool, Found | None]:
+        """(True, the answer) when the cache alone answers (the folder's lists are fresh and
+        its sidecars not worth asking), so a batch's later files need no lookup thread and
+        know their checksum before their first byte; (False, None) otherwise."""
+        folder = folder_of(url)
+        with self._lock:
+            now = time.monotonic()
+            texts = []
+            for list_name, _ in FOLDER_LISTS:
+                hit = self._cache.get(folder + list_name)
+                if hit is None or now - hit[0] >= CACHE_SECONDS:
+                    return False, None
+                texts.append(hit[1])
+        for (list_name, algo), text in zip(FOLDER_LISTS, texts, strict=True):
+            found = parse_sums(text, names, algo) if text else None
+            if found is not None:
+                return True, Found(found, folder + list_name)
+        if self._sidecars_worth_asking(folder):
+            return False, None
+        return True, None
 
     def find(self, url: str, names: Sequence[str], stop: threading.Event) -> Found | None:
         folder = folder_of(url)

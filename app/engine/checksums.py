@@ -240,9 +240,8 @@ def parse_sidecar(text: str, names: Iterable[str], algo: str) -> Checksum | None
 
 # ---------------------------------------------------------------------------- hashing
 def file_digest(path: str, algo: str) -> str:
-    """Read the file back once and hash it (hex). Hashing in-order bytes while they arrive
-    would save this read; not done yet (segments arrive out of order, so it needs a
-    contiguous-prefix tracker)."""
+    """Read the file back once and hash it (hex): for a file none of whose bytes were hashed
+    as they arrived (inorder.py)."""
     h = hashlib.new(algo)
     buf = bytearray(1024 * 1024)
     view = memoryview(buf)

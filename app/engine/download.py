@@ -25,6 +25,7 @@ from app.engine.errors import (
 )
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.finish import Incomplete, adopt_renamed_file, finish
+from app.engine.inorder import InOrderHash
 from app.engine.outage import CLOCK_FIELDS, OutageClock
 from app.engine.partfile import PartFile
 from app.engine.prepare import prepare
@@ -106,6 +107,8 @@ class Download:
         self.ranged_size: int | None = None  # the total a 206 Content-Range once told us
         self.rerolls_left = budget_for(self.connections) if settings.reroll_slow else 0
         self.rerolls = 0  # slow connections closed and opened again (reroll.py)
+        self.hasher: InOrderHash | None = None  # hashes in-order bytes as written (inorder.py)
+        self.verifying = False  # the finish is reading the file back for its checksum
         self.outcome: Outcome | None = None
         self.error: str | None = None
         self._thread = threading.Thread(target=self._main, name=f"tether-job-{job.id}", daemon=True)
@@ -133,6 +136,7 @@ class Download:
             connections=table.active,
             segments=table.bounds(self.job.size),
             rerolls=self.rerolls,
+            verifying=self.verifying,
         )
 
     # ------------------------------------------------------------------ for the transfers
@@ -351,6 +355,7 @@ class Download:
 
     def _discard_partial(self) -> None:
         self.checkpoints.forget()
+        self.hasher = None
         self.table.clear()
         self.job.segments = []
         self.job.done = 0

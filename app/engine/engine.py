@@ -66,6 +66,11 @@ class Engine(Runs):
     def is_running(self, job_id: int) -> bool:
         return job_id in self._running
 
+    def is_verifying(self, job_id: int) -> bool:
+        """Every byte is there and the file is being read back for its checksum."""
+        d = self._running.get(job_id)
+        return d is not None and d.verifying
+
     def job_log(self, job_id: int) -> list[tuple[float, str]]:
         return self._store.job_log(job_id)
 

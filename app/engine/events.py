@@ -23,6 +23,7 @@ class Progress:
     connections: int
     segments: tuple[tuple[int, int, int], ...]
     rerolls: int = 0  # slow connections closed and opened again in this run (reroll.py)
+    verifying: bool = False  # every byte is there; the file is being read back for its checksum
 
     @property
     def eta(self) -> float | None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from app.engine import checksums
 from app.engine.errors import PermanentError, from_os_error
+from app.engine.inorder import InOrderHash
 from app.engine.outage import CLOCK_FIELDS
 from app.engine.partfile import fsync_dir as _fsync_dir  # tests/killpoint.py replaces it
 from app.engine.urls import redact
@@ -65,9 +67,13 @@ def finish(run: Download) -> bool:
     if run.control.stop.is_set():
         return False  # paused while a lookup was awaited: every byte stays, finish next time
     if expected is not None:
-        # One read-back of the whole file. Hashing bytes while they arrive in order would
-        # save it; not done (segments land out of order: it needs a contiguous-prefix hasher).
-        digest = _digest_of(part.path, expected.algo)
+        # The bytes hashed in order as they were written (inorder.py), then what came out of
+        # order read back once: nothing at all for one connection.
+        hasher = run.hasher if run.hasher is not None and run.hasher.algo == expected.algo else None
+        try:
+            digest = _digest_of(part.path, expected.algo, hasher, job.size, _reading_back(run))
+        finally:
+            run.verifying = False
         if digest != expected.hex:
             # Kept for the user to inspect; the recorded progress goes, so a retry
             # downloads every byte again instead of trusting any of these.
@@ -131,6 +137,25 @@ def _forget_progress(run: Download) -> None:
     run.store.save_progress(run.job.id, [], 0)
 
 
-def _digest_of(path: str, algo: str) -> str:
-    """Module-level so a kill point can wrap it (tests/killpoint.py)."""
-    return checksums.file_digest(path, algo)
+def _reading_back(run: Download) -> Callable[[int], None]:
+    def say(left: int) -> None:
+        run.verifying = True  # shown as "verifying" (progress, the list) while it reads
+        run.log(f"verifying: reading back {left} bytes for the checksum")
+
+    return say
+
+
+def _digest_of(
+    path: str,
+    algo: str,
+    hasher: InOrderHash | None = None,
+    size: int | None = None,
+    read_back: Callable[[int], None] | None = None,
+) -> str:
+    """The file's digest, from `hasher`'s in-order bytes plus the rest read back; the whole
+    file read back without one. Module-level so a kill point can wrap it (tests/killpoint.py)."""
+    if hasher is None or size is None:
+        if read_back is not None and size is not None:
+            read_back(size)
+        return checksums.file_digest(path, algo)
+    return hasher.hexdigest_of(path, size, read_back)

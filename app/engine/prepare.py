@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from app.engine import http, naming, samefile
 from app.engine.errors import PermanentError, RestartNeeded, TransientError, from_os_error
+from app.engine.inorder import InOrderHash
 from app.engine.partfile import PartFile
 from app.engine.resume import check_space, stale_reason
 from app.engine.runcontrol import Outage
@@ -58,6 +59,25 @@ def prepare(run: Download, force_stream: bool) -> None:
     run.changed("final_url", "size", "resumable", "etag", "last_modified", "file_name", "done")
     run.verifier.look_for(probe, job)
     _open_part(run, probe.size if resumable else None, part_path, fresh)
+    run.hasher = in_order_hash(run)
+
+
+def in_order_hash(run: Download) -> InOrderHash | None:
+    """What hashes the bytes written in order from byte 0 in this run, if a checksum is known.
+
+    A stream and a fresh plan start at byte 0. A resumed plan keeps the hasher of an earlier
+    pass of this process (bytes [0, pos) on disk are still those it hashed); one whose first
+    bytes came in another process has none: the finish reads the file back.
+    """
+    known = run.verifier.known(run.job)
+    if known is None:
+        return None
+    table = run.table
+    first = next((s for s in table.segments if s.start == 0), None)
+    if table.streaming or (first is not None and first.done == 0):
+        return InOrderHash(known.algo)
+    old = run.hasher
+    return old if old is not None and old.algo == known.algo else None
 
 
 def _keep_or_discard(

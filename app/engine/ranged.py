@@ -225,6 +225,7 @@ class RangedTransfer:
         left = body_end - pos  # bytes the body still holds for us
         pace = _Pace(seg)
         pause = 0.0
+        hasher = self.run.hasher
         while left > 0:
             n = body.read_into(view, min(size, left, bucket.chunk), pause == 0.0)
             if n < 0:
@@ -238,6 +239,8 @@ class RangedTransfer:
             if take > 0:
                 if not self._write(view, take, pos):
                     return False
+                if hasher is not None:
+                    hasher.feed(pos, view if take == size else view[:take])
                 pos += take
                 seg.done += take
                 self._hold_back()

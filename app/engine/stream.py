@@ -104,6 +104,8 @@ class StreamTransfer:
                 failures = 1 if progressed else failures + 1
                 run.log(f"{err.reason}; this server cannot resume: starting again from 0")
                 table.stream_done = 0
+                if run.hasher is not None:
+                    run.hasher.reset()
                 run.checkpoints.restarted()
                 self.part.truncate(0)
                 down = run.connection_failed(err, progressed, down, failures)
@@ -122,6 +124,7 @@ class StreamTransfer:
         monotonic = time.monotonic
         since, mark, pause = monotonic(), 0, 0.0
         sock = response_socket(resp)
+        hasher = self.run.hasher
         while not stop.is_set():
             # a slow stream coalesces too (see pacing.py)
             if pause and not data_ready(sock) and stop.wait(pause):
@@ -148,6 +151,8 @@ class StreamTransfer:
                 part.write_at(data, pos)
             except OSError as exc:
                 raise from_os_error(exc, part.path) from exc
+            if hasher is not None:
+                hasher.feed(pos, data)
             pos += len(data)
             table.stream_done = pos
             if pos - checkpoints.durable > checkpoints.sync_early:

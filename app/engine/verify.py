@@ -41,7 +41,19 @@ class Verifier:
                 self._found = Found(stated, "the server's Digest header")
                 return
         names = names_for(probe.final_url, job.url, job.file_name)
+        answered, found = self._finder.known_now(probe.final_url, names)
+        if answered:  # a batch's later files: the folder's lists are already here
+            self._found = found
+            return
         self._lookup = Lookup(self._finder, probe.final_url, names)
+
+    def known(self, job: Job) -> checksums.Checksum | None:
+        """The checksum known before the first byte (the job's own, or a Digest header):
+        the one worth hashing the bytes for as they arrive (inorder.py)."""
+        stored = stored_checksum(job)
+        if stored is not None:
+            return stored
+        return self._found.checksum if self._found is not None else None
 
     def found(self, stop: threading.Event) -> Found | None:
         """A checksum found for the file, waiting up to LOOKUP_WAIT for a lookup under way."""

@@ -97,7 +97,7 @@ class ServiceApi:
     def view(self, job: Job) -> JsonObj:
         running = self.engine.is_running(job.id)
         done = self.engine.bytes_done(job.id) if running else None
-        return job_dict(job, done)
+        return job_dict(job, done, running and self.engine.is_verifying(job.id))
 
     def _job_command(self, command: Callable[[int], None]) -> p.Handler:
         def handler(params: p.Params, _session: p.Session) -> JsonObj:

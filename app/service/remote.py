@@ -116,7 +116,9 @@ def progress_line(name: str, entry: dict[str, Any], width: int) -> str:
     """The terminal line for one running job (pure), as the local `get` draws it."""
     done, size, speed = entry.get("done", 0), entry.get("size"), entry.get("speed", 0)
     name = name[: max(10, width - 58)]
-    if size:
+    if entry.get("verifying"):  # every byte is there; reading the file back for its checksum
+        text = f"{name}  {human_size(done)}  verifying checksum…"
+    elif size:
         fill = int(20 * done / size)
         bar = "#" * fill + "-" * (20 - fill)
         eta = (size - done) / speed if speed > 0 else None
@@ -370,6 +372,7 @@ def remove(client: Client, ids: list[int], delete_file: bool) -> int:
     return EXIT_OK
 
 
-def list_jobs(client: Client) -> list[Job]:
-    """The whole queue, page by page, as the CLI prints it."""
-    return [job_from_dict(d) for d in all_jobs(client)]
+def list_jobs(client: Client) -> tuple[list[Job], set[int]]:
+    """The whole queue, page by page, as the CLI prints it, and which jobs are verifying."""
+    rows = list(all_jobs(client))
+    return [job_from_dict(d) for d in rows], {d["id"] for d in rows if d.get("verifying")}

@@ -17,8 +17,9 @@ JsonObj = dict[str, Any]
 PROGRESS_FIELDS = ("done", "size", "speed", "connections", "segments")
 
 
-def job_dict(job: Job, done: int | None = None) -> JsonObj:
-    """One job for clients: `done` live when given (a running job's bytes on disk)."""
+def job_dict(job: Job, done: int | None = None, verifying: bool = False) -> JsonObj:
+    """One job for clients: `done` live when given (a running job's bytes on disk);
+    `verifying`: a running job reading its file back for the checksum."""
     return {
         "id": job.id,
         "url": redact(job.url),
@@ -35,6 +36,7 @@ def job_dict(job: Job, done: int | None = None) -> JsonObj:
         "sha256": job.sha256,
         "checksum": job.checksum,  # "algo:hex", expected (given, or found published)
         "verified": job.verified,  # the algorithm the finished file was checked with
+        "verifying": verifying,
         "connections": job.connections,
         "speed_limit": job.speed_limit,
         "resumable": job.resumable,
@@ -64,6 +66,12 @@ def progress_entry(p: Progress, segments: bool) -> JsonObj:
         "speed": int(p.speed),  # whole bytes/s: float noise is not a change worth sending
         "connections": p.connections,
     }
+    # Only once they happen (rerolls only grow; verifying lasts until the job stops running),
+    # so the first entry of a job stays as short as it always was.
+    if p.rerolls:
+        entry["rerolls"] = p.rerolls
+    if p.verifying:
+        entry["verifying"] = True
     if segments:
         entry["segments"] = [list(s) for s in p.segments]
     return entry

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.engine.events import Progress
 from app.engine.settings import MAX_CONNECTIONS
 from app.engine.urls import redact
 from app.store.models import Job, JobState
@@ -154,6 +155,18 @@ class DetailsPanel(QWidget):
         form.addRow(self.tr("File:"), self.path_field)
         form.addRow(self.tr("Size:"), self.size_label)
         form.addRow(self.tr("Speed limit:"), knobs)
+        # Re-rolls (engine/reroll.py): shown once one happened, so a user who sees a
+        # connection vanish from the table knows why.
+        self.rerolls_label = QLabel()
+        self.rerolls_label.setObjectName("details_rerolls")
+        self.rerolls_label.setToolTip(
+            self.tr(
+                "Connections far slower than the others are closed and opened again: a new "
+                "connection often takes a faster path. Nothing is fetched twice."
+            )
+        )
+        form.addRow(self.tr("Slow connections:"), self.rerolls_label)
+        self._form = form
         self.graph = SpeedGraph()
         left = QVBoxLayout()
         head = QHBoxLayout()
@@ -277,9 +290,21 @@ class DetailsPanel(QWidget):
                 text += "  ·  " + formatting.duration(p.eta)
         if self.size_label.text() != text:
             self.size_label.setText(text)
+        self._show_run_state(job, p)
         now = time.monotonic()
         self.graph.set_samples(self.history.samples(job.id), now, view.live)
         self._fill_connections(self.rates.update(view.segments, now, view.live))
+
+    def _show_run_state(self, job: Job, p: Progress | None) -> None:
+        """What only the live run knows: re-rolled connections, the checksum's read-back."""
+        rerolls = p.rerolls if p is not None else 0
+        self._form.setRowVisible(self.rerolls_label, rerolls > 0)
+        if rerolls:
+            text = self.tr("%1 reconnected").replace("%1", str(rerolls))
+            if self.rerolls_label.text() != text:
+                self.rerolls_label.setText(text)
+        if p is not None and p.verifying and job.state is JobState.DOWNLOADING:
+            self.state_label.setText(self.tr("Verifying checksum…"))
 
     def _fill_static(self, job: Job) -> None:
         self.title.setText(display_name(job))

@@ -172,6 +172,8 @@ def display_text(
     if col == Column.ETA:
         return formatting.duration(progress.eta) if progress else ""
     if col == Column.STATE:
+        if progress is not None and progress.verifying and job.state is JobState.DOWNLOADING:
+            return QCoreApplication.translate("JobTableModel", "Verifying checksum…")
         return status_text(job, waiting)
     if col == Column.ADDED:
         return formatting.timestamp(job.added_at)

@@ -40,6 +40,8 @@ def changed_span(prev: Progress | None, cur: Progress) -> Span | None:
         cols.append(Column.SPEED)
     if prev is None or prev.eta != cur.eta:
         cols.append(Column.ETA)
+    if (prev is not None and prev.verifying) != cur.verifying:
+        cols.append(Column.STATE)
     if not cols:
         return None
     return min(cols), max(cols)

@@ -465,6 +465,13 @@ def build_workloads(sizes: Sizes, small_names: Sequence[str]) -> dict[str, Workl
             files=tuple(small_names),
             clients=(
                 ClientSpec("tether", "tether (defaults)", "tether"),
+                # what looking for published checksums (SHA256SUMS, sidecars) costs per file
+                ClientSpec(
+                    "tether-nosums",
+                    "tether, no auto-checksum",
+                    "tether",
+                    settings=(("auto_checksum", False),),
+                ),
                 aria2("aria2c", "aria2c -i list -j 5", "-j5"),
             ),
             targets=(

@@ -84,6 +84,8 @@ class FakeEngine:
         speed: float = 0.0,
         size: int | None = None,
         segments: tuple[tuple[int, int, int], ...] = (),
+        rerolls: int = 0,
+        verifying: bool = False,
     ) -> None:
         job = self._jobs[job_id]
         self._progress[job_id] = Progress(
@@ -93,6 +95,8 @@ class FakeEngine:
             speed=speed,
             connections=len(segments),
             segments=segments,
+            rerolls=rerolls,
+            verifying=verifying,
         )
 
     # -- API
