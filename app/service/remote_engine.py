@@ -79,6 +79,8 @@ def progress_from(job_id: int, entry: JsonObj) -> Progress:
         speed=float(entry.get("speed") or 0.0),
         connections=int(entry.get("connections") or 0),
         segments=segments,
+        rerolls=int(entry.get("rerolls") or 0),
+        verifying=bool(entry.get("verifying")),
     )
 
 
