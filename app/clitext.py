@@ -57,6 +57,8 @@ ZH_CN: dict[str, str] = {
     "job {}: new link {}; `tether resume {}`": "任务 {}：新链接 {}；运行 `tether resume {}` 继续",
     # app/__main__.py
     "unknown option {}": "未知选项 {}",
+    "unknown command {} (did you mean {}?)": "未知命令 {}（您是不是想输入 {}？）",
+    "header line {}: {}": "请求头第 {} 行：{}",
     "the window cannot start ({}); use `tether get URL`": (
         "无法启动窗口（{}）；请使用 `tether get URL`"
     ),
@@ -146,6 +148,17 @@ ARGPARSE_ZH_CN: dict[str, str] = {
 # `tether --help`: the parser's help texts, keyed by the English (app/__main__.py and the
 # modules that add subcommands); localize_parser() swaps them in.
 HELP_ZH_CN: dict[str, str] = {
+    "files downloaded at the same time, 1-64 (default 3)": "同时下载的文件数，1-64（默认 3）",
+    "keep retrying a download that gets no further (server down, no network) for this long, "
+    "0-86400 s (default 300)": (
+        "下载没有进展（服务器宕机、断网）时持续重试的时长，0-86400 秒（默认 300）"
+    ),
+    "retry a connection after this long without data, 1-3600 s (default 30)": (
+        "连接在这么长时间内没有收到数据就重试，1-3600 秒（默认 30）"
+    ),
+    "the folder for URLs given to the window (before a command: that command's -o)": (
+        "交给窗口的链接的保存文件夹（写在命令前时：即该命令的 -o）"
+    ),
     "Tether: a download manager that never loses a byte. Without a command it opens the window "
     "(with any URLs given). Sizes and rates use decimal units, as the window shows them: "
     "1 kB = 1000 bytes, 1 MB = 1000 kB; KiB and MiB (1024-based) are accepted when written out.": (

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The modules whose messages reach the terminal as they are written (their errors through
 # CliError or BadInput, their lines through out/err.write, parser.error).
 CLI_MODULES = [
-    "app/cli.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app" / "cli").glob("*.py")),
     "app/seturl.py",
     "app/__main__.py",
     "app/batch.py",
@@ -80,7 +80,7 @@ def test_the_scan_sees_messages_and_skips_data() -> None:
     found = {text for _, _, text in cli_messages()}
     assert "no job with id {}" in found  # CliError(f"…")
     assert "the queue is empty" in found  # translate("…")
-    assert "unknown option {}" in found  # parser.error(translate(f"…"))
+    assert "unknown command {} (did you mean {}?)" in found  # parser.error(translate(f"…"))
     assert not any(t.startswith("{}  {}") for t in found)  # the list's data lines
 
 
@@ -176,7 +176,7 @@ def test_the_cli_stays_english_under_lang_c(tmp_path: Path) -> None:
 
 
 def test_every_help_text_has_a_chinese_entry() -> None:
-    from app.__main__ import build_parser
+    from app.cli.parser import build_parser
 
     missing = sorted(clitext.help_texts(build_parser()) - HELP_ZH_CN.keys())
     assert not missing, "add these to HELP_ZH_CN in app/clitext.py:\n" + "\n".join(missing)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app import cli_schedule, clitext, installed_version
+from app.clitext import translate
 from app.netargs import add_network_args
 from app.options import OPTION, Option, Options
 from app.requestargs import add_request_args
@@ -65,7 +66,7 @@ class _CommandOrURLs(argparse._SubParsersAction):  # type: ignore[type-arg]
         if words and words[0].isalpha():  # a mistyped command, not a URL: say so
             near = difflib.get_close_matches(words[0], list(self._name_parser_map), 1, 0.75)
             if near:
-                parser.error(f"unknown command {words[0]!r} (did you mean {near[0]}?)")
+                parser.error(translate(f"unknown command {words[0]!r} (did you mean {near[0]}?)"))
         setattr(namespace, self.dest, None)
         # a fresh namespace: argparse warns about a positional's dest already present
         for key, value in vars(self.window.parse_intermixed_args(words)).items():
