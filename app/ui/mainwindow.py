@@ -64,13 +64,18 @@ class MainWindow(WindowCommands, QMainWindow):
     """One per process. `quit_requested` is the only way out; app.run_gui shuts down."""
 
     quit_requested = Signal()
+    # declared here: actions.py's table reaches them through a lambda (mypy follows the cycle)
+    lists: ListTransfer
+    view: JobTableView
 
     def __init__(
         self, controller: Controller, store: Any, options: Options, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         # The stored language, before any text is made (a change applies on the next start).
-        install_translators(QCoreApplication.instance(), options.language)
+        app = QCoreApplication.instance()
+        assert app is not None  # a window needs its QApplication
+        install_translators(app, options.language)
         self.setObjectName("main_window")
         self.setWindowTitle("Tether")
         self.setWindowIcon(icons.app_icon())
@@ -120,13 +125,6 @@ class MainWindow(WindowCommands, QMainWindow):
         self.extras.restore()
         self._on_rows_applied()
 
-    @property
-    def add_dialog(self) -> AddDialog | None:
-        return self._add_ref.get()
-
-    @property
-    def settings_dialog(self) -> SettingsDialog | None:
-        return self._settings_ref.get()
 
     @property
     def question(self) -> QMessageBox | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -85,7 +85,7 @@ class QueueActions(QObject):
 
 
 def limit_text(limit: int) -> str:
-    return QueueActions.tr("Unlimited") if not limit else formatting.speed(limit)
+    return QCoreApplication.translate("QueueActions", "Unlimited") if not limit else formatting.speed(limit)
 
 
 def knob_menus(
@@ -95,7 +95,7 @@ def knob_menus(
     they all share. `configure(connections or None, limit or -1)` applies a choice."""
     limits = {j.speed_limit or 0 for j in jobs}
     conns = {j.connections for j in jobs}
-    limit_menu = QMenu(QueueActions.tr("Speed &Limit"), parent)
+    limit_menu = QMenu(QCoreApplication.translate("QueueActions", "Speed &Limit"), parent)
     limit_menu.setObjectName("limit_menu")
     group = QActionGroup(limit_menu)
     values = sorted(set(LIMIT_PRESETS) | (limits if len(limits) == 1 else set()))
@@ -106,7 +106,7 @@ def knob_menus(
         action.setChecked(limits == {value})
         group.addAction(action)
         action.triggered.connect(lambda _c=False, v=value: configure(None, v))
-    conn_menu = QMenu(QueueActions.tr("&Connections"), parent)
+    conn_menu = QMenu(QCoreApplication.translate("QueueActions", "&Connections"), parent)
     conn_menu.setObjectName("connections_menu")
     group = QActionGroup(conn_menu)
     for n in sorted(set(CONNECTION_PRESETS) | (conns if len(conns) == 1 else set())):
@@ -120,7 +120,7 @@ def knob_menus(
     limit_menu.setEnabled(enabled)
     conn_menu.setEnabled(enabled)
     if any(j.state is JobState.DOWNLOADING for j in jobs):
-        conn_menu.setToolTip(QueueActions.tr("Applies when the download next starts"))
+        conn_menu.setToolTip(QCoreApplication.translate("QueueActions", "Applies when the download next starts"))
         conn_menu.setToolTipsVisible(True)
     return limit_menu, conn_menu
 

@@ -76,10 +76,17 @@ class WindowCommands(_WindowBase):
         _settings_ref: DialogRef[SettingsDialog]
         _question_ref: DialogRef[QMessageBox]
         _about_ref: DialogRef[QMessageBox]
-        add_dialog: AddDialog | None  # properties and methods of MainWindow, as lupdate
-        settings_dialog: SettingsDialog | None  # misreads `def`s in this block
+        # methods of MainWindow, as lupdate misreads `def`s in this block
         selected_jobs: Callable[[], list[Job]]
         _ids: Callable[..., list[int]]
+
+    @property
+    def add_dialog(self) -> AddDialog | None:
+        return self._add_ref.get()
+
+    @property
+    def settings_dialog(self) -> SettingsDialog | None:
+        return self._settings_ref.get()
 
     def pause_selected(self) -> None:
         self.controller.pause(self._ids())
