@@ -85,7 +85,11 @@ class QueueActions(QObject):
 
 
 def limit_text(limit: int) -> str:
-    return QCoreApplication.translate("QueueActions", "Unlimited") if not limit else formatting.speed(limit)
+    return (
+        QCoreApplication.translate("QueueActions", "Unlimited")
+        if not limit
+        else formatting.speed(limit)
+    )
 
 
 def knob_menus(
@@ -120,7 +124,9 @@ def knob_menus(
     limit_menu.setEnabled(enabled)
     conn_menu.setEnabled(enabled)
     if any(j.state is JobState.DOWNLOADING for j in jobs):
-        conn_menu.setToolTip(QCoreApplication.translate("QueueActions", "Applies when the download next starts"))
+        conn_menu.setToolTip(
+            QCoreApplication.translate("QueueActions", "Applies when the download next starts")
+        )
         conn_menu.setToolTipsVisible(True)
     return limit_menu, conn_menu
 
