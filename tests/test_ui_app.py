@@ -14,11 +14,11 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from app.paths import database_path
 from app.store import JobStore
+from tests.support.e2e import wait_until
 from tests.support.faultserver import FaultServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,15 +47,6 @@ def _row(data: Path) -> tuple[str, int, int | None]:
         return state, done, size
     finally:
         conn.close()
-
-
-def _wait(predicate: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")
 
 
 def _queue(data: Path, url: str, dest: Path, sha: str) -> None:
@@ -87,7 +78,7 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     first = _launch(data, log)
     try:
         # Queued jobs start by themselves; wait for a checkpoint with real progress.
-        _wait(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
+        wait_until(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -98,7 +89,7 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     server.files["/big.bin"].rate = None
     second = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
     finally:
         second.send_signal(signal.SIGTERM)
         try:
@@ -124,7 +115,7 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
 
     proc = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[1] > 0, 40, "progress", log)
+        wait_until(lambda: _row(data)[1] > 0, 40, "progress", log)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(10)
@@ -140,7 +131,7 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
     server.files["/term.bin"].rate = None
     again = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
     finally:
         again.send_signal(signal.SIGINT)
         try:
@@ -163,7 +154,7 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     proc = _launch(data, log)
     try:
         name = _socket_for(data)
-        _wait(lambda: os.path.exists(name), 30, "the window", log)
+        wait_until(lambda: os.path.exists(name), 30, "the window", log)
         time.sleep(1.0)
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -187,7 +178,7 @@ def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
     log = tmp_path / "stderr.log"
     proc = _launch(data, log)
     try:
-        _wait(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
+        wait_until(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
         assert proc.poll() is None  # showing the error, not crashed
     finally:
         _stop(proc)
