@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from app.paths import database_path
+from app.service.client import Client, connect
 from app.store import JobStore
 from tests.support.e2e import wait_until
 from tests.support.faultserver import FaultServer
@@ -155,12 +156,28 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     try:
         name = _socket_for(data)
         wait_until(lambda: os.path.exists(name), 30, "the window", log)
-        time.sleep(1.0)
+        # the window serves the protocol once its engine has started, and starting is when
+        # queued jobs are picked: from then on a job that was to start would say so
+        with _served(data, log) as client:
+            assert client.call("jobs.get", id=1)["job"]["state"] == "paused"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert _row(data)[0] == "paused"
     assert server.requests_for("/p.bin") == []
+
+
+def _served(data: Path, log: Path) -> Client:
+    """A client of the window's service, once it answers."""
+    found: list[Client | None] = [None]
+
+    def answers() -> bool:
+        found[0] = connect(data)
+        return found[0] is not None
+
+    wait_until(answers, 30, "the window's service", log)
+    assert found[0] is not None
+    return found[0]
 
 
 def _socket_for(data: Path) -> str:
