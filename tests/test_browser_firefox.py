@@ -14,10 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,9 @@ import pytest
 
 from app.browser.build import build
 from tests.engine_helpers import payload
+from tests.support.browsers import BrowserWorld
+from tests.support.e2e import ROOT, wait_until
 from tests.support.faultserver import FaultServer
-from tests.test_service_e2e import ROOT, service_pids, wait_until
 
 FIREFOX = "/usr/bin/firefox-esr"
 COOKIE = "f1refoxS3ssion"
@@ -75,38 +74,23 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Firefox:
+class Firefox(BrowserWorld):
     """firefox-esr for one test: its own HOME and profile, killed with its process group."""
 
     def __init__(self, base: Path, data: Path) -> None:
-        self.home = base / "home"
+        super().__init__(base, data)
         self.downloads = self.home / "Downloads"
-        self.downloads.mkdir(parents=True)
+        self.downloads.mkdir()
         self.profile = base / "profile"
         self.profile.mkdir()
-        self.data = data
         self.port = _free_port()
         prefs = {**PREFS, "marionette.port": self.port, "browser.download.dir": str(self.downloads)}
         (self.profile / "user.js").write_text(
             "".join(f'user_pref("{k}", {json.dumps(v)});\n' for k, v in prefs.items())
         )
-        self.env = dict(os.environ, HOME=str(self.home), PYTHONPATH=str(ROOT), TETHER_KEYRING="0")
-        self.env.pop("TETHER_DATA_DIR", None)
         self.extension = build("firefox", base / "extension", ROOT / "resources" / "browser")
         self.log = base / "firefox.log"
-        self.proc: subprocess.Popen[bytes] | None = None
         self.client: Any = None
-
-    def tether(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "app", "--data-dir", str(self.data), *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=ROOT,
-            timeout=60,
-            check=False,
-        )
 
     def start(self) -> Any:
         with self.log.open("wb") as log:
@@ -132,13 +116,7 @@ class Firefox:
         if self.client is not None:
             with contextlib.suppress(Exception):
                 self.client.delete_session()
-        if self.proc is not None and self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-        for pid in service_pids(self.data):  # the service the native host started
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        super().stop()
 
 
 @pytest.fixture
@@ -148,11 +126,6 @@ def firefox(tmp_path: Path) -> Iterator[Firefox]:
         yield f
     finally:
         f.stop()
-
-
-def _jobs(f: Firefox) -> list[dict[str, Any]]:
-    r = f.tether("list", "--json")
-    return json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else []
 
 
 def test_a_click_in_firefox_ends_in_tethers_queue(server: FaultServer, firefox: Firefox) -> None:
@@ -176,8 +149,8 @@ def test_a_click_in_firefox_ends_in_tethers_queue(server: FaultServer, firefox: 
     client = firefox.start()
     client.navigate(server.url("/page.html"))
     client.find_element("id", "dl").click()
-    wait_until(lambda: any(j["state"] == "completed" for j in _jobs(firefox)), 60, "Tether's job")
-    [job] = _jobs(firefox)
+    wait_until(lambda: any(j["state"] == "completed" for j in firefox.jobs()), 60, "Tether's job")
+    [job] = firefox.jobs()
     assert job["url"] == server.url("/file.bin")
     assert Path(job["path"]).read_bytes() == content
     assert COOKIE in server.requests_for("/file.bin")[-1].headers.get("Cookie", "")

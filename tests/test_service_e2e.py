@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,8 @@ from app.service.client import connect
 from app.service.daemon import lock_holder_pid
 from app.store.lock import DataDirLock
 from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
+from tests.support.e2e import ROOT, service_pids, wait_until
 from tests.support.faultserver import FaultServer
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def env() -> dict[str, str]:
@@ -43,17 +42,6 @@ def tether(*args: str, data: Path, timeout: float = 90) -> subprocess.CompletedP
         cwd=ROOT,
         check=False,
     )
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, what: str, log: Path | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            extra = log.read_text(errors="replace") if log and log.exists() else ""
-            raise AssertionError(f"timed out waiting for {what}\n{extra}")
-        time.sleep(0.05)
 
 
 def rows(data: Path) -> list[dict[str, Any]]:
@@ -79,21 +67,6 @@ def role(data: Path) -> str | None:
         return None
     with client:
         return str(client.info["role"])
-
-
-def service_pids(data: Path) -> list[int]:
-    """Every `tether … service` process running for this data folder."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"service" in argv and str(data).encode() in argv and b"app" in argv:
-            found.append(int(entry.name))
-    return found
 
 
 class Processes:

@@ -19,7 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.paths import database_path
+from app.service.client import Client, connect
 from app.store import JobStore
+from tests.support.e2e import wait_until
 from tests.support.faultserver import FaultServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,15 +50,6 @@ def _row(data: Path) -> tuple[str, int, int | None]:
         return state, done, size
     finally:
         conn.close()
-
-
-def _wait(predicate: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")
 
 
 def _queue(data: Path, url: str, dest: Path, sha: str) -> None:
@@ -108,7 +101,7 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     first = _launch(data, log)
     try:
         # Queued jobs start by themselves; wait for a checkpoint with real progress.
-        _wait(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
+        wait_until(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -116,12 +109,14 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     state, done_at_kill, _ = _row(data)
     assert state == "downloading" and 0 < done_at_kill < SIZE
     # no window now: the service the window started goes on downloading
-    _wait(lambda: _row(data)[1] > done_at_kill, 30, "downloads to go on without the window", log)
+    wait_until(
+        lambda: _row(data)[1] > done_at_kill, 30, "downloads to go on without the window", log
+    )
 
     server.files["/big.bin"].rate = None
     second = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
     finally:
         second.send_signal(signal.SIGTERM)
         try:
@@ -148,7 +143,7 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
 
     proc = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[1] > 0, 40, "progress", log)
+        wait_until(lambda: _row(data)[1] > 0, 40, "progress", log)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(10)
@@ -164,8 +159,8 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
     server.files["/term.bin"].rate = None
     again = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
-        _wait(_window_up(log, 2), 30, "the second window", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
+        wait_until(_window_up(log, 2), 30, "the second window", log)
     finally:
         again.send_signal(signal.SIGINT)
         try:
@@ -187,13 +182,29 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     store.close()
     proc = _launch(data, log)
     try:
-        _wait(_window_up(log), 30, "the window", log)
-        time.sleep(1.0)
+        wait_until(_window_up(log), 30, "the window", log)
+        # the service started its engine before the window came up, and starting is when
+        # queued jobs are picked: from then on a job that was to start would say so
+        with _served(data, log) as client:
+            assert client.call("jobs.get", id=1)["job"]["state"] == "paused"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
     assert _row(data)[0] == "paused"
     assert server.requests_for("/p.bin") == []
+
+
+def _served(data: Path, log: Path) -> Client:
+    """A client of the window's service, once it answers."""
+    found: list[Client | None] = [None]
+
+    def answers() -> bool:
+        found[0] = connect(data)
+        return found[0] is not None
+
+    wait_until(answers, 30, "the window's service", log)
+    assert found[0] is not None
+    return found[0]
 
 
 def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
@@ -205,7 +216,7 @@ def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
     log = tmp_path / "stderr.log"
     proc = _launch(data, log)
     try:
-        _wait(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
+        wait_until(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
         assert proc.poll() is None  # showing the error, not crashed
     finally:
         _stop(proc)
@@ -216,9 +227,11 @@ def test_two_windows_started_at_once_make_one_service_and_one_window(tmp_path: P
     data, log = tmp_path / "data", tmp_path / "app.log"
     first, second = _launch(data, log), _launch(data, log)
     try:
-        _wait(_window_up(log), 40, "a window", log)
+        wait_until(_window_up(log), 40, "a window", log)
         # the other one handed its (empty) URL list to the window and left
-        _wait(lambda: (first.poll() is None) != (second.poll() is None), 30, "one to leave", log)
+        wait_until(
+            lambda: (first.poll() is None) != (second.poll() is None), 30, "one to leave", log
+        )
         assert [p.returncode for p in (first, second) if p.poll() is not None] == [0]
         services = [
             pid for pid in os.listdir("/proc") if pid.isdigit() and _is_service_for(int(pid), data)
