@@ -224,9 +224,12 @@ def run_service(
                 err.write(f"tether: --aria2-rpc wants [HOST:]PORT: {exc}\n")
                 return EXIT_USAGE
             reason = refusal(aria2) if aria2 is not None else None
-            if reason is not None:
+            if reason is not None and aria2_listen is not None:
                 err.write(f"tether: {reason}\n")
                 return EXIT_USAGE
+            if reason is not None:  # from the settings: the queue still runs (the window's too)
+                log.warning("not serving aria2's RPC: %s", reason)
+                aria2 = None
             log.info("service starting (pid %d)", os.getpid())
             required = aria2_listen is not None  # asked for on the command line: must listen
             return asyncio.run(_run(store, data_dir, idle_exit, aria2, required))

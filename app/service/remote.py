@@ -23,7 +23,8 @@ from app.requestargs import context_for, context_json
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
 from app.service.plans import plan_wire
-from app.store.models import Job, JobState
+from app.service.views import job_from_dict
+from app.store.models import Job
 from app.units import human_duration, human_size
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -44,30 +45,6 @@ def _call(client: Client, method: str, **params: Any) -> Any:
         return client.call(method, **params)
     except p.RpcError as exc:
         raise RemoteError(exc.message, EXIT_USAGE) from None
-
-
-def job_from_dict(d: dict[str, Any]) -> Job:
-    """A job object from its wire form (URL already redacted), for the CLI's printing."""
-    return Job(
-        id=d["id"],
-        url=d["url"],
-        dest_dir=d["dest_dir"],
-        state=JobState(d["state"]),
-        added_at=d["added_at"],
-        final_url=d.get("final_url"),
-        file_name=d.get("file_name"),
-        size=d.get("size"),
-        done=d.get("done", 0),
-        resumable=d.get("resumable", False),
-        error=d.get("error"),
-        connections=d.get("connections", 8),
-        sha256=d.get("sha256"),
-        speed_limit=d.get("speed_limit"),
-        finished_at=d.get("finished_at"),
-        retry_at=d.get("retry_at"),
-        retry_attempts=d.get("retry_attempts", 0),
-        checksum=d.get("checksum"),
-    )
 
 
 def check_run_options(client: Client, args: argparse.Namespace) -> None:

@@ -28,6 +28,7 @@ from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.inputs import KEEP, Keep
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
+from app.service.views import job_from_dict, progress_from
 from app.store.models import Job, JobState
 
 log = logging.getLogger("tether.service")
@@ -36,52 +37,6 @@ PAGE = 1000  # jobs per jobs.list call: ~0.5 MB, well under the protocol's line 
 CALL_TIMEOUT_S = 10.0
 Post = Callable[[Callable[[], None]], None]
 JsonObj = dict[str, Any]
-
-_JOB_FIELDS = (
-    "final_url",
-    "file_name",
-    "size",
-    "done",
-    "error",
-    "retry_at",
-    "retry_attempts",
-    "sha256",
-    "checksum",
-    "connections",
-    "speed_limit",
-    "resumable",
-    "finished_at",
-    "position",
-)
-
-
-def job_from_dict(d: JsonObj) -> Job:
-    """A Job from the wire's job object (views.job_dict); URLs arrive redacted."""
-    job = Job(
-        id=int(d["id"]),
-        url=str(d["url"]),
-        dest_dir=str(d["dest_dir"]),
-        state=JobState(d["state"]),
-        added_at=float(d.get("added_at") or 0.0),
-    )
-    for name in _JOB_FIELDS:
-        if d.get(name) is not None:
-            setattr(job, name, d[name])
-    return job
-
-
-def progress_from(job_id: int, entry: JsonObj) -> Progress:
-    segments = tuple(tuple(s) for s in entry.get("segments") or ())
-    return Progress(
-        job_id=job_id,
-        done=int(entry.get("done") or 0),
-        size=entry.get("size"),
-        speed=float(entry.get("speed") or 0.0),
-        connections=int(entry.get("connections") or 0),
-        segments=segments,
-        rerolls=int(entry.get("rerolls") or 0),
-        verifying=bool(entry.get("verifying")),
-    )
 
 
 @dataclass(slots=True)

@@ -1,4 +1,5 @@
-"""How jobs, progress and engine events look on the wire (pure; no secret ever leaves here).
+"""How jobs, progress and engine events look on the wire (pure; no secret ever leaves here),
+and back again for a client (the window's RemoteEngine).
 
 Job dicts are built from an allow-list of fields, with URLs passed through `redact`, so a
 field added to `Job` later (request headers, cookies …) is never sent by accident.
@@ -11,7 +12,7 @@ from typing import Any
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.urls import redact
-from app.store.models import Job
+from app.store.models import Job, JobState
 
 JsonObj = dict[str, Any]
 PROGRESS_FIELDS = ("done", "size", "speed", "connections", "segments")
@@ -101,3 +102,51 @@ def progress_delta(
         if changed:
             out.append({"id": jid, **changed})
     return out
+
+
+# ---------------------------------------------------------------------------- client side
+_JOB_FIELDS = (
+    "final_url",
+    "file_name",
+    "size",
+    "done",
+    "error",
+    "retry_at",
+    "retry_attempts",
+    "sha256",
+    "checksum",
+    "connections",
+    "speed_limit",
+    "resumable",
+    "finished_at",
+    "position",
+)
+
+
+def job_from_dict(d: JsonObj) -> Job:
+    """A Job from the wire's job object (views.job_dict); URLs arrive redacted."""
+    job = Job(
+        id=int(d["id"]),
+        url=str(d["url"]),
+        dest_dir=str(d["dest_dir"]),
+        state=JobState(d["state"]),
+        added_at=float(d.get("added_at") or 0.0),
+    )
+    for name in _JOB_FIELDS:
+        if d.get(name) is not None:
+            setattr(job, name, d[name])
+    return job
+
+
+def progress_from(job_id: int, entry: JsonObj) -> Progress:
+    segments = tuple(tuple(s) for s in entry.get("segments") or ())
+    return Progress(
+        job_id=job_id,
+        done=int(entry.get("done") or 0),
+        size=entry.get("size"),
+        speed=float(entry.get("speed") or 0.0),
+        connections=int(entry.get("connections") or 0),
+        segments=segments,
+        rerolls=int(entry.get("rerolls") or 0),
+        verifying=bool(entry.get("verifying")),
+    )

@@ -204,10 +204,13 @@ async def _measure(
     svc0 = cpu_seconds(service)
     wall0 = time.perf_counter()
     end = wall0 + seconds
+    busy: list[float] = []  # main-thread CPU spent in each tick: our own work, not the OS's
     while time.perf_counter() < end:
         t = time.perf_counter()
+        c = time.thread_time()
         await asyncio.sleep(interval)
         lateness.append(max(0.0, time.perf_counter() - t - interval))
+        busy.append(time.thread_time() - c)
     wall = time.perf_counter() - wall0
     cpu = time.thread_time() - cpu0
     proc_cpu = time.process_time() - proc0
@@ -229,6 +232,10 @@ async def _measure(
         loop_latency_p50_ms=1000 * statistics.median(lateness),
         loop_latency_p99_ms=1000 * p99,
         loop_latency_max_ms=1000 * lateness[-1],
+        # a late tick with little CPU of ours in it was the OS scheduling something else
+        late_ticks_over_50ms=sum(1 for x in lateness if x > 0.05),
+        main_thread_cpu_max_per_tick_ms=1000 * max(busy),
+        load_average_1min=os.getloadavg()[0],
         total_speed_MBps=speed / 1e6,
     )
 
