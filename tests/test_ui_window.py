@@ -674,3 +674,27 @@ def test_properties_show_the_checksum_and_whether_it_was_verified(env: Any) -> N
     text = dialog.sha256_label.text()
     assert text.startswith("SHA-512 " + "cd" * 64) and "verified" in text
     dialog.reject()
+
+
+def test_selection_survives_a_reload_after_the_service_came_back(env: Any, qtbot: Any) -> None:
+    """After a reconnection the window reloads every row from the new service; the rows the
+    user had selected stay selected (the toolbar acts on them, the details panel follows)."""
+    window, _engine, _ = env
+    select_ids(window, 1, 2)
+    from PySide6.QtCore import QItemSelectionModel
+
+    window.view.selectionModel().setCurrentIndex(
+        window.proxy.mapFromSource(window.model.index(window.model.row_of(1) or 0, 0)),
+        QItemSelectionModel.SelectionFlag.NoUpdate,
+    )
+    assert sorted(j.id for j in window.selected_jobs()) == [1, 2]
+    assert window.commands.pause.isEnabled()
+    again = FakeEngine(sample_jobs(), on_event=window.controller.on_engine_event)
+    window.controller.attach(again)  # what the link's on_engine does after a restart
+    assert sorted(j.id for j in window.selected_jobs()) == [1, 2]
+    assert window.commands.pause.isEnabled()
+    current = window.proxy.mapToSource(window.view.currentIndex())
+    assert current.isValid() and window.model.job_at(current.row()).id == 1
+    again.calls.clear()
+    window.commands.pause.trigger()
+    assert ("pause", 1) in again.calls

@@ -46,6 +46,7 @@ from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
 from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
 from app.ui.i18n import install_translators
+from app.ui.keepselection import SelectionKeeper
 from app.ui.lifetime import DialogRef
 from app.ui.lists import ListTransfer
 from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
@@ -99,6 +100,7 @@ class MainWindow(WindowCommands, QMainWindow):
         self.proxy.setSourceModel(self.model)
         self.view = JobTableView()
         self.view.setModel(self.proxy)
+        SelectionKeeper(self.view, self.proxy, self.model)  # across a reload after a restart
         self.view.apply_default_columns()
         self.column_fitter = ColumnFitter(self.view)
 
