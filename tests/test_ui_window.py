@@ -505,6 +505,24 @@ def test_close_with_running_downloads_asks(env: Any, qtbot: Any) -> None:
     assert "ui.window_geometry" in store
 
 
+def test_close_with_keep_downloading_quits_without_the_pause_question(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """With 'keep downloading after the window closes' the downloads do not pause: no question
+    that says they would; the window just goes (the service keeps them running)."""
+    model = JobTableModel()
+    controller = Controller(model)
+    controller.attach(FakeEngine(sample_jobs(), on_event=controller.on_engine_event))
+    assert model.active_count() > 0
+    options = Options(download_dir=str(tmp_path), keep_downloading="yes")
+    window = MainWindow(controller, DictStore(), options)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.quit_requested, timeout=1000):
+        window.close()
+    assert window.question is None
+
+
 def test_close_when_idle_quits_at_once(qtbot: Any, tmp_path: Path) -> None:
     model = JobTableModel()
     controller = Controller(model)

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.options import Options
+from app.options import Options, keeps_downloading
 from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import CONTEXT_MENU, MENUS, TOOLBAR, TOOLBAR_ICON_ONLY, Actions
@@ -126,7 +126,6 @@ class MainWindow(WindowCommands, QMainWindow):
         self._restore_state()
         self.extras.restore()
         self._on_rows_applied()
-
 
     @property
     def question(self) -> QMessageBox | None:
@@ -394,7 +393,7 @@ class MainWindow(WindowCommands, QMainWindow):
                 )
             return
         running = self.model.active_count()
-        if not running:
+        if not running or keeps_downloading(self.options):  # nothing would pause
             self.request_quit()
             return
         self._ask(
