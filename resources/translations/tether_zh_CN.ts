@@ -554,6 +554,14 @@ Enter adds them; Shift+Enter starts a new line</source>
         <translation>限速：</translation>
     </message>
     <message>
+        <source>Connections far slower than the others are closed and opened again: a new connection often takes a faster path. Nothing is fetched twice.</source>
+        <translation>比其他连接慢得多的连接会被关闭并重新打开：新连接往往会走更快的路径。不会重复下载任何数据。</translation>
+    </message>
+    <message>
+        <source>Slow connections:</source>
+        <translation>慢速连接：</translation>
+    </message>
+    <message>
         <source>Range</source>
         <translation>范围</translation>
     </message>
@@ -588,6 +596,14 @@ Enter adds them; Shift+Enter starts a new line</source>
     <message>
         <source>%1 of %2 (%3)</source>
         <translation>%1，共 %2（%3）</translation>
+    </message>
+    <message>
+        <source>%1 reconnected</source>
+        <translation>已重连 %1 个</translation>
+    </message>
+    <message>
+        <source>Verifying checksum…</source>
+        <translation>正在校验…</translation>
     </message>
     <message>
         <source>done</source>
@@ -765,6 +781,10 @@ Enter adds them; Shift+Enter starts a new line</source>
     <message>
         <source>Verified (%1)</source>
         <translation>已校验（%1）</translation>
+    </message>
+    <message>
+        <source>Verifying checksum…</source>
+        <translation>正在校验…</translation>
     </message>
     <message>
         <source>Completed; its %1 matches %2</source>
@@ -1097,6 +1117,53 @@ Name: value</source>
     </message>
 </context>
 <context>
+    <name>Options</name>
+    <message>
+        <source>Downloads at the same time</source>
+        <translation>同时下载数</translation>
+    </message>
+    <message>
+        <source>files downloaded at the same time</source>
+        <translation>同时下载的文件数</translation>
+    </message>
+    <message>
+        <source>Connections per download</source>
+        <translation>每个下载的连接数</translation>
+    </message>
+    <message>
+        <source>connections per file</source>
+        <translation>每个文件的连接数</translation>
+    </message>
+    <message>
+        <source>Retry a connection without data for</source>
+        <translation>连接无数据多久后重试</translation>
+    </message>
+    <message>
+        <source>retry a connection after this long without data</source>
+        <translation>连接在这么长时间内没有收到数据就重试</translation>
+    </message>
+    <message>
+        <source>Keep retrying without progress for</source>
+        <translation>无进展时持续重试</translation>
+    </message>
+    <message>
+        <source>keep retrying a download that gets no further (server down, no network) for this long</source>
+        <translation>下载没有进展（服务器宕机、断网）时持续重试的时长</translation>
+    </message>
+    <message>
+        <source>Proxy port</source>
+        <translation>代理端口</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <translation>%1：</translation>
+    </message>
+</context>
+<context>
     <name>PropertiesDialog</name>
     <message>
         <source>Use New Address</source>
@@ -1105,6 +1172,14 @@ Name: value</source>
     <message>
         <source>Continue from this address; Tether checks it serves the same file</source>
         <translation>从此地址继续下载；Tether 会先确认它提供的是同一个文件</translation>
+    </message>
+    <message>
+        <source>Refresh Address…</source>
+        <translation>刷新地址…</translation>
+    </message>
+    <message>
+        <source>Ask the browser for a fresh link from the download&apos;s page, or paste one</source>
+        <translation>请浏览器从下载所在的页面获取新链接，或粘贴一个</translation>
     </message>
     <message>
         <source>Address:</source>
@@ -1320,6 +1395,123 @@ Name: value</source>
     </message>
 </context>
 <context>
+    <name>RefreshAddress</name>
+    <message>
+        <source>Refresh Address…</source>
+        <translation>刷新地址…</translation>
+    </message>
+    <message>
+        <source>Get a fresh link for an expired one, from the browser or pasted</source>
+        <translation>为已过期的链接获取新链接：由浏览器获取或手动粘贴</translation>
+    </message>
+</context>
+<context>
+    <name>RefreshDialog</name>
+    <message>
+        <source>Refresh Address — %1</source>
+        <translation>刷新地址 — %1</translation>
+    </message>
+    <message>
+        <source>Paste a fresh link to the same file</source>
+        <translation>粘贴同一文件的新链接</translation>
+    </message>
+    <message>
+        <source>Use This Link</source>
+        <translation>使用此链接</translation>
+    </message>
+    <message>
+        <source>Tether checks a few pieces already downloaded before continuing from it</source>
+        <translation>Tether 会先核对几段已下载的数据，再从新链接继续</translation>
+    </message>
+    <message>
+        <source>Asking your browser to open this download&apos;s page again and find a fresh link to it… You can also paste one below.</source>
+        <translation>正在请浏览器重新打开此下载所在的页面并查找新链接… 你也可以在下方粘贴一个。</translation>
+    </message>
+    <message>
+        <source>No browser with Tether&apos;s extension is connected. Open the download&apos;s page, copy the file&apos;s link and paste it below.</source>
+        <translation>没有连接装有 Tether 扩展的浏览器。请打开下载所在的页面，复制文件链接并粘贴到下方。</translation>
+    </message>
+    <message>
+        <source>Tether does not know the page this download came from, so the browser cannot refresh it. Copy a fresh link to the file and paste it below.</source>
+        <translation>Tether 不知道此下载来自哪个页面，浏览器无法刷新它。请复制文件的新链接并粘贴到下方。</translation>
+    </message>
+    <message>
+        <source>The browser found no fresh link on the download&apos;s page. Copy one from the page and paste it below.</source>
+        <translation>浏览器未在下载所在的页面上找到新链接。请从页面复制一个并粘贴到下方。</translation>
+    </message>
+    <message>
+        <source>Could not ask the browser: %1</source>
+        <translation>无法询问浏览器：%1</translation>
+    </message>
+    <message>
+        <source>The browser found a fresh link. Tether checks that it is the same file, then continues.</source>
+        <translation>浏览器找到了新链接。Tether 会核对它是否为同一文件，然后继续。</translation>
+    </message>
+    <message>
+        <source>Checking that the new link serves the same file, then continuing</source>
+        <translation>正在核对新链接是否为同一文件，然后继续</translation>
+    </message>
+</context>
+<context>
+    <name>RequestFields</name>
+    <message>
+        <source>Request: referrer, cookies, headers</source>
+        <translation>请求：来源页、Cookie、请求头</translation>
+    </message>
+    <message>
+        <source>The page the links are on (sent as Referer)</source>
+        <translation>链接所在的页面（作为 Referer 发送）</translation>
+    </message>
+    <message>
+        <source>name=value; name2=value2</source>
+        <translation>名称=值; 名称2=值2</translation>
+    </message>
+    <message>
+        <source>A cookies.txt exported from a browser</source>
+        <translation>从浏览器导出的 cookies.txt</translation>
+    </message>
+    <message>
+        <source>Netscape format, as curl and wget read it: each link gets its site&apos;s cookies</source>
+        <translation>Netscape 格式（curl 和 wget 读取的格式）：每个链接只带上其所属网站的 Cookie</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>One per line, e.g.
+Authorization: Bearer …
+User-Agent: …</source>
+        <translation>每行一个，例如
+Authorization: Bearer …
+User-Agent: …</translation>
+    </message>
+    <message>
+        <source>Referrer:</source>
+        <translation>来源页：</translation>
+    </message>
+    <message>
+        <source>Cookies:</source>
+        <translation>Cookie：</translation>
+    </message>
+    <message>
+        <source>Cookie file:</source>
+        <translation>Cookie 文件：</translation>
+    </message>
+    <message>
+        <source>Headers:</source>
+        <translation>请求头：</translation>
+    </message>
+    <message>
+        <source>Cookie File</source>
+        <translation>Cookie 文件</translation>
+    </message>
+    <message>
+        <source>Cookie files (*.txt);;All files (*)</source>
+        <translation>Cookie 文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
     <name>RetryFeedback</name>
     <message numerus="yes">
         <source>Retrying %n download(s)…</source>
@@ -1443,14 +1635,21 @@ Name: value</source>
     </message>
 </context>
 <context>
+    <name>ServiceLink</name>
+    <message>
+        <source>Tether&apos;s service stopped; restarting it…</source>
+        <translation>Tether 服务已停止，正在重新启动…</translation>
+    </message>
+    <message>
+        <source>Reconnected to the Tether service</source>
+        <translation>已重新连接到 Tether 服务</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <source>Settings</source>
         <translation>设置</translation>
-    </message>
-    <message>
-        <source>s</source>
-        <translation>秒</translation>
     </message>
     <message>
         <source>Limit to</source>
@@ -1473,6 +1672,10 @@ Name: value</source>
         <translation>此桌面没有系统托盘</translation>
     </message>
     <message>
+        <source>Keep downloading after the window closes</source>
+        <translation>关闭窗口后继续下载</translation>
+    </message>
+    <message>
         <source>Notify when a download completes or fails</source>
         <translation>下载完成或失败时通知</translation>
     </message>
@@ -1489,20 +1692,8 @@ Name: value</source>
         <translation>下载文件夹：</translation>
     </message>
     <message>
-        <source>Downloads at the same time:</source>
-        <translation>同时下载数：</translation>
-    </message>
-    <message>
-        <source>Connections per download:</source>
-        <translation>每个下载的连接数：</translation>
-    </message>
-    <message>
         <source>Total speed:</source>
         <translation>总速度：</translation>
-    </message>
-    <message>
-        <source>Keep retrying without progress for:</source>
-        <translation>无进展时持续重试：</translation>
     </message>
     <message>
         <source>System default</source>

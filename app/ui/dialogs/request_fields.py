@@ -56,7 +56,7 @@ class RequestFields(QWidget):
         self.cookies = QLineEdit()
         self.cookies.setObjectName("cookies_edit")
         self.cookies.setFont(mono)
-        self.cookies.setPlaceholderText("name=value; name2=value2")
+        self.cookies.setPlaceholderText(self.tr("name=value; name2=value2"))
         self.cookie_file = QLineEdit()
         self.cookie_file.setObjectName("cookie_file_edit")
         self.cookie_file.setPlaceholderText(self.tr("A cookies.txt exported from a browser"))
