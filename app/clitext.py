@@ -41,6 +41,9 @@ ZH_CN: dict[str, str] = {
     "no job with id {}": "没有编号为 {} 的任务",
     "interrupted": "已中断",
     "interrupted; run the same command again to resume": "已中断；再次运行同一命令即可断点续传",
+    "the Tether service stopped; run the same command again": (
+        "Tether 服务已停止；请再次运行同一命令"
+    ),
     "not finished ({})": "未完成（{}）",
     "done  {}  {} in {} s": "完成  {}  {}，用时 {} 秒",
     "already downloaded: {}": "已下载过：{}",
