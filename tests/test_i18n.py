@@ -233,6 +233,21 @@ def _chinese(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text) and not re.search(r"[A-Za-z]{3,}", text)
 
 
+def test_a_failure_reason_reads_chinese_in_a_chinese_window(
+    chinese_window: MainWindow, qtbot: Any
+) -> None:
+    """The engine's reasons are English; the window shows them in its language where the
+    CLI's catalogue (app/clitext.py) knows them, as `tether list` does, and as they are if not."""
+    from app.store.models import JobState
+    from app.ui.jobcells import status_text
+    from tests.support.fakeengine import make_job
+
+    job = make_job(7, JobState.FAILED, error="not found on the server (404)")
+    assert status_text(job, None) == "失败：服务器上找不到该文件（404）"
+    odd = make_job(8, JobState.FAILED, error="a reason nobody translated")
+    assert status_text(odd, None) == "失败：a reason nobody translated"
+
+
 def test_after_chinese_the_window_reads_english_again(qtbot: Any, tmp_path: Path) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
