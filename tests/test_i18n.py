@@ -246,6 +246,10 @@ def test_a_failure_reason_reads_chinese_in_a_chinese_window(
     assert status_text(job, None) == "失败：服务器上找不到该文件（404）"
     odd = make_job(8, JobState.FAILED, error="a reason nobody translated")
     assert status_text(odd, None) == "失败：a reason nobody translated"
+    # a service that does not answer: the status bar's line is Chinese throughout
+    from app.ui.i18n import reason_text
+
+    assert reason_text("no answer from the service to 'pause'") == "服务没有回应 'pause'"
 
 
 def test_after_chinese_the_window_reads_english_again(qtbot: Any, tmp_path: Path) -> None:
