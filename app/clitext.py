@@ -41,6 +41,13 @@ ZH_CN: dict[str, str] = {
     "no job with id {}": "没有编号为 {} 的任务",
     "interrupted": "已中断",
     "interrupted; run the same command again to resume": "已中断；再次运行同一命令即可断点续传",
+    "the Tether service stopped; run the same command again": (
+        "Tether 服务已停止；请再次运行同一命令"
+    ),
+    # the window's link to its service (app/service/client.py, remote_engine.py)
+    "no answer from the service to {}": "服务没有回应 {}",
+    "the connection to the service broke": "与服务的连接断开了",
+    "the service closed the connection": "服务关闭了连接",
     "not finished ({})": "未完成（{}）",
     "done  {}  {} in {} s": "完成  {}  {}，用时 {} 秒",
     "already downloaded: {}": "已下载过：{}",

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # CliError or BadInput, their lines through out/err.write, parser.error).
 CLI_MODULES = [
     *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "app" / "cli").glob("*.py")),
+    "app/service/remote.py",  # the same commands when a service owns the queue
     "app/seturl.py",
     "app/__main__.py",
     "app/batch.py",
@@ -193,3 +194,29 @@ def test_help_follows_the_locale(tmp_path: Path) -> None:
         assert en.stdout.startswith("usage: tether") and "print the queue" in en.stdout
         bad = _tether("list", "--bogus", data=tmp_path, lang="zh_CN.UTF-8")
         assert bad.returncode == 2 and "无法识别的参数：--bogus" in bad.stderr, bad
+
+
+def test_a_get_through_the_service_answers_in_chinese_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a service running, `tether get` follows its jobs in app/service/remote.py: its
+    lines are the same messages as without one, translated the same way."""
+    import io
+
+    from app.service.remote import Watch
+
+    class NoNews:
+        def take_pending(self) -> list[dict[str, object]]:
+            return []
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    for var in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    out, err = io.StringIO(), io.StringIO()
+    watch = Watch(NoNews(), out, err)  # type: ignore[arg-type]
+    base = {"dest_dir": "/tmp", "added_at": 0.0}
+    failed = {"id": 1, "url": "https://h/a", "state": "failed"}
+    watch.track({**base, **failed, "error": "not found on the server (404)"})
+    watch.track({**base, "id": 2, "url": "https://h/b", "state": "paused", "error": None})
+    assert watch.wait() == 1
+    assert err.getvalue() == (
+        "tether: https://h/a: 服务器上找不到该文件（404）\ntether: https://h/b: 未完成（paused）\n"
+    )

@@ -37,7 +37,15 @@ LUPDATE = shutil.which("pyside6-lupdate")
 LRELEASE = shutil.which("pyside6-lrelease")
 LUPDATE_OPTIONS = ("-target-language", "zh_CN", "-no-obsolete", "-locations", "none")
 # Units, examples and names a Chinese download manager shows as they are.
-SAME_IN_CHINESE = {"kB/s", "%1/s", "ETag:", "proxy.example.com", "localhost, .lan, 10.0.0.0/8"}
+SAME_IN_CHINESE = {
+    "kB/s",
+    "%1/s",
+    "%1:",  # a label's colon: fullwidth in Chinese
+    "ETag:",
+    "Cookies:",
+    "proxy.example.com",
+    "localhost, .lan, 10.0.0.0/8",
+}
 _MARKERS = re.compile(r"%(?:\d\d?|n)")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
@@ -187,10 +195,61 @@ def test_the_window_speaks_chinese_when_the_setting_says_so(
     tabs = [settings.pages.tabText(i) for i in range(settings.pages.count())]
     assert tabs == ["常规", "添加", "网络", "计划"]
     assert settings.language.itemText(0) == "跟随系统"
+    # the rows built from the option table (app/options.py) speak Chinese too
+    for spin in (
+        settings.max_concurrent,
+        settings.connections,
+        settings.stall_timeout,
+        settings.retry_for,
+        settings.network.port,
+    ):
+        label = spin.parentWidget().layout().labelForField(spin)  # type: ignore[union-attr]
+        texts = [spin.toolTip()] + ([label.text()] if label is not None else [])
+        assert all(_chinese(t) for t in texts), (spin.objectName(), texts)
+    assert settings.stall_timeout.suffix() == " 秒"
+    assert _chinese(settings.keep_downloading.text())
     settings.reject()
     add = window.show_add_dialog(["https://example.com/a.iso"])
     assert add.windowTitle() == "添加下载"
     add.reject()
+
+
+def test_the_dialogs_option_texts_are_all_listed_for_lupdate() -> None:
+    """optiontexts.py spells out for lupdate what optionfields.py translates at run time."""
+    from app.options import OPTION
+    from app.ui.dialogs import optionfields
+    from app.ui.dialogs.optiontexts import DIALOG_OPTIONS, TEXTS
+
+    for key in DIALOG_OPTIONS:
+        option = OPTION[key]
+        for text in (option.title, option.help, option.unit):
+            assert not text or text in TEXTS, (key, text)
+    with pytest.raises(KeyError, match=r"optiontexts\.py"):
+        optionfields.option_label("download_dir")
+
+
+def _chinese(text: str) -> bool:
+    """Some Chinese and no English word left in it (digits, units and punctuation may stay)."""
+    return any("\u4e00" <= c <= "\u9fff" for c in text) and not re.search(r"[A-Za-z]{3,}", text)
+
+
+def test_a_failure_reason_reads_chinese_in_a_chinese_window(
+    chinese_window: MainWindow, qtbot: Any
+) -> None:
+    """The engine's reasons are English; the window shows them in its language where the
+    CLI's catalogue (app/clitext.py) knows them, as `tether list` does, and as they are if not."""
+    from app.store.models import JobState
+    from app.ui.jobcells import status_text
+    from tests.support.fakeengine import make_job
+
+    job = make_job(7, JobState.FAILED, error="not found on the server (404)")
+    assert status_text(job, None) == "失败：服务器上找不到该文件（404）"
+    odd = make_job(8, JobState.FAILED, error="a reason nobody translated")
+    assert status_text(odd, None) == "失败：a reason nobody translated"
+    # a service that does not answer: the status bar's line is Chinese throughout
+    from app.ui.i18n import reason_text
+
+    assert reason_text("no answer from the service to 'pause'") == "服务没有回应 'pause'"
 
 
 def test_after_chinese_the_window_reads_english_again(qtbot: Any, tmp_path: Path) -> None:

@@ -505,6 +505,24 @@ def test_close_with_running_downloads_asks(env: Any, qtbot: Any) -> None:
     assert "ui.window_geometry" in store
 
 
+def test_close_with_keep_downloading_quits_without_the_pause_question(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """With 'keep downloading after the window closes' the downloads do not pause: no question
+    that says they would; the window just goes (the service keeps them running)."""
+    model = JobTableModel()
+    controller = Controller(model)
+    controller.attach(FakeEngine(sample_jobs(), on_event=controller.on_engine_event))
+    assert model.active_count() > 0
+    options = Options(download_dir=str(tmp_path), keep_downloading="yes")
+    window = MainWindow(controller, DictStore(), options)
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitSignal(window.quit_requested, timeout=1000):
+        window.close()
+    assert window.question is None
+
+
 def test_close_when_idle_quits_at_once(qtbot: Any, tmp_path: Path) -> None:
     model = JobTableModel()
     controller = Controller(model)
@@ -674,3 +692,27 @@ def test_properties_show_the_checksum_and_whether_it_was_verified(env: Any) -> N
     text = dialog.sha256_label.text()
     assert text.startswith("SHA-512 " + "cd" * 64) and "verified" in text
     dialog.reject()
+
+
+def test_selection_survives_a_reload_after_the_service_came_back(env: Any, qtbot: Any) -> None:
+    """After a reconnection the window reloads every row from the new service; the rows the
+    user had selected stay selected (the toolbar acts on them, the details panel follows)."""
+    window, _engine, _ = env
+    select_ids(window, 1, 2)
+    from PySide6.QtCore import QItemSelectionModel
+
+    window.view.selectionModel().setCurrentIndex(
+        window.proxy.mapFromSource(window.model.index(window.model.row_of(1) or 0, 0)),
+        QItemSelectionModel.SelectionFlag.NoUpdate,
+    )
+    assert sorted(j.id for j in window.selected_jobs()) == [1, 2]
+    assert window.commands.pause.isEnabled()
+    again = FakeEngine(sample_jobs(), on_event=window.controller.on_engine_event)
+    window.controller.attach(again)  # what the link's on_engine does after a restart
+    assert sorted(j.id for j in window.selected_jobs()) == [1, 2]
+    assert window.commands.pause.isEnabled()
+    current = window.proxy.mapToSource(window.view.currentIndex())
+    assert current.isValid() and window.model.job_at(current.row()).id == 1
+    again.calls.clear()
+    window.commands.pause.trigger()
+    assert ("pause", 1) in again.calls

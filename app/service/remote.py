@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any, TextIO
 
 from app.cli_schedule import on_complete_plan
+from app.clitext import translate
 from app.inputfile import Entry
 from app.netargs import kept_network_values, run_network_flags
 from app.requestargs import context_for, context_json
@@ -165,7 +166,7 @@ class Watch:
         self._clear()
         took = time.monotonic() - self._started.get(job["id"], time.monotonic())
         size = human_size(job.get("size") or 0)
-        self.out.write(f"done  {job.get('file_name')}  {size} in {took:.1f} s\n")
+        self.out.write(translate(f"done  {job.get('file_name')}  {size} in {took:.1f} s") + "\n")
         self.out.flush()
 
     def _draw(self) -> None:
@@ -203,11 +204,17 @@ class Watch:
         except KeyboardInterrupt:
             self._pause_ours()
             self._clear()
-            self.err.write("tether: interrupted; run the same command again to resume\n")
+            self.err.write(
+                "tether: " + translate("interrupted; run the same command again to resume") + "\n"
+            )
             return EXIT_INTERRUPTED
         except ServiceGone:
             self._clear()
-            self.err.write("tether: the Tether service stopped; run the same command again\n")
+            self.err.write(
+                "tether: "
+                + translate("the Tether service stopped; run the same command again")
+                + "\n"
+            )
             return EXIT_FAILED
         self._clear()
         self.out.flush()
@@ -216,9 +223,10 @@ class Watch:
         ]
         for job in unfinished:
             if job["state"] == "failed":
-                self.err.write(f"tether: {job['url']}: {job['error']}\n")
+                self.err.write(f"tether: {job['url']}: {translate(job['error'] or '')}\n")
             else:
-                self.err.write(f"tether: {job['url']}: not finished ({job['state']})\n")
+                reason = translate(f"not finished ({job['state']})")
+                self.err.write(f"tether: {job['url']}: {reason}\n")
         return EXIT_FAILED if unfinished else EXIT_OK
 
     def _pause_ours(self) -> None:
@@ -281,7 +289,7 @@ def get(
         job = result["job"]
         if result.get("reused") == "completed":
             if out.isatty():
-                out.write(f"already downloaded: {job['path']}\n")
+                out.write(translate(f"already downloaded: {job['path']}") + "\n")
             continue
         watch.track(job)
     return watch.wait()
@@ -319,7 +327,7 @@ def add(
             **plan_wire(getattr(args, "start_at", None), on_complete_plan(args)),
         )
         if out.isatty():
-            out.write(f"queued {result['job']['id']}: {result['job']['url']}\n")
+            out.write(translate(f"queued {result['job']['id']}: {result['job']['url']}") + "\n")
     return EXIT_OK
 
 
@@ -332,7 +340,7 @@ def resume(client: Client, args: argparse.Namespace, out: TextIO, err: TextIO) -
         targets = [j for j in all_jobs(client) if j["state"] not in ("completed", "cancelled")]
     if not targets:
         if out.isatty():
-            out.write("nothing to resume\n")
+            out.write(translate("nothing to resume") + "\n")
         return EXIT_OK
     watch = Watch(client, out, err)
     _call(client, "subscribe", progress=out.isatty())

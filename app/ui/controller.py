@@ -20,6 +20,7 @@ from app.engine.inputs import KEEP, Keep
 from app.requestargs import ContextArgs
 from app.store.models import Job, JobState
 from app.ui.eta import SpeedSmoother
+from app.ui.i18n import reason_text
 from app.ui.model import JobTableModel
 
 log = logging.getLogger("tether.ui")
@@ -172,7 +173,7 @@ class Controller(QObject):
                 op(job_id)
             except Exception as exc:
                 log.warning("%s job %s failed: %s", verb, job_id, exc)
-                out.errors.append(str(exc) or type(exc).__name__)
+                out.errors.append(reason_text(str(exc)) or type(exc).__name__)
             else:
                 out.done.append(job_id)
         self._report(verb, out)
@@ -215,7 +216,7 @@ class Controller(QObject):
                     **extra,
                 )
             except Exception as exc:
-                out.errors.append(f"{url}: {exc}")
+                out.errors.append(f"{url}: {reason_text(str(exc))}")
             else:
                 out.done.append(job.id)
         self.model.flush_events()

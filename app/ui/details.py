@@ -36,7 +36,7 @@ from app.engine.settings import MAX_CONNECTIONS
 from app.engine.urls import redact
 from app.store.models import Job, JobState
 from app.ui import formatting
-from app.ui.i18n import tr_args
+from app.ui.i18n import reason_text, tr_args
 from app.ui.model import JobTableModel, display_name, one_line, state_text
 from app.ui.speedgraph import SpeedGraph, SpeedHistory
 
@@ -310,9 +310,9 @@ class DetailsPanel(QWidget):
         self.title.setText(display_name(job))
         status = state_text(job.state)
         if job.error:
-            status += ": " + one_line(job.error, 80)
+            status += ": " + one_line(reason_text(job.error), 80)
         self.state_label.setText(status)
-        self.state_label.setToolTip(job.error or "")
+        self.state_label.setToolTip(reason_text(job.error or ""))
         url = redact(job.url)
         if self.url_field.text() != url:
             self.url_field.setText(url)

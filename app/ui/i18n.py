@@ -17,6 +17,8 @@ import re
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
+from app import clitext
+
 log = logging.getLogger("tether.ui")
 
 _PLURAL = re.compile(r"\((s|es)\)")
@@ -46,6 +48,13 @@ def tr_args(template: str, *args: object) -> str:
         return str(args[n - 1]) if 1 <= n <= len(args) else match.group(0)
 
     return _MARKER.sub(value, template)
+
+
+def reason_text(reason: str) -> str:
+    """A failure or retry reason from the engine (English) in the window's language: the
+    CLI's catalogue (app/clitext.py) holds them, so `tether list` and the window agree; one
+    it does not know stays as it is."""
+    return clitext.translate(reason, clitext.language({"LANG": QLocale().name()}))
 
 
 def english_plural(source: str, n: int) -> str:

@@ -21,7 +21,7 @@ from app.engine.checksums import LABELS
 from app.engine.events import Progress
 from app.store.models import Job, JobState
 from app.ui import formatting
-from app.ui.i18n import QT_TRANSLATE_NOOP, tr_args
+from app.ui.i18n import QT_TRANSLATE_NOOP, reason_text, tr_args
 
 
 class Column(enum.IntEnum):
@@ -132,10 +132,13 @@ def status_text(job: Job, waiting: Callable[[Job], str | None] | None) -> str:
     """The Status cell: the state, or why it failed, when it retries or starts, verified."""
     if job.state is JobState.FAILED and job.error:
         return tr_args(
-            QCoreApplication.translate("JobTableModel", "Failed: %1"), one_line(job.error)
+            QCoreApplication.translate("JobTableModel", "Failed: %1"),
+            one_line(reason_text(job.error)),
         )
     if job.state is JobState.RETRYING:
-        return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
+        return formatting.retrying(
+            job.retry_at, one_line(reason_text(job.error or "")), job.retry_attempts
+        )
     if job.state is JobState.QUEUED and waiting is not None:
         when = waiting(job)
         if when:
@@ -183,7 +186,7 @@ def display_text(
 def tooltip_text(job: Job, col: int, progress: Progress | None) -> str | None:
     """A cell's tooltip: the whole error, the checksum that matched, bytes and connections."""
     if col == Column.STATE and job.error:
-        return job.error
+        return reason_text(job.error)
     if col == Column.STATE and job.verified and job.checksum:
         algo, _, digest = job.checksum.partition(":")
         text = QCoreApplication.translate("JobTableModel", "Completed; its %1 matches %2")

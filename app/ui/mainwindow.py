@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.options import Options
+from app.options import Options, keeps_downloading
 from app.store.models import Job, JobState
 from app.ui import drop, icons
 from app.ui.actions import CONTEXT_MENU, MENUS, TOOLBAR, TOOLBAR_ICON_ONLY, Actions
@@ -46,6 +46,7 @@ from app.ui.dropparse import DropContent
 from app.ui.extras import WindowExtras
 from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
 from app.ui.i18n import install_translators
+from app.ui.keepselection import SelectionKeeper
 from app.ui.lifetime import DialogRef
 from app.ui.lists import ListTransfer
 from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
@@ -99,6 +100,7 @@ class MainWindow(WindowCommands, QMainWindow):
         self.proxy.setSourceModel(self.model)
         self.view = JobTableView()
         self.view.setModel(self.proxy)
+        SelectionKeeper(self.view, self.proxy, self.model)  # across a reload after a restart
         self.view.apply_default_columns()
         self.column_fitter = ColumnFitter(self.view)
 
@@ -124,7 +126,6 @@ class MainWindow(WindowCommands, QMainWindow):
         self._restore_state()
         self.extras.restore()
         self._on_rows_applied()
-
 
     @property
     def question(self) -> QMessageBox | None:
@@ -392,7 +393,7 @@ class MainWindow(WindowCommands, QMainWindow):
                 )
             return
         running = self.model.active_count()
-        if not running:
+        if not running or keeps_downloading(self.options):  # nothing would pause
             self.request_quit()
             return
         self._ask(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QObject
 
 from app.store.models import Job, JobState
-from app.ui.i18n import tr_args
+from app.ui.i18n import reason_text, tr_args
 from app.ui.model import JobTableModel, display_name, one_line
 
 MESSAGE_MS = 15000
@@ -47,7 +47,7 @@ class RetryFeedback(QObject):
                 self.tr("%1 failed again at %2: %3"),
                 display_name(job),
                 when,
-                one_line(job.error) or self.tr("unknown error"),
+                one_line(reason_text(job.error or "")) or self.tr("unknown error"),
             )
             self._show(text, MESSAGE_MS)
         elif job.state in (JobState.COMPLETED, JobState.PAUSED):

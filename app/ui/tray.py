@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
 from app.ui.actions import Actions
+from app.ui.i18n import reason_text
 from app.ui.model import JobTableModel, display_name, one_line
 
 
@@ -92,7 +93,7 @@ class Tray(QObject):
             kind = QSystemTrayIcon.MessageIcon.Information
         elif job.state is JobState.FAILED:
             title = self.tr("Download failed")
-            body = f"{name}\n{one_line(job.error)}"
+            body = f"{name}\n{one_line(reason_text(job.error or ''))}"
             kind = QSystemTrayIcon.MessageIcon.Warning
         else:
             return

@@ -555,7 +555,7 @@ Enter adds them; Shift+Enter starts a new line</source>
     </message>
     <message>
         <source>Connections far slower than the others are closed and opened again: a new connection often takes a faster path. Nothing is fetched twice.</source>
-        <translation>比其他连接慢得多的连接会被关闭并重新建立：新连接往往会走更快的线路。不会重复下载任何数据。</translation>
+        <translation>比其他连接慢得多的连接会被关闭并重新打开：新连接往往会走更快的路径。不会重复下载任何数据。</translation>
     </message>
     <message>
         <source>Slow connections:</source>
@@ -599,7 +599,7 @@ Enter adds them; Shift+Enter starts a new line</source>
     </message>
     <message>
         <source>%1 reconnected</source>
-        <translation>已重连 %1 次</translation>
+        <translation>已重连 %1 个</translation>
     </message>
     <message>
         <source>Verifying checksum…</source>
@@ -1117,6 +1117,53 @@ Name: value</source>
     </message>
 </context>
 <context>
+    <name>Options</name>
+    <message>
+        <source>Downloads at the same time</source>
+        <translation>同时下载数</translation>
+    </message>
+    <message>
+        <source>files downloaded at the same time</source>
+        <translation>同时下载的文件数</translation>
+    </message>
+    <message>
+        <source>Connections per download</source>
+        <translation>每个下载的连接数</translation>
+    </message>
+    <message>
+        <source>connections per file</source>
+        <translation>每个文件的连接数</translation>
+    </message>
+    <message>
+        <source>Retry a connection without data for</source>
+        <translation>连接无数据多久后重试</translation>
+    </message>
+    <message>
+        <source>retry a connection after this long without data</source>
+        <translation>连接在这么长时间内没有收到数据就重试</translation>
+    </message>
+    <message>
+        <source>Keep retrying without progress for</source>
+        <translation>无进展时持续重试</translation>
+    </message>
+    <message>
+        <source>keep retrying a download that gets no further (server down, no network) for this long</source>
+        <translation>下载没有进展（服务器宕机、断网）时持续重试的时长</translation>
+    </message>
+    <message>
+        <source>Proxy port</source>
+        <translation>代理端口</translation>
+    </message>
+    <message>
+        <source>s</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>%1:</source>
+        <translation>%1：</translation>
+    </message>
+</context>
+<context>
     <name>PropertiesDialog</name>
     <message>
         <source>Use New Address</source>
@@ -1132,7 +1179,7 @@ Name: value</source>
     </message>
     <message>
         <source>Ask the browser for a fresh link from the download&apos;s page, or paste one</source>
-        <translation>请浏览器从下载所在页面获取新链接，或粘贴一个</translation>
+        <translation>请浏览器从下载所在的页面获取新链接，或粘贴一个</translation>
     </message>
     <message>
         <source>Address:</source>
@@ -1355,7 +1402,7 @@ Name: value</source>
     </message>
     <message>
         <source>Get a fresh link for an expired one, from the browser or pasted</source>
-        <translation>为已过期的链接获取新链接：来自浏览器或手动粘贴</translation>
+        <translation>为已过期的链接获取新链接：由浏览器获取或手动粘贴</translation>
     </message>
 </context>
 <context>
@@ -1374,11 +1421,11 @@ Name: value</source>
     </message>
     <message>
         <source>Tether checks a few pieces already downloaded before continuing from it</source>
-        <translation>继续下载前，Tether 会核对几段已下载的数据</translation>
+        <translation>Tether 会先核对几段已下载的数据，再从新链接继续</translation>
     </message>
     <message>
         <source>Asking your browser to open this download&apos;s page again and find a fresh link to it… You can also paste one below.</source>
-        <translation>正在请浏览器重新打开此下载所在的页面并找到新链接… 您也可以在下方粘贴一个。</translation>
+        <translation>正在请浏览器重新打开此下载所在的页面并查找新链接… 你也可以在下方粘贴一个。</translation>
     </message>
     <message>
         <source>No browser with Tether&apos;s extension is connected. Open the download&apos;s page, copy the file&apos;s link and paste it below.</source>
@@ -1386,23 +1433,23 @@ Name: value</source>
     </message>
     <message>
         <source>Tether does not know the page this download came from, so the browser cannot refresh it. Copy a fresh link to the file and paste it below.</source>
-        <translation>Tether 不知道此下载来自哪个页面，因此浏览器无法刷新它。请复制文件的新链接并粘贴到下方。</translation>
+        <translation>Tether 不知道此下载来自哪个页面，浏览器无法刷新它。请复制文件的新链接并粘贴到下方。</translation>
     </message>
     <message>
         <source>The browser found no fresh link on the download&apos;s page. Copy one from the page and paste it below.</source>
-        <translation>浏览器在下载所在的页面上没有找到新链接。请从页面复制一个并粘贴到下方。</translation>
+        <translation>浏览器未在下载所在的页面上找到新链接。请从页面复制一个并粘贴到下方。</translation>
     </message>
     <message>
         <source>Could not ask the browser: %1</source>
-        <translation>无法向浏览器请求：%1</translation>
+        <translation>无法询问浏览器：%1</translation>
     </message>
     <message>
         <source>The browser found a fresh link. Tether checks that it is the same file, then continues.</source>
-        <translation>浏览器找到了新链接。Tether 会先确认是同一文件，然后继续下载。</translation>
+        <translation>浏览器找到了新链接。Tether 会核对它是否为同一文件，然后继续。</translation>
     </message>
     <message>
         <source>Checking that the new link serves the same file, then continuing</source>
-        <translation>正在确认新链接提供的是同一文件，然后继续</translation>
+        <translation>正在核对新链接是否为同一文件，然后继续</translation>
     </message>
 </context>
 <context>
@@ -1425,7 +1472,7 @@ Name: value</source>
     </message>
     <message>
         <source>Netscape format, as curl and wget read it: each link gets its site&apos;s cookies</source>
-        <translation>Netscape 格式，与 curl 和 wget 读取的相同：每个链接只发送其站点的 Cookie</translation>
+        <translation>Netscape 格式（curl 和 wget 读取的格式）：每个链接只带上其所属网站的 Cookie</translation>
     </message>
     <message>
         <source>Choose…</source>
@@ -1445,7 +1492,7 @@ User-Agent: …</translation>
     </message>
     <message>
         <source>Cookies:</source>
-        <translation>Cookie 值：</translation>
+        <translation>Cookie：</translation>
     </message>
     <message>
         <source>Cookie file:</source>

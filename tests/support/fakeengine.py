@@ -224,13 +224,15 @@ class FakeEngine:
 
     def move(self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = None) -> None:
         self.calls.append(("move", (list(job_ids), move)))
-        self._apply(reorder(self.order(), list(job_ids), Move(move), scope and set(scope)))
+        view = None if scope is None else set(scope)  # an empty filter is a scope too
+        self._apply(reorder(self.order(), list(job_ids), Move(move), view))
 
     def move_before(
         self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
     ) -> None:
         self.calls.append(("move_before", (list(job_ids), before)))
-        self._apply(move_before(self.order(), list(job_ids), before, scope and set(scope)))
+        view = None if scope is None else set(scope)
+        self._apply(move_before(self.order(), list(job_ids), before, view))
 
 
 def sample_jobs() -> list[Job]:

@@ -7,6 +7,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QSpinBox
 
 from app.options import OPTION, Option
+from app.ui.dialogs.optiontexts import DIALOG_OPTIONS
 
 # an option without an upper bound still needs one for a spin box
 _SPIN_CEILING = 1_000_000_000
@@ -16,9 +17,16 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("Options", text)
 
 
+def _option(key: str) -> Option:
+    """The option, if its texts are in the catalogue (optiontexts.py lists them for lupdate)."""
+    if key not in DIALOG_OPTIONS:
+        raise KeyError(f"{key}: add its texts to app/ui/dialogs/optiontexts.py")
+    return OPTION[key]
+
+
 def option_label(key: str) -> str:
     """The form row's label: the option's title, translated, with a colon."""
-    return _tr(OPTION[key].title) + ":"
+    return _tr("%1:").replace("%1", _tr(_option(key).title))  # Chinese has its own colon
 
 
 def option_tooltip(option: Option) -> str:
@@ -30,7 +38,7 @@ def option_tooltip(option: Option) -> str:
 
 def option_spin(key: str, value: int) -> QSpinBox:
     """A spin box with the option's range, unit and tooltip, named `<key>_spin` for tests."""
-    option = OPTION[key]
+    option = _option(key)
     spin = QSpinBox()
     spin.setObjectName(f"{key}_spin")
     spin.setRange(
