@@ -185,10 +185,23 @@ class ChecksumFinder:
             return misses < SIDECAR_GIVE_UP
 
 
-class Lookup:
-    """One download's lookup, on its own daemon thread; `result()` waits for it (bounded)."""
+# A lookup waits (at most this long) until the transfer's connections are open: its small
+# requests must not take a connection slot, or a server's per-connection luck, from them.
+START_WAIT = 2.0
 
-    def __init__(self, finder: ChecksumFinder, url: str, names: Sequence[str]) -> None:
+
+class Lookup:
+    """One download's lookup, on its own daemon thread; `result()` waits for it (bounded).
+    It starts asking once `go` is set (the transfer's connections are open) or START_WAIT."""
+
+    def __init__(
+        self,
+        finder: ChecksumFinder,
+        url: str,
+        names: Sequence[str],
+        go: threading.Event | None = None,
+    ) -> None:
+        self._go = go
         self._stop = threading.Event()
         self._done = threading.Event()
         self._found: Found | None = None
@@ -199,6 +212,8 @@ class Lookup:
 
     def _main(self, finder: ChecksumFinder, url: str, names: list[str]) -> None:
         try:
+            if self._go is not None:
+                self._go.wait(START_WAIT)
             self._found = finder.find(url, names, self._stop)
         except Exception:  # a bug here must not touch the download
             log.exception("checksum lookup failed")
