@@ -235,6 +235,8 @@ class Lookup:
         try:
             if self._go is not None:
                 self._go.wait(START_WAIT)
+            if self._stop.is_set():
+                return
             self._found = finder.find(url, names, self._stop)
         except Exception:  # a bug here must not touch the download
             log.exception("checksum lookup failed")

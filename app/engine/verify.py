@@ -71,3 +71,4 @@ class Verifier:
     def cancel(self) -> None:
         if self._lookup is not None:
             self._lookup.cancel()
+        self._go.set()  # a lookup still waiting to start ends now
