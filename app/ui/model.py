@@ -507,7 +507,7 @@ class JobTableModel(QAbstractTableModel):
                     return self.tr("Scheduled — starts at %1").replace("%1", when)
             p = self._progress.get(job.id)
             if p is not None and p.verifying and job.state is JobState.DOWNLOADING:
-                return self.tr("Verifying checksum…")
+                return self.tr("Verifying…")  # short: the column is narrow (tooltip: more)
             verified = job.verified
             if verified:
                 return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))
@@ -517,6 +517,9 @@ class JobTableModel(QAbstractTableModel):
         return None
 
     def _tooltip(self, job: Job, col: int) -> str | None:
+        p = self._progress.get(job.id)
+        if col == Column.STATE and p is not None and p.verifying:
+            return self.tr("Every byte is here; reading the file back to check its checksum")
         if col == Column.STATE and job.error:
             return job.error
         if col == Column.STATE and job.verified and job.checksum:
