@@ -3,6 +3,8 @@
 # The one place the version lives: pyproject reads it (dynamic version), so package metadata,
 # `tether --version` and the User-Agent agree; importlib.metadata would cost ~30 ms at start-up.
 __version__ = "0.1.0"
+# The desktop id: the .desktop file, the icon's name, the AppStream id, notifications.
+APP_ID = "io.github.tether.Tether"
 
 
 def installed_version() -> str:

@@ -13,8 +13,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from app.engine.checksums import parse_checksum
-from app.engine.engine import check_sha256
+from app.engine.checksums import check_sha256, parse_checksum
 from app.engine.errors import BadInput
 from app.engine.patterns import MAX_URLS, expand_all
 from app.engine.urls import redact, validate_url

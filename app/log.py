@@ -1,4 +1,4 @@
-"""Named loggers per area and the rotating log file under the data dir."""
+"""The rotating log file under the data dir (each module names its own logger: tether.AREA)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,6 @@ from pathlib import Path
 
 from app.paths import log_dir
 from app.store import private
-
-engine = logging.getLogger("tether.engine")
-store = logging.getLogger("tether.store")
-ui = logging.getLogger("tether.ui")
-cli = logging.getLogger("tether.cli")
 
 _FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 

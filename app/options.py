@@ -1,11 +1,12 @@
-"""Every user setting, declared once with its default and title, stored in the JobStore."""
+"""Every user setting, declared once (default, label, range, help, command-line flag), stored
+in the JobStore. The Settings dialog and the command line both build their fields from OPTION."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from app.engine.errors import BadInput
 from app.engine.onfinish import FinishAction
@@ -18,11 +19,16 @@ from app.engine.siterules import SiteRule, rules_from_settings
 from app.paths import default_download_dir
 from app.store.jobstore import JobStore
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, slots=True)
 class Option:
+    """One setting: its label, range and help for the Settings dialog, the command line's flag
+    and the stored value's check. Declared once, with its default, by `setting()` below."""
+
     key: str
-    title: str
+    title: str  # the label: Settings dialog rows, error messages
     kind: type
     minimum: int | None = None
     maximum: int | None = None
@@ -30,148 +36,197 @@ class Option:
     # A secret (a password, headers that may carry cookies): kept with the secret storage
     # (OS keyring or the app_secrets table, app/store/secrets.py), never in the settings table.
     secret: bool = False
+    help: str = ""  # the dialog's tooltip and the command line's help
+    flags: tuple[str, ...] = ()  # the command line's spelling, e.g. ("-j", "--jobs"); () = none
+    unit: str = ""  # "s": seconds (the command line takes fractions; the dialog whole seconds)
+    default: Any = None
+
+    @property
+    def nullable(self) -> bool:
+        """None is a value (e.g. no speed limit), not a missing one."""
+        return self.default is None
+
+    def range_text(self) -> str:
+        """'1-64', '0-86400 s': what the dialog's spin box and the command line both accept."""
+        if self.minimum is None or self.maximum is None:
+            return ""
+        return f"{self.minimum}-{self.maximum}" + (f" {self.unit}" if self.unit else "")
+
+
+def setting(
+    default: T,
+    title: str,
+    *,
+    kind: type | None = None,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    choices: tuple[str, ...] | None = None,
+    secret: bool = False,
+    help: str = "",
+    flags: tuple[str, ...] = (),
+    unit: str = "",
+) -> T:
+    """A field of Options carrying its Option (Picard's options style: one declaration)."""
+    spec = Option(
+        "",
+        title,
+        kind or type(default),
+        minimum,
+        maximum,
+        choices,
+        secret,
+        help,
+        flags,
+        unit,
+        default,
+    )
+    # typed as T (dataclasses.field's overload), so mypy sees a default; it is really a Field
+    return field(default=default, repr=not secret, metadata={"option": spec})
 
 
 # Remembered answers to "the file already exists" and "this link is already in the list":
 # "ask" shows the question; anything else is the choice the user asked us to remember.
 EXISTS_CHOICES = ("ask", "overwrite", "rename", "open")
+KEEP_DOWNLOADING_CHOICES = ("auto", "yes", "no")  # auto: as the tray option says
 QUEUED_URL_CHOICES = ("ask", "show", "add")
 COMPLETED_URL_CHOICES = ("ask", "open", "add")
 FILE_KINDS = ("video", "audio", "archive", "document", "program", "image")
 FINISH_CHOICES = tuple(a.value for a in FinishAction)  # nothing, quit, sleep, shutdown
+# The window's language: the system's, or one of the shipped translations (English is the source)
+LANGUAGE_CHOICES = ("system", "en", "zh_CN")
 LAST_MINUTE = MINUTES_PER_DAY - 1
+DAY = 86400
 
 
-OPTIONS: tuple[Option, ...] = (
-    Option("download_dir", "Download folder", str),
-    Option("max_concurrent", "Downloads at the same time", int, 1, 20),
-    Option("connections", "Connections per download", int, 1, MAX_CONNECTIONS),
-    Option("speed_limit", "Global speed limit (bytes/s, empty for none)", int, 1, None),
-    Option("start_on_add", "Start downloads when added", bool),
-    Option("minimize_to_tray", "Closing the window keeps Tether in the tray", bool),
-    Option("notify", "Notify when a download completes or fails", bool),
-    Option("stall_timeout", "Seconds without data before a connection is retried", int, 5, 3600),
-    Option("saved_speed_limit", "Speed limit the quick toggle turns on (bytes/s)", int, 1, None),
-    Option("add_without_asking", "Add dropped, pasted and handed-over links without asking", bool),
-    Option("exists_action", "When the file already exists", str, choices=EXISTS_CHOICES),
-    Option(
-        "queued_url_action", "When the link is already in the list", str, choices=QUEUED_URL_CHOICES
-    ),
-    Option(
-        "completed_url_action",
-        "When the link was already downloaded",
-        str,
-        choices=COMPLETED_URL_CHOICES,
-    ),
-    *(
-        Option(f"folder_{kind}", f"Folder for {kind} files (empty: the download folder)", str)
-        for kind in FILE_KINDS
-    ),
-    # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
-    Option("ca_certificate", "Trusted CA certificates (PEM file; empty for the system's)", str),
-    Option("use_netrc", "Use ~/.netrc for sites whose link has no user name", bool),
-    Option(
-        "retry_for",
-        "Seconds to keep retrying a download that gets no further (server down, no network)",
-        int,
-        0,
-        86400,
-    ),
-    Option("auto_checksum", "Verify downloads with checksums the server publishes", bool),
-    # Network (app/engine/proxy.py, siterules.py)
-    Option("proxy_mode", "Proxy", str, choices=PROXY_MODES),
-    Option("proxy_host", "Proxy host", str),
-    Option("proxy_port", "Proxy port", int, 1, 65535),
-    Option("proxy_user", "Proxy user name", str, secret=True),
-    Option("proxy_password", "Proxy password", str, secret=True),
-    Option("no_proxy", "Hosts reached without the proxy (comma separated)", str),
-    Option("site_rules", "Per-site connections, user agent and headers", list, secret=True),
-    Option("clipboard_monitor", "Offer links to files copied to the clipboard", bool),
-    Option("reroll_slow", "Reconnect a connection far slower than the others", bool),
-    # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
-    Option("queue_hours", "Run the queue only at set hours", bool),
-    Option("queue_start", "The queue starts at (minutes after midnight)", int, 0, LAST_MINUTE),
-    Option("queue_stop", "The queue stops at (minutes after midnight)", int, 0, LAST_MINUTE),
-    Option(
-        "queue_days",
-        "Days the queue runs (Monday = 1, Tuesday = 2, … Sunday = 64)",
-        int,
-        1,
-        ALL_DAYS,
-    ),
-    Option("speed_schedule", "Limit the speed at set hours", bool),
-    Option("speed_schedule_limit", "Speed limit at those hours (bytes/s)", int, 1, None),
-    Option(
-        "speed_schedule_start", "The limit starts at (minutes after midnight)", int, 0, LAST_MINUTE
-    ),
-    Option(
-        "speed_schedule_stop", "The limit ends at (minutes after midnight)", int, 0, LAST_MINUTE
-    ),
-    Option("speed_schedule_days", "Days the limit applies (a day mask)", int, 1, ALL_DAYS),
-    Option("keep_awake", "Keep the computer awake while downloading", bool),
-    Option("on_finish", "When the queue finishes", str, choices=FINISH_CHOICES),
-    # aria2's RPC for AriaNg, browser "send to aria2" extensions, aria2p (app/service/aria2)
-    Option("aria2_rpc", "Serve aria2's RPC (AriaNg, browser extensions, aria2p)", bool),
-    Option("aria2_rpc_port", "Port for aria2's RPC", int, 1, 65535),
-    Option(
-        "aria2_rpc_secret",
-        "aria2 RPC secret token (empty: none; loopback only then)",
-        str,
-        secret=True,
-    ),
-    Option("aria2_rpc_all_interfaces", "Accept aria2 RPC from other machines", bool),
-)
+def _folder(kind: str) -> str:
+    return setting("", f"Folder for {kind} files (empty: the download folder)")
 
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    download_dir: str = ""
-    max_concurrent: int = 3
-    connections: int = 8
-    speed_limit: int | None = None
-    start_on_add: bool = True
-    minimize_to_tray: bool = False
-    notify: bool = True
-    stall_timeout: int = 30
-    saved_speed_limit: int = 1_000_000
-    add_without_asking: bool = False
-    exists_action: str = "ask"
-    queued_url_action: str = "ask"
-    completed_url_action: str = "ask"
-    folder_video: str = ""
-    folder_audio: str = ""
-    folder_archive: str = ""
-    folder_document: str = ""
-    folder_program: str = ""
-    folder_image: str = ""
-    ca_certificate: str = ""
-    use_netrc: bool = True
-    retry_for: int = 300
-    auto_checksum: bool = True
-    proxy_mode: str = "system"
-    proxy_host: str = ""
-    proxy_port: int = 8080
-    proxy_user: str = field(default="", repr=False)
-    proxy_password: str = field(default="", repr=False)
-    no_proxy: str = ""
-    site_rules: tuple[dict[str, Any], ...] = field(default=(), repr=False)
-    clipboard_monitor: bool = False
-    queue_hours: bool = False
-    queue_start: int = 60  # 01:00
-    queue_stop: int = 420  # 07:00
-    queue_days: int = 0b0011111  # Monday to Friday
-    speed_schedule: bool = False
-    speed_schedule_limit: int = 1_000_000
-    speed_schedule_start: int = 540  # 09:00
-    speed_schedule_stop: int = 1080  # 18:00
-    speed_schedule_days: int = 0b0011111
-    keep_awake: bool = True
-    on_finish: str = "nothing"
-    aria2_rpc: bool = False
-    aria2_rpc_port: int = 6800
-    aria2_rpc_secret: str = field(default="", repr=False)
-    aria2_rpc_all_interfaces: bool = False
-    reroll_slow: bool = True
+    """Every user setting with its default; each field's Option is in OPTIONS."""
+
+    download_dir: str = setting("", "Download folder")
+    max_concurrent: int = setting(
+        3,
+        "Downloads at the same time",
+        minimum=1,
+        maximum=64,
+        flags=("-j", "--jobs"),
+        help="files downloaded at the same time",
+    )
+    connections: int = setting(
+        8,
+        "Connections per download",
+        minimum=1,
+        maximum=MAX_CONNECTIONS,
+        flags=("-c", "--connections"),
+        help="connections per file",
+    )
+    speed_limit: int | None = setting(
+        None, "Global speed limit (bytes/s, empty for none)", kind=int, minimum=1
+    )
+    start_on_add: bool = setting(True, "Start downloads when added")
+    minimize_to_tray: bool = setting(False, "Closing the window keeps Tether in the tray")
+    keep_downloading: str = setting(
+        "auto",
+        "Keep downloading after the window closes (auto: when the tray option is on)",
+        choices=KEEP_DOWNLOADING_CHOICES,
+    )
+    notify: bool = setting(True, "Notify when a download completes or fails")
+    stall_timeout: int = setting(
+        30,
+        "Retry a connection without data for",
+        minimum=1,
+        maximum=3600,
+        unit="s",
+        flags=("--stall-timeout",),
+        help="retry a connection after this long without data",
+    )
+    saved_speed_limit: int = setting(
+        1_000_000, "Speed limit the quick toggle turns on (bytes/s)", minimum=1
+    )
+    add_without_asking: bool = setting(
+        False, "Add dropped, pasted and handed-over links without asking"
+    )
+    exists_action: str = setting("ask", "When the file already exists", choices=EXISTS_CHOICES)
+    queued_url_action: str = setting(
+        "ask", "When the link is already in the list", choices=QUEUED_URL_CHOICES
+    )
+    completed_url_action: str = setting(
+        "ask", "When the link was already downloaded", choices=COMPLETED_URL_CHOICES
+    )
+    folder_video: str = _folder("video")
+    folder_audio: str = _folder("audio")
+    folder_archive: str = _folder("archive")
+    folder_document: str = _folder("document")
+    folder_program: str = _folder("program")
+    folder_image: str = _folder("image")
+    # empty: the system's trust store (see app/engine/tls.py for the whole precedence)
+    ca_certificate: str = setting("", "Trusted CA certificates (PEM file; empty for the system's)")
+    use_netrc: bool = setting(True, "Use ~/.netrc for sites whose link has no user name")
+    retry_for: int = setting(
+        300,
+        "Keep retrying without progress for",
+        minimum=0,
+        maximum=DAY,
+        unit="s",
+        flags=("--retry-for",),
+        help="keep retrying a download that gets no further (server down, no network) "
+        "for this long",
+    )
+    auto_checksum: bool = setting(True, "Verify downloads with checksums the server publishes")
+    # Network (app/engine/proxy.py, siterules.py)
+    proxy_mode: str = setting("system", "Proxy", choices=PROXY_MODES)
+    proxy_host: str = setting("", "Proxy host")
+    proxy_port: int = setting(8080, "Proxy port", minimum=1, maximum=65535)
+    proxy_user: str = setting("", "Proxy user name", secret=True)
+    proxy_password: str = setting("", "Proxy password", secret=True)
+    no_proxy: str = setting("", "Hosts reached without the proxy (comma separated)")
+    site_rules: tuple[dict[str, Any], ...] = setting(
+        (), "Per-site connections, user agent and headers", kind=list, secret=True
+    )
+    clipboard_monitor: bool = setting(False, "Offer links to files copied to the clipboard")
+    language: str = setting(
+        "system", "Language of the window (applies on restart)", choices=LANGUAGE_CHOICES
+    )
+    # Schedule (times are minutes after midnight, days a mask: bit 0 Monday … bit 6 Sunday)
+    queue_hours: bool = setting(False, "Run the queue only at set hours")
+    queue_start: int = setting(  # 01:00
+        60, "The queue starts at (minutes after midnight)", minimum=0, maximum=LAST_MINUTE
+    )
+    queue_stop: int = setting(  # 07:00
+        420, "The queue stops at (minutes after midnight)", minimum=0, maximum=LAST_MINUTE
+    )
+    queue_days: int = setting(  # Monday to Friday
+        0b0011111,
+        "Days the queue runs (Monday = 1, Tuesday = 2, … Sunday = 64)",
+        minimum=1,
+        maximum=ALL_DAYS,
+    )
+    speed_schedule: bool = setting(False, "Limit the speed at set hours")
+    speed_schedule_limit: int = setting(
+        1_000_000, "Speed limit at those hours (bytes/s)", minimum=1
+    )
+    speed_schedule_start: int = setting(  # 09:00
+        540, "The limit starts at (minutes after midnight)", minimum=0, maximum=LAST_MINUTE
+    )
+    speed_schedule_stop: int = setting(  # 18:00
+        1080, "The limit ends at (minutes after midnight)", minimum=0, maximum=LAST_MINUTE
+    )
+    speed_schedule_days: int = setting(
+        0b0011111, "Days the limit applies (a day mask)", minimum=1, maximum=ALL_DAYS
+    )
+    keep_awake: bool = setting(True, "Keep the computer awake while downloading")
+    on_finish: str = setting("nothing", "When the queue finishes", choices=FINISH_CHOICES)
+    # aria2's RPC for AriaNg, browser "send to aria2" extensions, aria2p (app/service/aria2)
+    aria2_rpc: bool = setting(False, "Serve aria2's RPC (AriaNg, browser extensions, aria2p)")
+    aria2_rpc_port: int = setting(6800, "Port for aria2's RPC", minimum=1, maximum=65535)
+    aria2_rpc_secret: str = setting(
+        "", "aria2 RPC secret token (empty: none; loopback only then)", secret=True
+    )
+    aria2_rpc_all_interfaces: bool = setting(False, "Accept aria2 RPC from other machines")
+    reroll_slow: bool = setting(True, "Reconnect a connection far slower than the others")
 
     def schedule_config(self) -> ScheduleConfig:
         hours = Window(self.queue_start, self.queue_stop, self.queue_days)
@@ -225,9 +280,15 @@ class Options:
         return dataclasses.replace(self, speed_limit=None, saved_speed_limit=self.speed_limit)
 
 
+OPTIONS: tuple[Option, ...] = tuple(
+    dataclasses.replace(f.metadata["option"], key=f.name) for f in dataclasses.fields(Options)
+)
+OPTION: dict[str, Option] = {o.key: o for o in OPTIONS}
+
+
 def _valid(option: Option, value: Any) -> bool:
     if value is None:
-        return option.key == "speed_limit"
+        return option.nullable
     if option.kind is bool:
         return isinstance(value, bool)
     if option.kind is int:
@@ -304,3 +365,10 @@ def save_options(store: JobStore, options: Options) -> None:
             _save_secret(store, option, value)
         else:
             store.set_setting(option.key, value)
+
+
+def keeps_downloading(options: Options) -> bool:
+    """Whether the service goes on downloading once the window has quit."""
+    if options.keep_downloading == "auto":
+        return options.minimize_to_tray
+    return options.keep_downloading == "yes"

@@ -2,7 +2,8 @@
 
 --header "Name: value" (repeatable), --cookie "a=b; c=d", --load-cookies FILE (Netscape
 cookies.txt: the cookies matching each URL), --referer URL, --user-agent UA. They become each
-job's RequestContext (app/engine/context.py), a secret of the job.
+job's RequestContext (app/engine/context.py), a secret of the job. The Add dialog's Request
+fields are read by the same code (`ContextArgs.of`, `header_lines`).
 """
 
 from __future__ import annotations
@@ -57,8 +58,49 @@ def read_cookie_file(path: str) -> str:
     return data.decode("utf-8", "replace")
 
 
+def header_lines(text: str) -> list[str]:
+    """A box of headers, one `Name: value` per line (blank lines skipped), each checked;
+    BadInput names the line that is wrong."""
+    lines: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            RequestContext.build(headers=[parse_header(line)])  # Tether's own ones refused too
+        except BadInput as exc:
+            raise BadInput(f"header line {number}: {exc}") from None
+        lines.append(line.strip())
+    return lines
+
+
 class ContextArgs:
     """The flags of one command line, read once; `for_url` gives each URL's context."""
+
+    @classmethod
+    def of(
+        cls,
+        *,
+        headers: list[str] | None = None,
+        cookie: str | None = None,
+        cookie_file: str | None = None,
+        referer: str | None = None,
+        user_agent: str | None = None,
+    ) -> ContextArgs:
+        """The same, from fields (the Add dialog); empty strings count as absent."""
+        return cls(
+            argparse.Namespace(
+                request_headers=headers or [],
+                cookie=cookie or None,
+                load_cookies=cookie_file or None,
+                referer=referer or None,
+                request_user_agent=user_agent or None,
+            )
+        )
+
+    def __bool__(self) -> bool:
+        return bool(
+            self._headers or self._cookie or self._referer or self._agent or self._cookie_text
+        )
 
     def __init__(self, args: argparse.Namespace) -> None:
         self._headers = [parse_header(h) for h in getattr(args, "request_headers", None) or ()]

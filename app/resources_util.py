@@ -17,7 +17,8 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-APP_ID = "io.github.tether.Tether"
+from app import APP_ID
+
 PACKAGE = "app.resources"
 
 _extracted = contextlib.ExitStack()  # keeps files extracted from a zip import alive until exit

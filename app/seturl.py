@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.clitext import translate
 from app.engine.credentials import may_send_credentials
 from app.engine.errors import BadInput
 from app.engine.urls import redact, validate_url
@@ -28,32 +29,30 @@ def add_parser(sub: Any) -> None:
 
 
 def cmd_set_url(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    from app import cli
+    from app.cli.common import EXIT_OK, CliError, find_service, owned_store
     from app.service import protocol as p
 
-    client = cli._service(data_dir)
+    client = find_service(data_dir)
     if client is not None:
         with client:
             try:
                 job = client.call("set_url", id=args.id, url=args.url)["job"]
             except p.RpcError as exc:
-                raise cli.CliError(exc.message) from None
+                raise CliError(exc.message) from None
         if out.isatty():
-            out.write(f"job {job['id']}: new link {job['url']}\n")
-        return cli.EXIT_OK
-    lock = cli._lock(data_dir)
-    store = cli._open_store(data_dir)
-    try:
+            out.write(translate(f"job {job['id']}: new link {job['url']}") + "\n")
+        return EXIT_OK
+    with owned_store(data_dir) as store:
         jobs, _ = store.load_jobs()
         job = next((j for j in jobs if j.id == args.id), None)
         if job is None:
-            raise cli.CliError(f"no job with id {args.id}")
+            raise CliError(f"no job with id {args.id}")
         if job.state == JobState.COMPLETED:
-            raise cli.CliError(f"job {args.id} is completed; its URL cannot change")
+            raise CliError(f"job {args.id} is completed; its URL cannot change")
         try:
             new_url = validate_url(args.url)
         except BadInput as exc:
-            raise cli.CliError(str(exc)) from None
+            raise CliError(str(exc)) from None
         clean, creds = split_userinfo(new_url)
         if creds is None and not may_send_credentials(job.url, clean):
             store.set_credentials(job.id, None)  # never for another host (as the engine does)
@@ -62,8 +61,6 @@ def cmd_set_url(args: argparse.Namespace, data_dir: Path, out: TextIO, err: Text
         store.update_job(job, ["url", "final_url"])
         store.add_log(job.id, f"URL changed to {redact(job.url)}")
         if out.isatty():
-            out.write(f"job {job.id}: new link {redact(job.url)}; `tether resume {job.id}`\n")
-        return cli.EXIT_OK
-    finally:
-        store.close()
-        lock.release()
+            url = redact(job.url)
+            out.write(translate(f"job {job.id}: new link {url}; `tether resume {job.id}`") + "\n")
+        return EXIT_OK

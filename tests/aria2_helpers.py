@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.e2e import ROOT, wait_until
+
 SECRET = "s3cr3t-t0ken"
 
 
@@ -36,14 +37,6 @@ def tether_env() -> dict[str, str]:
     env.pop("TETHER_DATA_DIR", None)
     env.pop("TETHER_RPC_SECRET", None)
     return env
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass

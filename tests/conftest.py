@@ -8,6 +8,11 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp/tether-test-runtime")
 os.makedirs(os.environ["XDG_RUNTIME_DIR"], mode=0o700, exist_ok=True)
+# The tests read the English source messages, whatever language the machine speaks (the window
+# and the CLI follow the locale); tests/test_i18n.py and test_cli_i18n.py ask for Chinese.
+for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_name, None)
+os.environ["LANG"] = "C.UTF-8"
 
 from collections.abc import Iterator  # noqa: E402
 

@@ -170,3 +170,15 @@ def test_file_digest(tmp_path, algo: str) -> None:  # type: ignore[no-untyped-de
     p = tmp_path / "f"
     p.write_bytes(DATA * 1000)
     assert file_digest(str(p), algo) == hashlib.new(algo, DATA * 1000).hexdigest()
+
+
+def test_a_bare_sha256_is_checked_by_the_same_rule_as_any_checksum() -> None:
+    """One SHA-256 pattern (issue 10): `--sha256` and `--checksum sha256=` agree."""
+    from app.engine.checksums import check_sha256
+
+    good = "AB" * 32
+    assert check_sha256(f" {good} ") == good.lower() == parse_checksum(f"sha256={good}").hex
+    assert check_sha256("") is None and check_sha256(None) is None
+    for bad in ("ab" * 31, "zz" * 32, "ab" * 33):
+        with pytest.raises(BadInput, match="64 hex digits"):
+            check_sha256(bad)

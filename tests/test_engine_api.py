@@ -15,6 +15,7 @@ import pytest
 import app.engine
 from app import errors
 from app.engine import KEEP, Engine
+from app.service.remote_engine import RemoteEngine
 from app.store.models import JobState
 from app.ui.controller import EngineLike
 from tests.engine_helpers import run_engine
@@ -50,7 +51,7 @@ def _methods(cls: type) -> dict[str, list[tuple[str, inspect._ParameterKind]]]:
     }
 
 
-@pytest.mark.parametrize("implementation", [Engine, FakeEngine])
+@pytest.mark.parametrize("implementation", [Engine, FakeEngine, RemoteEngine])
 def test_engine_and_fake_take_what_the_window_passes(implementation: type) -> None:
     """Same parameter names and kinds (positional or keyword-only) as EngineLike says."""
     wanted = _methods(EngineLike)

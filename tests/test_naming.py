@@ -112,3 +112,18 @@ def test_unique_name_avoids_files_parts_and_reservations(tmp_path: Path) -> None
 def test_is_inside_catches_symlink_escape(tmp_path: Path) -> None:
     os.symlink("/etc", tmp_path / "link")
     assert not is_inside(str(tmp_path), "link/passwd")
+
+
+def test_the_name_book_never_gives_two_jobs_one_name(tmp_path: Path) -> None:
+    from app.engine.naming import NameBook
+
+    book = NameBook()
+    folder = str(tmp_path)
+    assert book.reserve(folder, "f.iso", 1) == "f.iso"
+    assert book.reserve(folder, "f.iso", 2) == "f (1).iso"  # neither file exists yet
+    assert book.reserve(folder, "f.iso", 1) == "f.iso"  # a job keeps its own name
+    assert book.reserve(str(tmp_path / "other"), "f.iso", 3) == "f.iso"  # per folder
+    book.forget(1)
+    assert book.reserve(folder, "f.iso", 4) == "f.iso"
+    book.record(5, folder, "g.iso")
+    assert book.reserve(folder, "g.iso", 6) == "g (1).iso"

@@ -494,7 +494,7 @@ def test_bundle_prints_its_version(bundle: Path, tmp_path: Path) -> None:
 def test_bundle_downloads_a_file(
     bundle: Path, tmp_path: Path, payload_server: tuple[str, bytes]
 ) -> None:
-    # Relies on: the headless CLI `tether get URL -o DIR` (app/cli.py) saving the file under its
+    # Relies on: the headless CLI `tether get URL -o DIR` (app/cli/) saving the file under its
     # URL name and exiting 0 once every file is complete; TETHER_DATA_DIR isolating its state.
     url, payload = payload_server
     out = tmp_path / "downloads"

@@ -18,8 +18,9 @@ from app.engine.errors import (
 )
 from app.engine.outage import OutageClock, duration, gave_up
 from app.engine.retry import RetryPolicy, backoff_delay
-from app.engine.urls import extract_urls, redact, validate_url
+from app.engine.urls import redact, validate_url
 from app.units import parse_rate
+from app.urls import extract_urls
 
 
 def test_outage_clock_runs_out_without_progress() -> None:
@@ -159,6 +160,18 @@ def test_extract_urls_never_raises(text: str) -> None:
 def test_extract_urls_from_text() -> None:
     text = "see https://a.org/x.iso, and (http://b.org/wiki/Foo_(bar)) or ftp://no"
     assert extract_urls(text) == ["https://a.org/x.iso", "http://b.org/wiki/Foo_(bar)"]
+
+
+def test_one_extractor_for_window_and_command_line() -> None:
+    """The window's paste and drop read text with app.urls too: the two used to disagree."""
+    from app.ui import dropparse
+
+    text = "get *https://h/f.iso* or https://h/g.iso*, [https://h/a_[1].bin]"
+    expected = ["https://h/f.iso", "https://h/g.iso", "https://h/a_[1].bin"]
+    assert extract_urls(text) == expected
+    assert dropparse.parse_text(text).urls == expected
+    assert dropparse.extract_urls is extract_urls
+    assert not hasattr(__import__("app.engine.urls").engine.urls, "extract_urls")
 
 
 def test_parse_rate() -> None:

@@ -22,9 +22,8 @@ from app.service.client import connect
 from app.service.daemon import lock_holder_pid
 from app.store.lock import DataDirLock
 from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
+from tests.support.e2e import ROOT, service_pids, wait_until
 from tests.support.faultserver import FaultServer
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def env() -> dict[str, str]:
@@ -43,17 +42,6 @@ def tether(*args: str, data: Path, timeout: float = 90) -> subprocess.CompletedP
         cwd=ROOT,
         check=False,
     )
-
-
-def wait_until(
-    predicate: Callable[[], bool], timeout: float, what: str, log: Path | None = None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            extra = log.read_text(errors="replace") if log and log.exists() else ""
-            raise AssertionError(f"timed out waiting for {what}\n{extra}")
-        time.sleep(0.05)
 
 
 def rows(data: Path) -> list[dict[str, Any]]:
@@ -79,21 +67,6 @@ def role(data: Path) -> str | None:
         return None
     with client:
         return str(client.info["role"])
-
-
-def service_pids(data: Path) -> list[int]:
-    """Every `tether … service` process running for this data folder."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            argv = (entry / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if b"service" in argv and str(data).encode() in argv and b"app" in argv:
-            found.append(int(entry.name))
-    return found
 
 
 class Processes:
@@ -242,21 +215,27 @@ def test_add_starts_one_service_on_demand_however_many_start_it(
     assert DataDirLock(data).acquire()
 
 
-def test_get_while_the_window_owns_the_data_folder(
+def window_up(data: Path, n: int = 1) -> Callable[[], bool]:
+    """The n-th window on this data folder has painted its queue."""
+    log = data / "logs" / "tether.log"
+    return lambda: log.exists() and log.read_text(errors="replace").count("window shown") >= n
+
+
+def test_get_while_the_window_is_open_shares_its_service(
     server: FaultServer, procs: Processes, data: Path, tmp_path: Path
 ) -> None:
-    """Before the window served the protocol this was "already running", exit 2."""
+    """Before the service this was "already running", exit 2; then the window served the
+    protocol itself; now the window starts a service and `get` is one more of its clients."""
     body = payload(1 * MIB, seed=31)
     server.add_file("/w.bin", body)
     server.add_file("/w2.bin", b"second")
     out, log = tmp_path / "out", tmp_path / "window.log"
     window = procs.start(data=data, log=log)
-    from app.ui.single_instance import server_name
-
-    wait_until(lambda: os.path.exists(server_name(data)), 40, "the window", log)
+    wait_until(window_up(data), 40, "the window", log)
+    (service,) = service_pids(data)
+    assert role(data) == "service"
     r = tether("get", server.url("/w.bin"), "-o", str(out), data=data)
     assert r.returncode == 0, r.stderr
-    assert role(data) == "window"
     assert file_sha(out / "w.bin") == sha(body)
     r = tether("get", server.url("/missing.bin"), "-o", str(out), data=data)
     assert r.returncode == 1
@@ -267,11 +246,11 @@ def test_get_while_the_window_owns_the_data_folder(
     r = tether("get", server.url("/w.bin"), "-o", str(out), data=data)
     assert r.returncode == 0  # already there: idempotent, as without the window
     assert [row["state"] for row in rows(data)] == ["completed", "failed", "completed"]
-    r = tether("service", "stop", data=data)
-    assert r.returncode == 2 and "window" in r.stderr
-    assert not service_pids(data)  # nothing was started beside the window
+    assert service_pids(data) == [service]  # one service for the window and every CLI
+    # the window started it, and the user did not ask for downloads to go on: it stops
     window.send_signal(signal.SIGTERM)
     assert window.wait(10) == 0
+    wait_until(lambda: not service_pids(data), 10, "the window's service to stop", log)
 
 
 def test_ctrl_c_pauses_a_remote_get_and_the_same_get_resumes_it(
@@ -341,7 +320,7 @@ def test_the_systemd_user_unit_runs_the_service_and_stops_it_with_sigterm() -> N
     assert unit["Install"]["WantedBy"] == "default.target"
 
 
-def test_the_window_takes_over_from_an_on_demand_service_only(
+def test_the_window_joins_a_running_service_and_leaves_it_running(
     server: FaultServer, procs: Processes, data: Path, tmp_path: Path
 ) -> None:
     body = payload(3 * MIB, seed=51)
@@ -353,20 +332,23 @@ def test_the_window_takes_over_from_an_on_demand_service_only(
     wait_until(lambda: db_row(data, 1)[1] > 0, 30, "the on-demand service to download", log)
     (on_demand,) = service_pids(data)
     window = procs.start(data=data, log=log)
-    wait_until(lambda: role(data) == "window", 40, "the window to take over", log)
-    wait_until(lambda: not service_pids(data), 10, "the on-demand service to exit", log)
+    wait_until(window_up(data), 40, "the window", log)
+    assert service_pids(data) == [on_demand]  # joined, not replaced: the transfer went on
     spec.rate = None
-    wait_until(lambda: db_row(data, 1)[0] == "completed", 60, "the job, in the window", log)
+    wait_until(lambda: db_row(data, 1)[0] == "completed", 60, "the job", log)
     assert file_sha(out / "h.bin") == sha(body)
     assert server.bytes_served("/h.bin") < 2 * len(body)
     window.send_signal(signal.SIGTERM)
     assert window.wait(10) == 0
-    assert on_demand not in service_pids(data)
+    assert service_pids(data) == [on_demand]  # not the window's to stop
+    assert tether("service", "stop", data=data).returncode == 0
 
-    # a service started on purpose is not stopped by the window
+    # a service started on purpose: the window uses it and leaves it running
     svc = procs.service(data, tmp_path / "svc.log")
     second = procs.start(data=data, log=log)
-    assert second.wait(30) == 1
+    wait_until(window_up(data, 2), 40, "the second window", log)
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(10) == 0
     assert role(data) == "service" and svc.poll() is None
     assert tether("service", "stop", data=data).returncode == 0
 

@@ -205,3 +205,13 @@ def test_processes_opening_a_new_database_at_once_all_succeed(tmp_path: Path) ->
     store = JobStore.open(path)
     assert store.integrity_check() == "ok"
     store.close()
+
+
+def test_named_state_sets() -> None:
+    """One definition of 'active', 'unfinished', … (issue 10) instead of ad-hoc tuples."""
+    s = JobState
+    assert {s.QUEUED, s.DOWNLOADING, s.RETRYING} == s.ACTIVE
+    assert set(s) - {s.COMPLETED} == s.UNFINISHED
+    assert {s.QUEUED, s.PAUSED, s.FAILED, s.RETRYING, s.CANCELLED} == s.RESTARTABLE
+    assert {s.QUEUED, s.DOWNLOADING, s.RETRYING, s.PAUSED} == s.CANCELLABLE
+    assert len(list(s)) == 7  # the sets are not members

@@ -1,8 +1,9 @@
-"""The window process end to end: `python -m app` against a real local HTTP server.
+"""The window process end to end: `python -m app` (a client of the service it starts) against
+a real local HTTP server.
 
-kill -9 in the middle of a download, start again, and the file finishes with the right
-SHA-256 without starting over; SIGTERM pauses cleanly and exits within 2 s; a stopped window's
-downloads resume by themselves on the next start.
+kill -9 of the window in the middle of a download: the service goes on, and the file finishes
+with the right SHA-256 without starting over; SIGTERM quits within 2 s and stops the service the
+window started (final checkpoints); its downloads resume by themselves on the next start.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.paths import database_path
+from app.service.client import Client, connect
 from app.store import JobStore
+from tests.support.e2e import wait_until
 from tests.support.faultserver import FaultServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,15 +52,6 @@ def _row(data: Path) -> tuple[str, int, int | None]:
         conn.close()
 
 
-def _wait(predicate: Callable[[], bool], timeout: float, what: str, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}\n{log.read_text(errors='replace')}")
-
-
 def _queue(data: Path, url: str, dest: Path, sha: str) -> None:
     data.mkdir(parents=True, exist_ok=True)
     dest.mkdir(parents=True, exist_ok=True)
@@ -74,6 +68,26 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
 
 
+def _window_up(log: Path, n: int = 1) -> Callable[[], bool]:
+    """The n-th window of this test has painted its queue (tether.log says so)."""
+
+    def up() -> bool:
+        path = log.parent / "data" / "logs" / "tether.log"
+        return path.exists() and path.read_text(errors="replace").count("window shown") >= n
+
+    return up
+
+
+def _stop_service(data: Path) -> None:
+    """A service a window left running (downloads go on without it) ends with the test."""
+    subprocess.run(
+        [sys.executable, "-m", "app", "--data-dir", str(data), "service", "stop"],
+        cwd=REPO,
+        capture_output=True,
+        timeout=30,
+    )
+
+
 def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     server: FaultServer, tmp_path: Path
 ) -> None:
@@ -87,24 +101,29 @@ def test_kill9_mid_download_then_restart_finishes_with_right_sha256(
     first = _launch(data, log)
     try:
         # Queued jobs start by themselves; wait for a checkpoint with real progress.
-        _wait(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
+        wait_until(lambda: _row(data)[1] >= 1 << 20, 40, "a checkpoint past 1 MiB", log)
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
         _stop(first)
     state, done_at_kill, _ = _row(data)
     assert state == "downloading" and 0 < done_at_kill < SIZE
+    # no window now: the service the window started goes on downloading
+    wait_until(
+        lambda: _row(data)[1] > done_at_kill, 30, "downloads to go on without the window", log
+    )
 
     server.files["/big.bin"].rate = None
     second = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the download to complete", log)
     finally:
         second.send_signal(signal.SIGTERM)
         try:
             second.wait(10)
         finally:
             _stop(second)
+            _stop_service(data)
     final = dest / "big.bin"
     assert hashlib.sha256(final.read_bytes()).hexdigest() == sha
     assert not (dest / "big.bin.part").exists()
@@ -124,7 +143,7 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
 
     proc = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[1] > 0, 40, "progress", log)
+        wait_until(lambda: _row(data)[1] > 0, 40, "progress", log)
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
         code = proc.wait(10)
@@ -140,7 +159,8 @@ def test_sigterm_pauses_cleanly_within_2s_and_next_start_resumes(
     server.files["/term.bin"].rate = None
     again = _launch(data, log)
     try:
-        _wait(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
+        wait_until(lambda: _row(data)[0] == "completed", 60, "the resumed download", log)
+        wait_until(_window_up(log, 2), 30, "the second window", log)
     finally:
         again.send_signal(signal.SIGINT)
         try:
@@ -162,9 +182,11 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     store.close()
     proc = _launch(data, log)
     try:
-        name = _socket_for(data)
-        _wait(lambda: os.path.exists(name), 30, "the window", log)
-        time.sleep(1.0)
+        wait_until(_window_up(log), 30, "the window", log)
+        # the service started its engine before the window came up, and starting is when
+        # queued jobs are picked: from then on a job that was to start would say so
+        with _served(data, log) as client:
+            assert client.call("jobs.get", id=1)["job"]["state"] == "paused"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(10)
@@ -172,10 +194,17 @@ def test_paused_jobs_stay_paused_across_restarts(server: FaultServer, tmp_path: 
     assert server.requests_for("/p.bin") == []
 
 
-def _socket_for(data: Path) -> str:
-    from app.ui.single_instance import server_name
+def _served(data: Path, log: Path) -> Client:
+    """A client of the window's service, once it answers."""
+    found: list[Client | None] = [None]
 
-    return server_name(data.resolve())
+    def answers() -> bool:
+        found[0] = connect(data)
+        return found[0] is not None
+
+    wait_until(answers, 30, "the window's service", log)
+    assert found[0] is not None
+    return found[0]
 
 
 def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
@@ -187,8 +216,38 @@ def test_unusable_database_is_reported_not_a_crash(tmp_path: Path) -> None:
     log = tmp_path / "stderr.log"
     proc = _launch(data, log)
     try:
-        _wait(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
+        wait_until(lambda: "is damaged" in log.read_text(errors="replace"), 30, "the message", log)
         assert proc.poll() is None  # showing the error, not crashed
     finally:
         _stop(proc)
     assert "tether: the database" in log.read_text()
+
+
+def test_two_windows_started_at_once_make_one_service_and_one_window(tmp_path: Path) -> None:
+    data, log = tmp_path / "data", tmp_path / "app.log"
+    first, second = _launch(data, log), _launch(data, log)
+    try:
+        wait_until(_window_up(log), 40, "a window", log)
+        # the other one handed its (empty) URL list to the window and left
+        wait_until(
+            lambda: (first.poll() is None) != (second.poll() is None), 30, "one to leave", log
+        )
+        assert [p.returncode for p in (first, second) if p.poll() is not None] == [0]
+        services = [
+            pid for pid in os.listdir("/proc") if pid.isdigit() and _is_service_for(int(pid), data)
+        ]
+        assert len(services) == 1
+    finally:
+        for proc in (first, second):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(10)
+            _stop(proc)
+
+
+def _is_service_for(pid: int, data: Path) -> bool:
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"service" in argv and str(data).encode() in argv

@@ -203,7 +203,7 @@ def test_copy_url_and_open_folder(env: Any, qtbot: Any, monkeypatch: Any) -> Non
     ]
     opened: list[str] = []
     monkeypatch.setattr(
-        "app.ui.mainwindow.QDesktopServices.openUrl",
+        "app.ui.windowcommands.QDesktopServices.openUrl",
         lambda url: opened.append(url.toLocalFile()) or True,
     )
     os.makedirs("/tmp/tether-fake", exist_ok=True)
@@ -221,7 +221,7 @@ def test_double_click_opens_completed_file_else_properties(
     window.model.flush_events()
     opened: list[str] = []
     monkeypatch.setattr(
-        "app.ui.mainwindow.QDesktopServices.openUrl",
+        "app.ui.windowcommands.QDesktopServices.openUrl",
         lambda url: opened.append(url.toLocalFile()) or True,
     )
     row = window.proxy.mapFromSource(window.model.index(window.model.row_of(3), 0))

@@ -20,14 +20,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 @given(st.integers(0, 10**14))
 def test_cli_sizes_read_like_the_window(n: int) -> None:
-    before = QLocale()
-    QLocale.setDefault(QLocale("en_US"))
-    formatting.locale_changed()
+    # the window reads its locale once (formatting._current); the CLI always writes en_US
+    before = list(formatting._current)
+    formatting._current[:] = [QLocale("en_US").name()]
     try:
         assert human_size(n) == formatting.size(n)
     finally:
-        QLocale.setDefault(before)
-        formatting.locale_changed()
+        formatting._current[:] = before
 
 
 def test_rates_are_decimal_unless_binary_is_spelled_out() -> None:

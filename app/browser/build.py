@@ -21,8 +21,11 @@ _NOT_SHIPPED = ("package.json",)
 
 def source_dir() -> Path:
     """resources/browser, in an installed package or else the checkout this code runs from."""
-    installed = Path(str(resources.files("app.resources") / "browser"))
     checkout = Path(__file__).resolve().parents[2] / "resources" / "browser"
+    try:
+        installed = Path(str(resources.files("app.resources") / "browser"))
+    except ModuleNotFoundError:  # a checkout run as it is (PYTHONPATH), not installed
+        return checkout
     return installed if (installed / "manifest.json").exists() else checkout
 
 

@@ -10,7 +10,6 @@ service that is already running. Nothing the extension sends is logged: it carri
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import subprocess
@@ -25,8 +24,6 @@ from app.browser import framing
 from app.browser.manifests import caller_allowed
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone
-
-log = logging.getLogger("tether.browser")
 
 LIST_LIMIT = 200
 NOT_RUNNING = {"code": 1004, "name": "not_running", "message": "Tether is not running"}
@@ -197,7 +194,8 @@ def expired_link(job: dict[str, Any]) -> bool:
 
 class Watcher:
     """While the extension keeps a port open (`watch`), tell it about jobs whose link expired
-    so it can re-capture them from their page. Reconnects when the service comes and goes."""
+    so it can re-capture them from their page, and pass on the window's "Refresh address…"
+    (the service's `recapture`). Reconnects when the service comes and goes."""
 
     RETRY_S = 2.0
 
@@ -239,7 +237,7 @@ class Watcher:
                 continue
             try:
                 with client:
-                    client.call("subscribe", progress=False)
+                    client.call("subscribe", progress=False, browser=True)
                     self.subscribed.set()
                     while not self._stop.is_set():
                         message = client.next_notification(1.0)
@@ -251,9 +249,15 @@ class Watcher:
 
     def _on_event(self, message: dict[str, Any]) -> None:
         params = message.get("params") or {}
-        job = params.get("job") if message.get("method") == "event" else None
-        if isinstance(job, dict) and expired_link(job):
+        job = params.get("job")
+        if not isinstance(job, dict):
+            return
+        if message.get("method") == "event" and expired_link(job):
             self._send({"event": "link_expired", "job": job_view(job)})
+        elif message.get("method") == "recapture":
+            referrer = job.get("referrer")
+            if isinstance(referrer, str) and referrer:
+                self._send({"event": "recapture", "job": {**job_view(job), "referrer": referrer}})
 
 
 def _connect(data_dir: Path, start: bool) -> Client | None:

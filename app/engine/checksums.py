@@ -58,6 +58,17 @@ def make(algo: str, hex_digest: str) -> Checksum | None:
     return Checksum(name, text.lower())
 
 
+def check_sha256(value: str | None) -> str | None:
+    """A SHA-256 given on its own (`--sha256`, the API's sha256): lower-case hex, None when
+    empty, BadInput (one line) when it is not 64 hex digits."""
+    if value is None or value == "":
+        return None
+    found = make("sha256", value)
+    if found is None:
+        raise BadInput(f"not a SHA-256 (64 hex digits): {value!r}")
+    return found.hex
+
+
 def parse_checksum(text: str) -> Checksum:
     """User input: `ALGO=HEX` (aria2's `--checksum`), `ALGO:HEX`, or bare HEX whose length
     names the algorithm. BadInput with one line otherwise."""

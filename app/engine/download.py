@@ -1,5 +1,6 @@
-"""Download: runs one job on its own threads — probe, plan, transfer with work stealing,
-checkpoint, finish — until it completes, pauses or fails."""
+"""Download: one job's run as a state machine — prepare (prepare.py), transfer (ranged.py or
+stream.py, supervised here: checkpoints, speed samples, outages), finish (finish.py) — on its own
+threads, until it completes, pauses, waits to retry or fails."""
 
 from __future__ import annotations
 

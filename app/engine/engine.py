@@ -31,17 +31,6 @@ from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
 from app.store.secrets import split_userinfo
 
-_RESTARTABLE = frozenset(
-    {
-        JobState.PAUSED,
-        JobState.FAILED,
-        JobState.QUEUED,
-        JobState.RETRYING,
-        JobState.CANCELLED,
-    }
-)
-_PAUSABLE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
-
 
 class Engine(Runs):
     """The queue: at most `max_concurrent` Downloads at a time, in the order jobs were added."""
@@ -143,7 +132,7 @@ class Engine(Runs):
         job.position = max((j.position for j in self._jobs.values()), default=0) + 1
         self._store.set_positions([(job.id, job.position)])
         if name:
-            job.file_name = self._reserve_name(directory, name, job.id)
+            job.file_name = self._names.reserve(directory, name, job.id)
             self._store.update_job(job, ["file_name"])
         self._jobs[job.id] = job
         if self._eligible is not None and start:
@@ -199,7 +188,7 @@ class Engine(Runs):
                 # still winding down (a pause, or a failure already shown): go again after
                 self._resume_after_stop.add(job_id)
             return
-        if job.state in _RESTARTABLE:
+        if job.state in JobState.RESTARTABLE:
             # Asked by the user: a fresh start, with a fresh outage clock.
             self._disarm(job_id)
             job.error = None
@@ -215,7 +204,7 @@ class Engine(Runs):
     @threadsafe
     def pause_all(self) -> None:
         for job in list(self._jobs.values()):
-            if job.state in _PAUSABLE or job.id in self._running:
+            if job.state in JobState.ACTIVE or job.id in self._running:
                 self.pause(job.id)
 
     @threadsafe

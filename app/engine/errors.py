@@ -15,6 +15,7 @@ from types import TracebackType
 import requests
 import urllib3.exceptions
 
+from app.engine.wire import proxy_address, socks_address
 from app.errors import (
     BadInput,
     DownloadError,
@@ -173,9 +174,7 @@ def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:
     """A SOCKS proxy failed, or said it could not reach the server: name the proxy (host:port
     only) and which of the two it was."""
     text = str(exc)
-    pool = getattr(exc.args[0] if exc.args else None, "pool", None)
-    options = getattr(pool, "conn_kw", {}).get("_socks_options") or {}
-    host, port = options.get("proxy_host"), options.get("proxy_port")
+    host, port = socks_address(exc)
     name = f"the proxy {host}:{port}" if host and port else "the SOCKS proxy"
     if "authentication failed" in text.lower():
         return PermanentError(f"{name} refused the login (SOCKS5)")
@@ -190,8 +189,7 @@ def _socks_error(exc: requests.exceptions.ConnectionError) -> DownloadError:
 def _proxy_error(exc: requests.exceptions.ProxyError) -> DownloadError:
     """The proxy, not the server, failed: name it (host:port only, never its credentials)."""
     text = str(exc)
-    proxy = getattr(getattr(exc.args[0] if exc.args else None, "pool", None), "proxy", None)
-    host, port = getattr(proxy, "host", None), getattr(proxy, "port", None)
+    host, port = proxy_address(exc)
     name = (
         f"the proxy {host}:{port}"
         if host and port

@@ -14,7 +14,7 @@ from app.engine.errors import (
     PermanentError,
     RestartNeeded,
     TransientError,
-    from_request_exception,
+    classified,
     status_error,
 )
 from app.engine.headers import (
@@ -80,85 +80,101 @@ def probe(
     the answer both describes the file and carries bytes we need. `ranged=False` is for servers
     whose range answers can't be trusted: a plain GET whose body becomes the single stream.
     """
-    stop: int | None = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
-    while True:
-        asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged and stop is not None else {}
-        try:
-            resp = session.get(
-                url, headers=asked, stream=True, timeout=timeout, allow_redirects=True
-            )
-        except Exception as exc:
-            raise from_request_exception(exc) from exc
-        status = resp.status_code
-        headers = resp.headers
-        if status != 416 or not asked or end is not None:
-            break
-        # Our bounded range may run past the end of a small file, and some servers (httpbin's
-        # /range/N) refuse it whole instead of sending what exists: ask again within the size.
-        retry = range_after_416(start, stop, parse_content_range(headers.get("Content-Range")))
-        if retry is False:
-            break
-        resp.close()
-        stop = retry
+    resp = _ask(session, url, timeout, ranged, start, end)
+    status = resp.status_code
     if status >= 400:
-        retry_after = parse_retry_after(headers.get("Retry-After"))
         resp.close()
-        if status == 407:  # a plain-HTTP proxy's answer: name it (host:port, no credentials)
-            proxy = describe(session.proxies, resp.url or url)
-            where = f"the proxy {proxy}" if proxy else "the proxy"
-            raise PermanentError(f"{where} wants a login (407 Proxy Authentication Required)")
-        if status == 416:
-            # Range 0- unsatisfiable: an empty file. Treat as resumable size 0.
-            total = parse_content_range(headers.get("Content-Range"))
-            if isinstance(total, UnsatisfiedRange) and total.total == 0:
-                return ProbeResult(
-                    final_url=resp.url,
-                    status=status,
-                    size=0,
-                    resumable=False,
-                    etag=None,
-                    last_modified=None,
-                    content_disposition=None,
-                    encoded=False,
-                    response=None,
-                    body_end=0,
-                )
-            if isinstance(total, UnsatisfiedRange):
-                raise RangeNotSatisfiable(status_error(status).reason, total.total)
-        raise status_error(status, retry_after)
+        return _refused(resp, session.proxies, url)
     if status not in (200, 206):
         resp.close()
         raise PermanentError(f"unexpected answer {status} from the server")
+    return _described(resp, ranged, start)
+
+
+def _ask(
+    session: requests.Session,
+    url: str,
+    timeout: tuple[float, float],
+    ranged: bool,
+    start: int,
+    end: int | None,
+) -> requests.Response:
+    """The probe's request, asked again within the size when a small file's 416 says so."""
+    stop: int | None = start + PROBE_SPAN if end is None else min(end, start + PROBE_SPAN)
+    while True:
+        asked = {"Range": f"bytes={start}-{stop - 1}"} if ranged and stop is not None else {}
+        with classified():
+            resp = session.get(
+                url, headers=asked, stream=True, timeout=timeout, allow_redirects=True
+            )
+        if resp.status_code != 416 or not asked or end is not None:
+            return resp
+        # Our bounded range may run past the end of a small file, and some servers (httpbin's
+        # /range/N) refuse it whole instead of sending what exists: ask again within the size.
+        retry = range_after_416(start, stop, parse_content_range(resp.headers.get("Content-Range")))
+        if retry is False:
+            return resp
+        resp.close()
+        stop = retry
+
+
+def _refused(resp: requests.Response, proxies: Any, url: str) -> ProbeResult:
+    """An error status: the error it means, or an empty file (a 416 that says `bytes */0`)."""
+    status, headers = resp.status_code, resp.headers
+    if status == 407:  # a plain-HTTP proxy's answer: name it (host:port, no credentials)
+        proxy = describe(proxies, resp.url or url)
+        where = f"the proxy {proxy}" if proxy else "the proxy"
+        raise PermanentError(f"{where} wants a login (407 Proxy Authentication Required)")
+    if status == 416:
+        total = parse_content_range(headers.get("Content-Range"))
+        if isinstance(total, UnsatisfiedRange) and total.total == 0:
+            return ProbeResult(
+                final_url=resp.url,
+                status=status,
+                size=0,
+                resumable=False,
+                etag=None,
+                last_modified=None,
+                content_disposition=None,
+                encoded=False,
+                response=None,
+                body_end=0,
+            )
+        if isinstance(total, UnsatisfiedRange):
+            raise RangeNotSatisfiable(status_error(status).reason, total.total)
+    raise status_error(status, parse_retry_after(headers.get("Retry-After")))
+
+
+def _described(resp: requests.Response, ranged: bool, start: int) -> ProbeResult:
+    """What a 200 or 206 tells about the file; RangesBroken for a 206 that can't be trusted."""
+    status, headers = resp.status_code, resp.headers
     encoded = not is_identity_encoding(headers.get("Content-Encoding"))
-    etag = headers.get("ETag")
-    last_modified = headers.get("Last-Modified")
     size: int | None = None
     resumable = False
     body_end: int | None = None
     if status == 206:
         cr = parse_content_range(headers.get("Content-Range"))
         ctype = headers.get("Content-Type", "")
-        if (
+        if not (
             isinstance(cr, ContentRange)
             and cr.first == start
             and cr.total is not None
             and not encoded
             and not ctype.lower().startswith("multipart/")
         ):
-            size = cr.total
-            resumable = True
-            body_end = cr.last + 1
-            length = parse_content_length(headers.get("Content-Length"))
-            if length is not None and length != cr.length:
-                resp.close()
-                raise RangesBroken("Content-Length disagrees with Content-Range", cr.total)
-        else:
             # A 206 we can't trust for ranges: stream it plainly instead.
             resp.close()
             raise RangesBroken(
                 "the server's range answers are malformed",
                 cr.total if isinstance(cr, ContentRange) else None,
             )
+        size = cr.total
+        resumable = True
+        body_end = cr.last + 1
+        length = parse_content_length(headers.get("Content-Length"))
+        if length is not None and length != cr.length:
+            resp.close()
+            raise RangesBroken("Content-Length disagrees with Content-Range", cr.total)
     else:
         chunked = "chunked" in headers.get("Transfer-Encoding", "").lower()
         if not encoded and not chunked:
@@ -174,8 +190,8 @@ def probe(
         status=status,
         size=size,
         resumable=resumable,
-        etag=etag,
-        last_modified=last_modified,
+        etag=headers.get("ETag"),
+        last_modified=headers.get("Last-Modified"),
         content_disposition=headers.get("Content-Disposition"),
         encoded=encoded,
         response=resp,

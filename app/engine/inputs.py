@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 
+from app.engine.checksums import check_sha256 as check_sha256  # one rule: checksums.py
 from app.engine.errors import BadInput
 
 
@@ -16,17 +16,6 @@ class Keep(enum.Enum):
 
 
 KEEP = Keep.KEEP  # e.g. Engine.configure(job, speed_limit=KEEP); None there means unlimited
-
-_SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
-
-
-def check_sha256(value: str | None) -> str | None:
-    if value is None or value == "":
-        return None
-    text = value.strip()
-    if not _SHA256.match(text):
-        raise BadInput(f"not a SHA-256 (64 hex digits): {value!r}")
-    return text.lower()
 
 
 def check_dest_dir(path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Collection
 from urllib.parse import unquote, urlsplit
@@ -116,3 +117,32 @@ def is_inside(directory: str, name: str) -> bool:
     base = os.path.realpath(directory)
     target = os.path.realpath(os.path.join(base, name))
     return os.path.dirname(target) == base
+
+
+class NameBook:
+    """The file names jobs have reserved, by job: two jobs never pick the same path, even before
+    either file exists. Thread-safe (download threads reserve names)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._names: dict[int, tuple[str, str]] = {}
+
+    def record(self, job_id: int, dest_dir: str, name: str) -> None:
+        with self._lock:
+            self._names[job_id] = (dest_dir, name)
+
+    def forget(self, job_id: int) -> None:
+        with self._lock:
+            self._names.pop(job_id, None)
+
+    def reserve(self, dest_dir: str, base: str, job_id: int) -> str:
+        """A name no other job and no file in dest_dir has (the job's own may be kept)."""
+        with self._lock:
+            # Every job of the store is loaded, so memory knows every reserved name: no SQL.
+            taken = {n for jid, (d, n) in self._names.items() if d == dest_dir and jid != job_id}
+            own = self._names.get(job_id)
+            if own is not None:
+                taken.discard(own[1])
+            name = unique_name(dest_dir, base, taken)
+            self._names[job_id] = (dest_dir, name)
+            return name

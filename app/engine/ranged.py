@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from app.engine import http
+from app.engine.bodyreader import BodyReader
 from app.engine.errors import (
     DownloadError,
     PermanentError,
@@ -24,7 +25,7 @@ from app.engine.livesegment import LiveSegment
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.reroll import Conn, to_reroll
-from app.engine.wire import BodyReader, finish_response
+from app.engine.wire import finish_response
 
 if TYPE_CHECKING:
     from app.engine.download import Download

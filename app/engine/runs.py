@@ -76,8 +76,7 @@ class Runs(abc.ABC):
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._names_lock = threading.Lock()
-        self._names: dict[int, tuple[str, str]] = {}
+        self._names = naming.NameBook()
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
         self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
@@ -109,7 +108,7 @@ class Runs(abc.ABC):
                 self._store.update_job(job, ["state"])
             self._jobs[job.id] = job
             if job.file_name:
-                self._names[job.id] = (job.dest_dir, job.file_name)
+                self._names.record(job.id, job.dest_dir, job.file_name)
             if job.state == JobState.RETRYING:
                 self._arm_retry(job)  # its outage clock goes on where it was
         self._schedule()
@@ -207,18 +206,6 @@ class Runs(abc.ABC):
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(self._on_finished, download)
 
-    def _reserve_name(self, dest_dir: str, base: str, job_id: int) -> str:
-        """A name no other job and no file in dest_dir has; called from download threads."""
-        with self._names_lock:
-            # Every job of the store is loaded, so memory knows every reserved name: no SQL.
-            taken = {n for jid, (d, n) in self._names.items() if d == dest_dir and jid != job_id}
-            own = self._names.get(job_id)
-            if own is not None:
-                taken.discard(own[1])
-            name = naming.unique_name(dest_dir, base, taken)
-            self._names[job_id] = (dest_dir, name)
-            return name
-
     def _schedule(self) -> None:
         if self._closing or self._loop is None:
             return
@@ -253,7 +240,7 @@ class Runs(abc.ABC):
             self._bandwidth.attach(job.id, job.speed_limit),
             emit=self._from_thread,
             on_finished=self._finished_from_thread,
-            reserve_name=self._reserve_name,
+            reserve_name=self._names.reserve,
             # this job's credentials and request context ride on its sessions while it holds
             # them (credentials.py, context.py)
             sessions=self._sessions.bound(
@@ -417,7 +404,7 @@ class Runs(abc.ABC):
                 os.remove(job.path)
         self._store.delete_job(job.id)
         self._jobs.pop(job.id, None)
-        self._names.pop(job.id, None)
+        self._names.forget(job.id)
         if self._eligible is not None:
             self._eligible.discard(job.id)
         self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))

@@ -8,8 +8,9 @@ from app.engine.proxy import ProxyConfig
 from app.engine.retry import RetryPolicy
 from app.engine.segments import MIN_SPLIT
 from app.engine.siterules import SiteRule
+from app.store.models import MAX_CONNECTIONS
 
-MAX_CONNECTIONS = 32
+__all__ = ["MAX_CONNECTIONS", "EngineSettings"]
 
 
 @dataclass(frozen=True, slots=True)

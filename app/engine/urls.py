@@ -8,8 +8,6 @@ from urllib.parse import urlsplit, urlunsplit
 from app.engine.errors import BadInput
 
 SUPPORTED_SCHEMES = frozenset({"http", "https"})
-_URL_IN_TEXT = re.compile(r"""(?i)\bhttps?://[^\s<>"'`]+""")
-_TRAILING_PUNCT = ".,;:!?)]}>'\""
 
 
 def validate_url(text: str) -> str:
@@ -55,21 +53,3 @@ def redact(url: str) -> str:
     if "@" in head:
         out = "***@" + head.rsplit("@", 1)[1] + sep + rest
     return out
-
-
-def extract_urls(text: str) -> list[str]:
-    """Every http(s) URL in free text, in order, without duplicates (pure)."""
-    seen: dict[str, None] = {}
-    for match in _URL_IN_TEXT.finditer(text):
-        full = match.group(0)
-        url = full.rstrip(_TRAILING_PUNCT)
-        # a ')' belongs to the URL when it closes a '(' inside it (Wikipedia links); computed
-        # in one go, not per ')': a pasted line of 100k brackets must not take quadratic time
-        tail = full[len(url) :]
-        run = len(tail) - len(tail.lstrip(")"))
-        url += ")" * min(run, max(0, url.count("(") - url.count(")")))
-        try:
-            seen.setdefault(validate_url(url), None)
-        except BadInput:
-            continue
-    return list(seen)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from app import __version__
 from app.engine import errors as engine_errors
 from app.engine.checksums import parse_checksum
-from app.engine.context import RequestContext
+from app.engine.context import RequestContext, load_context
 from app.engine.engine import Engine, check_sha256
 from app.engine.inputs import KEEP, Keep
 from app.engine.urls import validate_url
@@ -58,6 +58,8 @@ class ServiceApi:
         self.stopping = False
         self.automation: Automation | None = None  # queue hours, when-done plans (if any)
         self.on_demand = False  # started by a client (exits when idle); the window may stop it
+        # the server's "ask the connected browsers to re-capture this job" (RpcServer sets it)
+        self.ask_browsers: Callable[[JsonObj], int] | None = None
 
     def methods(self) -> dict[str, p.Method]:
         m = p.Method
@@ -71,6 +73,7 @@ class ServiceApi:
             "remove": m(self.remove),
             "set_url": m(self.set_url),
             "set_context": m(self.set_context),
+            "recapture": m(self.recapture),
             "configure": m(self.configure),
             "settings.get": m(self.settings_get),
             "settings.set": m(self.settings_set),
@@ -224,8 +227,9 @@ class ServiceApi:
     def remove(self, params: p.Params, _session: p.Session) -> JsonObj:
         job_id = params.job_id()
         delete_file = params.boolean("delete_file", False)
+        keep_partial = params.boolean("keep_partial", False)  # the user declined to delete it
         self._job(job_id)
-        self.engine.remove(job_id, delete_file=delete_file)
+        self.engine.remove(job_id, delete_file=delete_file, keep_partial=keep_partial)
         return {"removed": job_id}
 
     def set_url(self, params: p.Params, _session: p.Session) -> JsonObj:
@@ -246,6 +250,29 @@ class ServiceApi:
             raise p.NotAllowed(f"job {job_id} is completed")
         self.engine.set_context(job_id, self._context(params))
         return {"job": self.view(self._job(job_id))}
+
+    def recapture(self, params: p.Params, _session: p.Session) -> JsonObj:
+        return self.ask_recapture(params.job_id())
+
+    def ask_recapture(self, job_id: int) -> JsonObj:
+        """The window's "Refresh address…": ask the browsers' extensions (the native hosts
+        subscribed with `browser: true`) to reopen the job's referring page and hand over a
+        fresh link, as they do on their own for a 401/403/410. `asked` 0 and a `reason` when
+        none can."""
+        job = self._job(job_id)
+        if job.state == JobState.COMPLETED:
+            raise p.NotAllowed(f"job {job_id} is completed")
+        if self.engine.is_running(job_id) and job.state == JobState.DOWNLOADING:
+            raise p.NotAllowed("pause the download before refreshing its address")
+        context = load_context(self.engine.store.secrets, job_id)
+        referrer = context.referrer if context else None
+        if not referrer:
+            return {"asked": 0, "reason": "no_referrer"}
+        # only to the browsers (the user's own processes on this user-only socket), which
+        # need the page to reopen; never in listings or logs
+        view = {**self.view(job), "referrer": referrer}
+        asked = self.ask_browsers({"job": view}) if self.ask_browsers is not None else 0
+        return {"asked": asked, "reason": None if asked else "no_browser"}
 
     def configure(self, params: p.Params, _session: p.Session) -> JsonObj:
         job_id = params.job_id()
@@ -326,6 +353,8 @@ class ServiceApi:
             "progress": params.boolean("progress", True),
             "segments": params.boolean("segments", False),
             "jobs": None if ids is None else frozenset(ids),
+            # a browser's native host: it gets `recapture` requests ("Refresh address…")
+            "browser": params.boolean("browser", False),
         }
         return {"subscribed": True}
 

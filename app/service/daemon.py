@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,10 +27,11 @@ from app.automation import Automation
 from app.engine.engine import Engine
 from app.options import Options, load_options
 from app.paths import database_path, log_dir
+from app.service import output
 from app.service import protocol as p
 from app.service.api import ServiceApi
 from app.service.aria2.launch import Aria2Config, config_from, refusal, start_aria2
-from app.service.client import Client, ServiceGone, connect
+from app.service.client import Client, connect
 from app.service.server import RpcServer
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
@@ -41,6 +43,7 @@ ON_DEMAND_IDLE_EXIT_S = 60.0
 START_TIMEOUT_S = 20.0
 LOSER_GRACE_S = 5.0  # our starter lost the lock race: the winner should answer by then
 STOP_TIMEOUT_S = 10.0
+OUTPUT_CHECK_S = 60.0  # how often a running service looks at service.out's size
 SHUTDOWN_TIMEOUT_S = 1.5
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
@@ -153,6 +156,7 @@ async def _run(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
     idle_since: float | None = None
+    next_cap = loop.time()
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -167,6 +171,9 @@ async def _run(
             if done:
                 log.info("idle for %.0f s: stopping", idle_exit)
                 break
+            if loop.time() >= next_cap:
+                output.cap_own_output()
+                next_cap = loop.time() + OUTPUT_CHECK_S
     finally:
         # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
         server.api.stopping = True
@@ -248,9 +255,13 @@ def spawn_service(
     data_dir.mkdir(parents=True, exist_ok=True)  # its working directory (a fresh machine)
     # own session / process group: not killed with the terminal that started it
     detached = subprocess.DETACHED_PROCESS if sys.platform == "win32" else 0  # type: ignore[attr-defined,unused-ignore]
-    with (directory / "service.out").open("ab") as out:
+    out_path = directory / "service.out"
+    output.rotate(out_path)
+    env = dict(os.environ, **{output.ENV: str(out_path)})
+    with out_path.open("ab") as out:
         return subprocess.Popen(
             service_command(data_dir, idle_exit),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=out,
@@ -272,6 +283,8 @@ def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client |
     except OSError as exc:
         log.warning("cannot start the service: %s", exc)
         return None
+    # A long-lived starter (the window) reaps it when it ends: no zombie, no warning.
+    threading.Thread(target=proc.wait, name="tether-service-reaper", daemon=True).start()
     deadline = time.monotonic() + timeout
     grace: float | None = None
     while time.monotonic() < deadline:
@@ -298,30 +311,6 @@ def wait_for_service(data_dir: Path, timeout: float) -> Client | None:
         if client is not None or _lock_is_free(data_dir):
             return client
     return None
-
-
-def take_over_from_service(data_dir: Path, lock: DataDirLock, timeout: float = 10.0) -> bool:
-    """Stop a service that was started on demand and take its lock (the window does this:
-    the user opening Tether outranks a background `tether add`). False if none yields."""
-    client = connect(data_dir, "tether-window")
-    if client is None:
-        return False
-    with client:
-        if not client.info.get("on_demand"):
-            return False  # a service the user runs on purpose (systemd …) stays
-        try:
-            client.call("service.stop")
-        except (p.RpcError, ServiceGone):
-            return False
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if lock.acquire():
-                return True
-        except OSError:
-            return False
-        time.sleep(0.05)
-    return False
 
 
 # ---------------------------------------------------------------------------- stop, status

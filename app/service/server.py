@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from app.engine.events import EngineEvent
+from app.options import Options
 from app.service import endpoint as ep
 from app.service import protocol as p
 from app.service.api import ServiceApi
 from app.service.views import JsonObj, event_params, progress_delta, progress_snapshot
+from app.service.window_api import WindowApi
 
 log = logging.getLogger("tether.service")
 
@@ -151,7 +153,21 @@ class RpcServer:
         progress_interval: float = PROGRESS_INTERVAL_S,
     ) -> None:
         self.api = api
-        self.dispatcher = p.Dispatcher(api.methods())
+        api.ask_browsers = self.ask_browsers
+        self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
+        if api.automation is not None:
+            self.window_api.install(api.automation)
+        self.dispatcher = p.Dispatcher({**api.methods(), **self.window_api.methods()})
+        told = api.on_settings
+        # Every subscriber hears of new settings (a CLI's settings.set while the window is open).
+
+        def on_settings(options: Options) -> None:
+            if told is not None:
+                told(options)
+            values = api.settings_get(p.Params({}), p.Session())["values"]
+            self.broadcast("settings", {"values": values}, lambda s: s.subscription is not None)
+
+        api.on_settings = on_settings
         self.max_clients = max_clients
         self.max_queue_messages = max_queue_messages
         self.max_queue_bytes = max_queue_bytes
@@ -243,10 +259,16 @@ class RpcServer:
             conn.abort()
         finally:
             self.connections.discard(conn)
+            self.window_api.forget(conn.session)
             if task is not None:
                 self._tasks.discard(task)
 
     # ------------------------------------------------------------------ events
+    def broadcast(self, method: str, params: JsonObj, to: Callable[[p.Session], bool]) -> int:
+        """One notification to every connection `to` picks; how many it was queued for."""
+        line = p.encode(p.notification(method, params))
+        return sum(1 for c in list(self.connections) if to(c.session) and c.send(line))
+
     def _subscribers(self) -> list[Connection]:
         return [c for c in self.connections if c.session.subscription is not None]
 
@@ -264,6 +286,12 @@ class RpcServer:
             only = sub["jobs"]
             if only is None or event.job_id in only:
                 conn.send(line)
+
+    def ask_browsers(self, params: JsonObj) -> int:
+        """Send a `recapture` request to each browser's native host; how many got it."""
+        line = p.encode(p.notification("recapture", params))
+        browsers = [c for c in self._subscribers() if (c.session.subscription or {}).get("browser")]
+        return sum(1 for conn in browsers if conn.send(line))
 
     async def _tick(self) -> None:
         while True:
@@ -284,6 +312,12 @@ class RpcServer:
             assert sub is not None
             current = progress_snapshot(progress, sub["segments"], sub["jobs"])
             delta = progress_delta(conn.last_progress, current)
+            # jobs that stopped running: their last state arrives as an event, but a client
+            # that caches progress must hear that the live numbers ended
+            stopped = sorted(set(conn.last_progress) - set(current))
             conn.last_progress = current
-            if delta:
-                conn.send(p.encode(p.notification("progress", {"jobs": delta})))
+            if delta or stopped:
+                params: JsonObj = {"jobs": delta}
+                if stopped:
+                    params["stopped"] = stopped
+                conn.send(p.encode(p.notification("progress", params)))

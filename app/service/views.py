@@ -42,6 +42,7 @@ def job_dict(job: Job, done: int | None = None, verifying: bool = False) -> Json
         "resumable": job.resumable,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
+        "position": job.position,  # place in the queue's order
     }
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from app.errors import StoreError as StoreError  # importable from here too
 from app.store import private
-from app.store.models import UNFINISHED_STATES, Job, JobState, SegmentRecord
+from app.store.models import Job, JobState, SegmentRecord
+from app.store.rows import JOB_COLUMNS, UPDATABLE, CorruptRow, row_to_job
 from app.store.schema import SchemaTooNew, migrate
 from app.store.secrets import (
     USERINFO,
@@ -23,110 +24,7 @@ from app.store.secrets import (
     strip_userinfo,
 )
 
-_JOB_COLUMNS = (
-    "id, url, final_url, dest_dir, file_name, size, done, state, resumable, etag, "
-    "last_modified, error, connections, sha256, speed_limit, added_at, finished_at, "
-    "retry_at, retry_since, retry_attempts, retry_best, checksum"
-)
-_UPDATABLE = (
-    "url",
-    "final_url",
-    "dest_dir",
-    "file_name",
-    "size",
-    "done",
-    "state",
-    "resumable",
-    "etag",
-    "last_modified",
-    "error",
-    "connections",
-    "sha256",
-    "speed_limit",
-    "finished_at",
-    "retry_at",
-    "retry_since",
-    "retry_attempts",
-    "retry_best",
-    "checksum",
-)
 _MAX_LOG_PER_JOB = 200
-
-
-class CorruptRow(ValueError):
-    """A row whose values make no sense; it is skipped, never silently 'fixed'."""
-
-
-def _row_to_job(row: sqlite3.Row | tuple[Any, ...]) -> Job:
-    (
-        jid,
-        url,
-        final_url,
-        dest_dir,
-        file_name,
-        size,
-        done,
-        state,
-        resumable,
-        etag,
-        lm,
-        error,
-        connections,
-        sha256,
-        speed_limit,
-        added_at,
-        finished_at,
-        retry_at,
-        retry_since,
-        retry_attempts,
-        retry_best,
-        checksum,
-    ) = tuple(row)
-    try:
-        job_state = JobState(state)
-    except ValueError as exc:
-        raise CorruptRow(f"unknown state {state!r}") from exc
-    if not isinstance(url, str) or not url or not isinstance(dest_dir, str) or not dest_dir:
-        raise CorruptRow("missing URL or destination")
-    if size is not None and (not isinstance(size, int) or size < 0):
-        raise CorruptRow(f"bad size {size!r}")
-    if not isinstance(done, int) or done < 0 or (size is not None and done > size):
-        raise CorruptRow(f"bad progress {done!r}")
-    if file_name is not None and (
-        not isinstance(file_name, str)
-        or "/" in file_name
-        or "\\" in file_name
-        or file_name in ("", ".", "..")
-    ):
-        raise CorruptRow(f"bad file name {file_name!r}")
-    if not isinstance(connections, int) or not 1 <= connections <= 32:
-        raise CorruptRow(f"bad connection count {connections!r}")
-    if not isinstance(added_at, int | float):
-        raise CorruptRow("bad timestamp")
-    return Job(
-        id=int(jid),
-        url=url,
-        final_url=final_url,
-        dest_dir=dest_dir,
-        file_name=file_name,
-        size=size,
-        done=done,
-        state=job_state,
-        resumable=bool(resumable),
-        etag=etag,
-        last_modified=lm,
-        error=error,
-        connections=connections,
-        sha256=sha256,
-        speed_limit=speed_limit,
-        added_at=float(added_at),
-        finished_at=finished_at,
-        retry_at=retry_at if isinstance(retry_at, int | float) else None,
-        retry_since=retry_since if isinstance(retry_since, int | float) else None,
-        retry_attempts=retry_attempts if isinstance(retry_attempts, int) else 0,
-        retry_best=retry_best if isinstance(retry_best, int) else 0,
-        checksum=checksum if checksum else (f"sha256:{sha256.lower()}" if sha256 else None),
-    )
 
 
 class JobStore:
@@ -266,7 +164,7 @@ class JobStore:
         jobs: list[Job] = []
         with self._lock:
             try:
-                rows = self._conn.execute(f"SELECT {_JOB_COLUMNS} FROM jobs ORDER BY id").fetchall()
+                rows = self._conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs ORDER BY id").fetchall()
                 seg_rows = self._conn.execute(
                     'SELECT job_id, start, "end", done FROM segments ORDER BY job_id, start'
                 ).fetchall()
@@ -283,7 +181,7 @@ class JobStore:
             segs.setdefault(job_id, []).append(SegmentRecord(start, end, done))
         for row in rows:
             try:
-                job = _row_to_job(row)
+                job = row_to_job(row)
             except (CorruptRow, TypeError, ValueError) as exc:
                 problems.append(f"job {row[0]}: corrupt record ({exc}); skipped")
                 continue
@@ -299,7 +197,7 @@ class JobStore:
     def get_job(self, job_id: int) -> Job | None:
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)
             ).fetchone()
             if row is None:
                 return None
@@ -307,7 +205,7 @@ class JobStore:
                 'SELECT start, "end", done FROM segments WHERE job_id = ? ORDER BY start', (job_id,)
             ).fetchall()
         try:
-            job = _row_to_job(row)
+            job = row_to_job(row)
         except (CorruptRow, TypeError, ValueError) as exc:
             raise StoreError(f"job {job_id}: corrupt record ({exc})") from exc
         job.segments = [SegmentRecord(*r) for r in seg_rows]
@@ -316,7 +214,7 @@ class JobStore:
     def find_unfinished(self, url: str, dest_dir: str) -> Job | None:
         """The newest unfinished job for this URL and folder (so `get` resumes, not duplicates)."""
         url = split_userinfo(url)[0]
-        states = tuple(s.value for s in UNFINISHED_STATES)
+        states = tuple(s.value for s in JobState.UNFINISHED)
         marks = ",".join("?" * len(states))
         with self._lock:
             row = self._conn.execute(
@@ -337,9 +235,9 @@ class JobStore:
         Credentials in a new URL become the job's secret (both on `job` and in the row); a
         final URL never keeps any. A completed job's secrets are dropped.
         """
-        names = tuple(fields) if fields is not None else _UPDATABLE
+        names = tuple(fields) if fields is not None else UPDATABLE
         for name in names:
-            if name not in _UPDATABLE:
+            if name not in UPDATABLE:
                 raise ValueError(f"not an updatable column: {name}")
         creds: Credentials | None = None
         if "url" in names:

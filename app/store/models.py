@@ -5,6 +5,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+# Connections one download may open (aria2 caps its split at 16; IDM at 32).
+MAX_CONNECTIONS = 32
 
 
 class JobState(enum.StrEnum):
@@ -20,18 +24,24 @@ class JobState(enum.StrEnum):
     RETRYING = "retrying"
     CANCELLED = "cancelled"  # stopped by the user, partial data discarded; restartable
 
+    # Named sets of states (filled in below: members don't exist yet inside the class body).
+    # Running or waiting to run: it holds or wants a download slot; pause stops it.
+    ACTIVE: ClassVar[frozenset[JobState]]
+    # Everything but completed: it still has something to download.
+    UNFINISHED: ClassVar[frozenset[JobState]]
+    # Not running and not completed: start/resume may run it.
+    RESTARTABLE: ClassVar[frozenset[JobState]]
+    # It has a place in the queue or data on disk that cancel would drop.
+    CANCELLABLE: ClassVar[frozenset[JobState]]
 
-ACTIVE_STATES = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
-UNFINISHED_STATES = frozenset(
-    {
-        JobState.QUEUED,
-        JobState.DOWNLOADING,
-        JobState.PAUSED,
-        JobState.FAILED,
-        JobState.RETRYING,
-        JobState.CANCELLED,
-    }
-)
+
+JobState.ACTIVE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING})
+JobState.UNFINISHED = frozenset(JobState) - {JobState.COMPLETED}
+JobState.RESTARTABLE = JobState.UNFINISHED - {JobState.DOWNLOADING}
+JobState.CANCELLABLE = JobState.ACTIVE | {JobState.PAUSED}
+# the older names, still imported here and there
+ACTIVE_STATES = JobState.ACTIVE
+UNFINISHED_STATES = JobState.UNFINISHED
 
 
 @dataclass(frozen=True, slots=True)

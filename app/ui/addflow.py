@@ -8,7 +8,7 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QFile, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
@@ -18,6 +18,7 @@ from app.ui.controller import AddRequest
 from app.ui.dialogs.exists import ConflictQuestion
 from app.ui.dropparse import extract_urls
 from app.ui.filetypes import classify_url, url_name
+from app.ui.i18n import tr_args
 from app.ui.model import display_name
 
 if TYPE_CHECKING:
@@ -126,7 +127,8 @@ class AddFlow(QObject):
 
     def _remember(self, kind: ConflictKind, choice: str) -> None:
         w = self.window
-        w.apply_options(dataclasses.replace(w.options, **{OPTION_KEY[kind]: choice}))
+        remembered_choice: dict[str, Any] = {OPTION_KEY[kind]: choice}
+        w.apply_options(dataclasses.replace(w.options, **remembered_choice))
 
     def _apply(self, conflict: Conflict, choice: str) -> None:
         w = self.window
@@ -143,9 +145,11 @@ class AddFlow(QObject):
                     os.remove(conflict.path)
                 except OSError as exc:
                     w.status.showMessage(
-                        self.tr("Could not replace %1: %2")
-                        .replace("%1", conflict.path)
-                        .replace("%2", exc.strerror or str(exc)),
+                        tr_args(
+                            self.tr("Could not replace %1: %2"),
+                            conflict.path,
+                            exc.strerror or exc,
+                        ),
                         8000,
                     )
                     return

@@ -1,9 +1,11 @@
-"""Start-up and shut-down of the window process: single instance, lock, store, qasync, engine.
+"""Start-up and shut-down of the window process: a client of the data folder's service.
 
-Order matters: a later launch must find the running window before it touches the lock or the
-database; only the lock holder may take over the socket name; the engine starts before the
-window shows so the first paint already has the queue; quitting (menu, tray, SIGINT, SIGTERM)
-pauses every download with a final checkpoint and ends the process within ~2 s.
+The window runs no engine and opens no store: it finds or starts the service (app/service/
+window_link.py), claims the window role (a later launch hands its URLs over instead), pages
+the queue in before the first paint, and from then on its model follows the subscription.
+Quitting (menu, tray, SIGINT, SIGTERM) gives up the role and, unless the user wants downloads
+to go on ("keep downloading after the window closes"), stops a service this window started
+and no other client uses; the service writes the final checkpoints.
 """
 
 from __future__ import annotations
@@ -16,18 +18,22 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import qasync
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.automation import Automation
-from app.engine.engine import Engine
-from app.options import load_options
+from app import APP_ID
+from app.engine.events import EngineEvent
+from app.options import keeps_downloading
 from app.paths import database_path
-from app.service.daemon import serve_engine, take_over_from_service
-from app.store import JobStore, StoreError
-from app.store.lock import DataDirLock
+from app.service.client import Client, ServiceGone
+from app.service.protocol import RpcError
+from app.service.remote_automation import RemoteAutomation
+from app.service.remote_engine import RemoteEngine
+from app.service.remote_settings import RemoteSettings, options_from_values
+from app.service.window_link import ServiceLink, open_service
 from app.ui import icons
 from app.ui.controller import Controller
 from app.ui.dropparse import DropContent, dedupe, is_download_url
@@ -35,45 +41,54 @@ from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
 from app.ui.schedule_ui import ScheduleUi
-from app.ui.single_instance import InstanceServer, forward, server_name
 
 log = logging.getLogger("tether.ui")
 
-APP_ID = "io.github.tether.Tether"
-LOCK_WAIT_S = 5.0  # another launch holds the lock but isn't listening yet: it is starting
-SHUTDOWN_TIMEOUT_S = 1.5
+STATUS_MS = 15000
 
 
 def run_gui(urls: list[str], dest_dir: str | None, data_dir: Path) -> int:
-    """The window process; returns the exit code. Hands URLs over if Tether already runs."""
-    name = server_name(data_dir)
-    if forward(name, urls):
-        log.info("handed %d URL(s) to the running window", len(urls))
-        return 0
-    lock = DataDirLock(data_dir)
+    """The window process; returns the exit code. Finds or starts the data folder's service
+    and becomes its window, or hands the URLs to the window that already is."""
+    early = _EarlySignals()  # a quit asked for while starting is kept for the window
+    client, started, error = open_service(data_dir)
+    if client is None:
+        return _report_start_failure(error or f"tether: cannot reach the service for {data_dir}")
     try:
-        acquired = lock.acquire()
-    except OSError as exc:
-        sys.stderr.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
-        return 1
-    if not acquired and take_over_from_service(data_dir, lock):
-        acquired = True  # a service started on demand stopped and handed us the folder
-    if not acquired:
-        # Another process holds the data dir: a window still starting up, or a CLI run.
-        deadline = time.monotonic() + LOCK_WAIT_S
-        while time.monotonic() < deadline:
-            time.sleep(0.2)
-            if forward(name, urls):
+        claimed = bool(client.call("window.claim")["claimed"])
+        if not claimed:
+            handed = client.call("window.open_urls", urls=urls, dir=dest_dir)["delivered"]
+            if handed:
+                log.info("handed %d URL(s) to the running window", len(urls))
+                client.close()
                 return 0
-        sys.stderr.write(
-            f"tether: another Tether process is using {data_dir} "
-            "(a `tether get` in a terminal?); try again when it has finished\n"
-        )
+            claimed = bool(client.call("window.claim")["claimed"])  # that window just quit
+    except (ServiceGone, RpcError) as exc:
+        client.close()
+        return _report_start_failure(f"tether: the service did not answer: {exc}")
+    if not claimed:
+        client.close()
+        sys.stderr.write("tether: another Tether window is starting; try again\n")
         return 1
-    try:
-        return _run_locked(urls, dest_dir, data_dir, name)
-    finally:
-        lock.release()
+    return _run_client(client, started, urls, dest_dir, data_dir, early)
+
+
+class _EarlySignals:
+    """SIGINT/SIGTERM before the window's SignalWatcher is up: remembered, not fatal."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda signum, _frame: self.received.append(signum))
+
+
+def _report_start_failure(line: str) -> int:
+    """One line on stderr and in a message box (a desktop launch has no terminal)."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+    _make_app()
+    QMessageBox.critical(None, "Tether", line.removeprefix("tether: "))
+    return 1
 
 
 def _make_app() -> QApplication:
@@ -89,25 +104,40 @@ def _make_app() -> QApplication:
     return app
 
 
-def _run_locked(urls: list[str], dest_dir: str | None, data_dir: Path, name: str) -> int:
+def _run_client(
+    client: Client,
+    started: bool,
+    urls: list[str],
+    dest_dir: str | None,
+    data_dir: Path,
+    early: _EarlySignals,
+) -> int:
     app = _make_app()
-    try:
-        store = JobStore.open(database_path(data_dir))
-    except StoreError as exc:
-        sys.stderr.write(f"tether: {exc}\n")
-        QMessageBox.critical(None, "Tether", str(exc))
-        return 1
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    server = InstanceServer(name)
-    if not server.listen():
-        log.warning("later launches will not find this window")
+    model = JobTableModel()
+    controller = Controller(model)
+    link = ServiceLink(
+        data_dir,
+        loop.call_soon_threadsafe,
+        on_event=controller.on_engine_event,
+        on_notice=lambda method, _params: log.info("%s before the window was up", method),
+        on_engine=controller.attach,
+        on_status=lambda kind, detail: log.info("service %s %s", kind, detail),
+    )
+    try:
+        engine = link.attach(client, started)
+    except (ServiceGone, RpcError, OSError) as exc:
+        client.close()
+        return _report_start_failure(f"tether: could not load the queue from the service: {exc}")
     try:
         with loop:
-            return loop.run_until_complete(_main(app, store, server, urls, dest_dir, data_dir))
+            return int(
+                loop.run_until_complete(
+                    _main(app, link, engine, controller, urls, dest_dir, data_dir, early)
+                )
+            )
     finally:
-        server.close()
-        store.close()
         asyncio.set_event_loop(None)
 
 
@@ -151,6 +181,73 @@ class SignalWatcher:
         self._write.close()
 
 
+def build_window(
+    link: ServiceLink, engine: RemoteEngine, controller: Controller, data_dir: Path
+) -> MainWindow:
+    """The window over its service link: settings, plans, and every callback the link makes
+    (events, notices, status, a new engine after a reconnection) pointed at it."""
+    settings = RemoteSettings(link.call, str(database_path(data_dir)))
+    options = settings.load()
+    controller.attach(engine)
+    window = MainWindow(controller, settings, options)
+    # "Refresh address…" asks the browsers' extensions through the service
+    window.extras.refresh.ask = lambda job_id: link.call("recapture", id=job_id)
+    automation = RemoteAutomation(
+        link.call, options, lambda: link.engine.progress() if link.engine is not None else {}
+    )
+
+    def load_plans() -> None:
+        try:
+            automation.load()
+        except (ServiceGone, RpcError) as exc:
+            log.warning("start times and when-done plans not loaded: %s", exc)
+
+    load_plans()
+    # the same names as the in-process Automation (app/ui/schedule_ui.py's only partner)
+    window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[arg-type,attr-defined]
+
+    def on_event(event: EngineEvent) -> None:
+        automation.on_event(event)
+        controller.on_engine_event(event)
+
+    def on_engine(new: RemoteEngine) -> None:
+        controller.attach(new)
+        load_plans()
+
+    def on_notice(method: str, params: dict[str, Any]) -> None:
+        if method == "ui.open_urls":
+            forwarded = [u for u in params.get("urls") or () if isinstance(u, str)]
+            log.info("another launch handed over %d URL(s)", len(forwarded))
+            window.bring_to_front()
+            if forwarded:
+                folder = params.get("dir")
+                window.offer_urls(
+                    initial_content(forwarded), dest_dir=folder if isinstance(folder, str) else None
+                )
+        elif method == "settings" and isinstance(params.get("values"), dict):
+            # another client (`tether` in a terminal) changed them: show them, save nothing
+            settings.known = options_from_values(params["values"])
+            if settings.known != window.options:
+                window.apply_options(settings.known)
+        elif method.startswith("finish."):
+            automation.on_notice(method, params)
+
+    link.on_event = on_event
+    link.on_engine = on_engine
+    link.on_notice = on_notice
+    link.on_status = lambda kind, detail: window.status.showMessage(
+        service_status_text(kind, detail), 0 if kind == "lost" else STATUS_MS
+    )
+    return window
+
+
+def service_status_text(kind: str, detail: str) -> str:
+    """The status bar's one line about the link to the service (lost stays until restored)."""
+    if kind == "lost":  # short: the status bar shares its width; `detail` goes to the log
+        return QCoreApplication.translate("ServiceLink", "Tether's service stopped; restarting it…")
+    return QCoreApplication.translate("ServiceLink", "Reconnected to the Tether service")
+
+
 def initial_content(urls: list[str]) -> DropContent:
     """URLs from the command line: the valid ones, and the rest noted as ignored."""
     good = dedupe(u for u in urls if is_download_url(u))
@@ -159,46 +256,23 @@ def initial_content(urls: list[str]) -> DropContent:
 
 async def _main(
     app: QApplication,
-    store: JobStore,
-    server: InstanceServer,
+    link: ServiceLink,
+    engine: RemoteEngine,
+    controller: Controller,
     urls: list[str],
     dest_dir: str | None,
-    data_dir: Path | None = None,
+    data_dir: Path,
+    early: _EarlySignals,
 ) -> int:
-    options = load_options(store)
-    model = JobTableModel()
-    controller = Controller(model)
-    engine = Engine(store, options.engine_settings(), on_event=controller.on_engine_event)
-    automation = Automation(engine, store, options)  # queue hours, keep awake, when done
-    automation.install()
-    await engine.start()
-    automation.attach()
-    controller.attach(engine)
-    # The data folder's owner serves the protocol, so `tether get/add` reach this engine.
-    rpc = (
-        await serve_engine(engine, data_dir, role="window", automation=automation)
-        if data_dir
-        else None
-    )
-    if engine.problems:
-        log.warning("store problems: %s", "; ".join(engine.problems))
-
-    window = MainWindow(controller, store, options)
-    window.schedule_ui = ScheduleUi(window, automation)  # type: ignore[attr-defined]
+    window = build_window(link, engine, controller, data_dir)
+    model = controller.model
     quit_event = asyncio.Event()
     window.quit_requested.connect(quit_event.set)
-
-    def on_forwarded(forwarded: list[str]) -> None:
-        log.info("another launch handed over %d URL(s)", len(forwarded))
-        window.bring_to_front()
-        if forwarded:
-            window.offer_urls(DropContent(urls=forwarded))
-
-    server.urls_received.connect(on_forwarded)
     watcher = SignalWatcher(lambda _s: window.request_quit())
     window.show()
-    if engine.problems:
-        window.status.showMessage("; ".join(engine.problems), 15000)
+    log.info("window shown with %d download(s)", model.rowCount())
+    if early.received:
+        window.request_quit()
     if urls:
         window.offer_urls(initial_content(urls), dest_dir=dest_dir)
     elif dest_dir:
@@ -210,19 +284,14 @@ async def _main(
         watcher.close()
         window.hide()
         window.tray.hide()
-        server.close()
         controller.detach()
-        automation.detach()
-        if rpc is not None:
-            await rpc.close()
         started = time.monotonic()
-        try:
-            await asyncio.wait_for(
-                engine.shutdown(timeout=SHUTDOWN_TIMEOUT_S), SHUTDOWN_TIMEOUT_S + 0.4
-            )
-        except TimeoutError:
-            log.warning("engine shutdown took longer than %.1f s", SHUTDOWN_TIMEOUT_S)
-        log.info("engine stopped in %.2f s", time.monotonic() - started)
+        stopped = link.close(stop=not keeps_downloading(window.options))
+        log.info(
+            "window closed (%s) in %.2f s",
+            "service stopped" if stopped else "downloads go on in the service",
+            time.monotonic() - started,
+        )
         window.deleteLater()
         app.processEvents()
     return 0

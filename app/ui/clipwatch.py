@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 from app.ui.dropparse import extract_urls
 from app.ui.filetypes import classify_url, url_name
+from app.ui.i18n import tr_args
 
 OFFER_SECONDS = 20  # the popup goes away on its own: an offer, not a question
 MAX_OFFERED = 50  # links in one copy: more is a page of links, not a file someone copied
@@ -77,7 +78,7 @@ class ClipOffer(QFrame):
         host = urlsplit(urls[0]).hostname or ""
         if len(urls) == 1:
             self.title.setText(self.tr("Download the copied link?"))
-            self.detail.setText(_elide(name) + "\n" + self.tr("from %1").replace("%1", host))
+            self.detail.setText(_elide(name) + "\n" + tr_args(self.tr("from %1"), host))
         else:
             self.title.setText(self.tr("Download %n copied links?", "", len(urls)))
             self.detail.setText(_elide(name) + self.tr(" and %n more", "", len(urls) - 1))

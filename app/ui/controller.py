@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.inputs import KEEP, Keep
+from app.requestargs import ContextArgs
 from app.store.models import Job, JobState
 from app.ui.eta import SpeedSmoother
 from app.ui.model import JobTableModel
@@ -80,6 +81,8 @@ class AddRequest:
     # By URL, from an imported list: (folder, file name, checksum); None values use the above.
     # Keyed by URL, so a request whose URLs were filtered (AddFlow's questions) still matches.
     entries: dict[str, tuple[str | None, str | None, str | None]] | None = None
+    # The Add dialog's referrer, cookies and headers: each URL's request context (a secret)
+    context: ContextArgs | None = None
 
 
 @dataclass(slots=True)
@@ -199,6 +202,9 @@ class Controller(QObject):
                 extra["checksum"] = checksum  # only when set: older engines lack the keyword
             if name:
                 extra["file_name"] = name
+            context = request.context.for_url(url) if request.context is not None else None
+            if context:
+                extra["context"] = context
             try:
                 job = self.engine.add(
                     url,

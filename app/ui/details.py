@@ -36,6 +36,7 @@ from app.engine.settings import MAX_CONNECTIONS
 from app.engine.urls import redact
 from app.store.models import Job, JobState
 from app.ui import formatting
+from app.ui.i18n import tr_args
 from app.ui.model import JobTableModel, display_name, one_line, state_text
 from app.ui.speedgraph import SpeedGraph, SpeedHistory
 
@@ -277,9 +278,12 @@ class DetailsPanel(QWidget):
         size = view.size
         text = formatting.size(size) if size else self.tr("unknown")
         if job.state is not JobState.COMPLETED and done:
-            text = self.tr("%1 of %2 (%3)").replace("%1", formatting.size(done))
-            text = text.replace("%2", formatting.size(size) if size else "?")
-            text = text.replace("%3", formatting.percent(done, size) if size else "…")
+            text = tr_args(
+                self.tr("%1 of %2 (%3)"),
+                formatting.size(done),
+                formatting.size(size) if size else "?",
+                formatting.percent(done, size) if size else "…",
+            )
         if p is not None and p.speed:
             text += "  ·  " + formatting.speed(p.speed)
             if p.eta is not None:

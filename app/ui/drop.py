@@ -98,9 +98,8 @@ def ignored_note(content: DropContent, limit: int = 3) -> str:
         return ""
     shown = [_short(i) for i in content.ignored[:limit]]
     more = len(content.ignored) - len(shown)
-    text = QCoreApplication.translate(
-        "Drop", "%n item(s) ignored (not download links):", "", len(content.ignored)
-    )
+    n = len(content.ignored)
+    text = QCoreApplication.translate("Drop", "%n item(s) ignored (not download links):", "", n)
     text += " " + ", ".join(shown)
     if more > 0:
         text += " " + QCoreApplication.translate("Drop", "and %n more", "", more)

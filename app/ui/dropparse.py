@@ -1,4 +1,5 @@
 """Pure parsing of dropped or pasted content into download URLs (no Qt: unit-tested on its own).
+URLs in running text are found by app.urls, the one extractor.
 
 Browsers and file managers offer the same drag in several formats. We read, in order of how much
 they can be trusted: `text/uri-list` (RFC 2483), `text/x-moz-url` (UTF-16, URL and title lines
@@ -10,22 +11,30 @@ from a file manager count only when they are link files (`.url`, `.desktop`, `.w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-# What the engine can fetch (app.engine.urls): offering more would only fail later.
-DOWNLOAD_SCHEMES = frozenset({"http", "https"})
-MAX_URL_LENGTH = 8192
-MAX_URLS = 10_000
+# URLs in text are found by app.urls (one extractor for the whole app); the window's modules
+# still import these names from here.
+from app.urls import MAX_URL_LENGTH, MAX_URLS, dedupe, extract_urls, is_download_url
+
+__all__ = [
+    "MAX_URLS",
+    "MAX_URL_LENGTH",
+    "DropContent",
+    "dedupe",
+    "extract_urls",
+    "is_download_url",
+    "parse_link_file",
+    "parse_mime",
+    "parse_moz_url",
+    "parse_text",
+    "parse_uri_list",
+]
+
 LINK_FILE_SUFFIXES = (".url", ".desktop", ".webloc", ".txt")
 MAX_LINK_FILE_BYTES = 1 << 20
-
-# A URL in running text: scheme, then anything up to whitespace or characters that cannot
-# appear unescaped in a URL. Trailing punctuation is trimmed afterwards (see _trim).
-_URL_IN_TEXT = re.compile(r"(?i)\bhttps?://[^\s<>\"'`{}|\\^\x00-\x1f\x7f]+")
-_TRAILING = ".,;:!?'\"*"
-_PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
 
 @dataclass(slots=True)
@@ -40,64 +49,6 @@ class DropContent:
         self.urls = dedupe([*self.urls, *other.urls])
         self.link_files.extend(p for p in other.link_files if p not in self.link_files)
         self.ignored.extend(other.ignored)
-
-
-def dedupe(urls: Iterable[str]) -> list[str]:
-    """Keep the first occurrence of each URL, in order, capped at MAX_URLS."""
-    seen: set[str] = set()
-    out: list[str] = []
-    for url in urls:
-        if url not in seen:
-            seen.add(url)
-            out.append(url)
-            if len(out) >= MAX_URLS:
-                break
-    return out
-
-
-def is_download_url(text: str) -> bool:
-    """True for a well-formed absolute http/https URL with a host and no whitespace."""
-    if not text or len(text) > MAX_URL_LENGTH:
-        return False
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-        return False
-    try:
-        parts = urlsplit(text)
-        port = parts.port  # raises ValueError on a bad port
-    except ValueError:
-        return False
-    del port
-    return parts.scheme.lower() in DOWNLOAD_SCHEMES and bool(parts.hostname)
-
-
-def _trim(candidate: str) -> str:
-    """Drop sentence punctuation and unbalanced closing brackets that ended up after a URL.
-
-    Bracket counts are taken once and updated as characters go: a pasted line of 100k ')' must
-    cost linear time, not freeze the window.
-    """
-    counts = {c: candidate.count(c) for c in (*_PAIRS, *_PAIRS.values())}
-    end = len(candidate)
-    while end:
-        last = candidate[end - 1]
-        if last in _TRAILING:
-            end -= 1
-        elif last in _PAIRS and counts[last] > counts[_PAIRS[last]]:
-            counts[last] -= 1
-            end -= 1
-        else:
-            break
-    return candidate[:end]
-
-
-def extract_urls(text: str) -> list[str]:
-    """Every download URL found in free text, in order, without duplicates."""
-    found: list[str] = []
-    for match in _URL_IN_TEXT.finditer(text):
-        url = _trim(match.group(0))
-        if is_download_url(url):
-            found.append(url)
-    return dedupe(found)
 
 
 def parse_text(text: str) -> DropContent:

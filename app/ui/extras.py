@@ -22,6 +22,7 @@ from app.ui.filetypes import FileKind
 from app.ui.notify import DesktopNotifier
 from app.ui.proxy import Category
 from app.ui.queueactions import QueueActions, knob_menus
+from app.ui.refresh import RefreshAddress
 from app.ui.reorder import RowDragReorder
 from app.ui.sidebar import Sidebar
 from app.ui.uistate import (
@@ -59,6 +60,8 @@ class WindowExtras(QObject):
         # other parts' additions (app/ui/schedule_ui.py): context menu entries, live options
         self.context_hooks: list[Callable[[QMenu, list[Job]], None]] = []
         self.options_hooks: list[Callable[[Options], None]] = []
+        self.refresh = RefreshAddress(window)  # "Refresh address…"
+        self.context_hooks.append(self.refresh.extend_menu)
 
     def build_central(self, filter_bar: QWidget, view: JobTableView) -> QWidget:
         """sidebar | (filter bar, list / details panel)."""
@@ -85,7 +88,7 @@ class WindowExtras(QObject):
         self.split_details.setSizes([420, 230])
         return self.split_main
 
-    def connect(self) -> None:
+    def wire(self) -> None:
         w = self.window
         a = self.actions
         for action in a.all():

@@ -14,11 +14,17 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QDateTime, QLocale
 
+from app.ui.i18n import tr_args
 
-@functools.cache
-def tr(text: str) -> str:
-    """Translations are installed once at start-up, so each template is looked up once."""
-    return QCoreApplication.translate("Formatting", text)
+
+class Formatting:
+    """The translation context of these texts (pyside6-lupdate reads `Formatting.tr("…")`)."""
+
+    @staticmethod
+    @functools.cache
+    def tr(text: str) -> str:
+        """Each template is looked up once per language (locale_changed() forgets them)."""
+        return QCoreApplication.translate("Formatting", text)
 
 
 @functools.cache
@@ -46,7 +52,7 @@ def _units() -> tuple[str, tuple[str, ...]]:
 def locale_changed() -> None:
     """Call after QLocale.setDefault(): the next size is formatted for the new locale."""
     _current.clear()
-    tr.cache_clear()
+    Formatting.tr.cache_clear()
 
 
 def size(n: int | None) -> str:
@@ -69,7 +75,7 @@ def speed(bytes_per_s: float | None) -> str:
     """'2.3 MB/s'; empty when nothing moves, so idle rows stay quiet."""
     if not bytes_per_s or bytes_per_s < 1:
         return ""
-    return tr("%1/s").replace("%1", size(int(bytes_per_s)))
+    return tr_args(Formatting.tr("%1/s"), size(int(bytes_per_s)))
 
 
 def duration(seconds: float | None) -> str:
@@ -78,17 +84,17 @@ def duration(seconds: float | None) -> str:
         return ""
     s = int(seconds + 0.5)
     if s < 60:
-        return tr("%1 s").replace("%1", str(s))
+        return tr_args(Formatting.tr("%1 s"), s)
     m, s = divmod(s, 60)
     if m < 10:
-        return tr("%1 min %2 s").replace("%1", str(m)).replace("%2", str(s))
+        return tr_args(Formatting.tr("%1 min %2 s"), m, s)
     if m < 60:
-        return tr("%1 min").replace("%1", str(m))
+        return tr_args(Formatting.tr("%1 min"), m)
     h, m = divmod(m, 60)
     if h < 24:
-        return tr("%1 h %2 min").replace("%1", str(h)).replace("%2", str(m))
+        return tr_args(Formatting.tr("%1 h %2 min"), h, m)
     d, h = divmod(h, 24)
-    return tr("%1 d %2 h").replace("%1", str(d)).replace("%2", str(h))
+    return tr_args(Formatting.tr("%1 d %2 h"), d, h)
 
 
 def timestamp(epoch: float | None) -> str:
@@ -124,5 +130,9 @@ def percent(done: int, total: int | None) -> str:
 def retrying(at: float | None, reason: str, attempt: int, now: float | None = None) -> str:
     """'Retrying in 17 s — connection refused (attempt 3)' for a job waiting out an outage."""
     left = max(0, round((at or 0.0) - (time.time() if now is None else now)))
-    text = tr("Retrying in %1 s — %2 (attempt %3)") if reason else tr("Retrying in %1 s")
-    return text.replace("%1", str(left)).replace("%2", reason).replace("%3", str(attempt))
+    text = (
+        Formatting.tr("Retrying in %1 s — %2 (attempt %3)")
+        if reason
+        else Formatting.tr("Retrying in %1 s")
+    )
+    return tr_args(text, left, reason, attempt)

@@ -17,9 +17,11 @@ from PySide6.QtCore import QByteArray, QMimeDatabase, QPoint, QRect, QRectF, QSi
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QIconEngine, QPainter, QPalette, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 
+from app import APP_ID
+
 log = logging.getLogger("tether.ui.icons")
 
-APP_ICON_NAME = "io.github.tether.Tether"
+APP_ICON_NAME = APP_ID
 
 # Our name -> freedesktop theme names to try first.
 THEME_NAMES: dict[str, tuple[str, ...]] = {
@@ -139,7 +141,9 @@ class TintedSvgEngine(QIconEngine):
     def actualSize(self, size: QSize, mode: QIcon.Mode, state: QIcon.State) -> QSize:
         return size
 
-    def availableSizes(self, mode: QIcon.Mode, state: QIcon.State) -> list[QSize]:
+    def availableSizes(
+        self, mode: QIcon.Mode = QIcon.Mode.Normal, state: QIcon.State = QIcon.State.Off
+    ) -> list[QSize]:
         return [QSize(s, s) for s in (16, 22, 24, 32, 48, 64)]
 
     def iconName(self) -> str:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 from app import batch
 from app.engine.errors import BadInput
 from app.ui.controller import AddRequest
+from app.ui.i18n import tr_args
 
 FILTERS = ["Download lists (*.txt *.aria2 *.json *.lst)", "All files (*)"]
 
@@ -58,10 +59,10 @@ class ListTransfer(QObject):
         try:
             entries = batch.import_entries(batch.read_text(path), os.path.basename(path))
         except BadInput as exc:
-            self._say(self.tr("Nothing imported: %1").replace("%1", str(exc)))
+            self._say(tr_args(self.tr("Nothing imported: %1"), exc))
             return []
         if not entries:
-            self._say(self.tr("No downloads in %1").replace("%1", os.path.basename(path)))
+            self._say(tr_args(self.tr("No downloads in %1"), os.path.basename(path)))
             return []
         options = self._window.options
         request = AddRequest(
@@ -80,7 +81,7 @@ class ListTransfer(QObject):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
         except OSError as exc:
-            self._say(self.tr("Not exported: %1").replace("%1", exc.strerror or str(exc)))
+            self._say(tr_args(self.tr("Not exported: %1"), exc.strerror or exc))
             return False
         self._say(self.tr("Exported %n download(s)", "", len(jobs)))
         return True

@@ -9,13 +9,10 @@ the rows and columns whose values moved are announced.
 
 from __future__ import annotations
 
-import enum
-import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -25,34 +22,50 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
 
-from app.engine.checksums import LABELS
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import ACTIVE_STATES, Job, JobState
-from app.ui import formatting, icons
+from app.ui import icons
+from app.ui.jobcells import (
+    JOB_ID_ROLE,
+    PROGRESS_ROLE,
+    RIGHT,
+    SORT_ROLE,
+    STATE_ROLE,
+    Column,
+    ProgressView,
+    display_name,
+    display_text,
+    error_color,
+    header_text,
+    one_line,
+    progress_view,
+    queue_key,
+    sort_key,
+    state_text,
+    tooltip_text,
+)
+from app.ui.rowchanges import in_order, progress_spans, removal_runs, runs, span_blocks
+
+# Re-exported: the window's modules and the tests know these as the model's.
+__all__ = [
+    "JOB_ID_ROLE",
+    "PROGRESS_ROLE",
+    "SORT_ROLE",
+    "STATE_ROLE",
+    "Column",
+    "JobTableModel",
+    "ProgressView",
+    "display_name",
+    "one_line",
+    "state_text",
+]
 
 log = logging.getLogger("tether.ui.model")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class Column(enum.IntEnum):
-    NAME = 0
-    SIZE = 1
-    PROGRESS = 2
-    SPEED = 3
-    ETA = 4
-    STATE = 5
-    ADDED = 6
-
-
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # a plain Python value that orders the column
-JOB_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 RESORT_MS = 1000
-PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # a ProgressView, for the delegate
-STATE_ROLE = Qt.ItemDataRole.UserRole + 4  # the JobState; the proxy filters on it
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
@@ -74,67 +87,6 @@ _HANDLED_ROLES = frozenset(
 )
 # Roles that a live progress tick changes; the proxy neither re-sorts nor re-filters on these.
 _PROGRESS_ROLES = [_DISPLAY, _TOOLTIP, PROGRESS_ROLE]
-
-_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_STATE_ORDER = {
-    JobState.DOWNLOADING: 0,
-    JobState.RETRYING: 1,
-    JobState.QUEUED: 2,
-    JobState.PAUSED: 3,
-    JobState.FAILED: 4,
-    JobState.CANCELLED: 5,
-    JobState.COMPLETED: 6,
-}
-
-
-@dataclass(frozen=True, slots=True)
-class ProgressView:
-    """What the progress delegate paints: overall bytes and where each connection stands."""
-
-    done: int
-    size: int | None
-    segments: tuple[tuple[int, int, int], ...]
-    state: JobState
-    live: bool  # True while the engine reports the job as running
-
-    @property
-    def fraction(self) -> float | None:
-        if self.state is JobState.COMPLETED:
-            return 1.0
-        if not self.size:
-            return None
-        return min(1.0, max(0.0, self.done / self.size))
-
-
-def display_name(job: Job) -> str:
-    """The chosen file name, else the last URL path segment, else the host."""
-    if job.file_name:
-        return job.file_name
-    try:
-        parts = urlsplit(job.url)
-    except ValueError:
-        return job.url
-    tail = unquote(parts.path.rstrip("/").rsplit("/", 1)[-1])
-    return tail or parts.hostname or job.url
-
-
-def one_line(text: str | None, limit: int = 120) -> str:
-    if not text:
-        return ""
-    first = text.strip().splitlines()[0] if text.strip() else ""
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
-def state_text(state: JobState) -> str:
-    return {
-        JobState.QUEUED: JobTableModel.tr("Queued"),
-        JobState.DOWNLOADING: JobTableModel.tr("Downloading"),
-        JobState.PAUSED: JobTableModel.tr("Paused"),
-        JobState.COMPLETED: JobTableModel.tr("Completed"),
-        JobState.FAILED: JobTableModel.tr("Failed"),
-        JobState.RETRYING: JobTableModel.tr("Retrying"),
-        JobState.CANCELLED: JobTableModel.tr("Cancelled"),
-    }[state]
 
 
 class JobTableModel(QAbstractTableModel):
@@ -168,15 +120,6 @@ class JobTableModel(QAbstractTableModel):
         self._resort_timer.setSingleShot(True)
         self._resort_timer.setInterval(RESORT_MS)
         self._resort_timer.timeout.connect(self._resort)
-        self._headers = {
-            Column.NAME: self.tr("Name"),
-            Column.SIZE: self.tr("Size"),
-            Column.PROGRESS: self.tr("Progress"),
-            Column.SPEED: self.tr("Speed"),
-            Column.ETA: self.tr("Time left"),
-            Column.STATE: self.tr("Status"),
-            Column.ADDED: self.tr("Added"),
-        }
 
     # ---- queries -------------------------------------------------------------------------
 
@@ -222,11 +165,7 @@ class JobTableModel(QAbstractTableModel):
         return done, total
 
     def progress_view(self, job: Job) -> ProgressView:
-        p = self._progress.get(job.id)
-        if p is not None:
-            return ProgressView(p.done, p.size or job.size, p.segments, job.state, True)
-        segments = tuple((s.start, s.end, s.done) for s in job.segments)
-        return ProgressView(job.done, job.size, segments, job.state, False)
+        return progress_view(job, self._progress.get(job.id))
 
     # ---- feeding ---------------------------------------------------------------------------
 
@@ -239,7 +178,7 @@ class JobTableModel(QAbstractTableModel):
         if self._sort_column >= 0:
             self._rows.sort(key=self._sort_key(self._sort_column), reverse=self._descending())
         else:
-            self._rows.sort(key=_queue_key)
+            self._rows.sort(key=queue_key)
         self._reindex()
         self.endResetModel()
         self._recount_active()
@@ -297,18 +236,7 @@ class JobTableModel(QAbstractTableModel):
     def _apply_removals(self, ids: set[int]) -> None:
         if not ids:
             return
-        rows = sorted((self._row_of[i] for i in ids), reverse=True)
-        # Contiguous runs, last first, so earlier row numbers stay valid.
-        start = end = rows[0]
-        runs: list[tuple[int, int]] = []
-        for r in rows[1:]:
-            if r == start - 1:
-                start = r
-            else:
-                runs.append((start, end))
-                start = end = r
-        runs.append((start, end))
-        for first, last in runs:
+        for first, last in removal_runs(self._row_of[i] for i in ids):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self._rows[first : last + 1]
             self.endRemoveRows()
@@ -325,7 +253,7 @@ class JobTableModel(QAbstractTableModel):
                 self._progress.pop(job_id, None)
             rows.append(row)
         last_col = len(Column) - 1
-        for first, last in _runs(sorted(rows)):
+        for first, last in runs(sorted(rows)):
             self.dataChanged.emit(self.index(first, 0), self.index(last, last_col))
         if rows:
             self._schedule_resort(0, last_col)
@@ -344,45 +272,15 @@ class JobTableModel(QAbstractTableModel):
 
     def update_progress(self, snapshot: dict[int, Progress]) -> None:
         """Take a progress snapshot; announce only the cells it changes."""
-        old = self._progress
-        spans: dict[int, tuple[int, int]] = {}
-        for job_id, p in snapshot.items():
-            row = self._row_of.get(job_id)
-            if row is None:
-                continue
-            prev = old.get(job_id)
-            if prev == p:
-                continue
-            span = _changed_span(prev, p)
-            if span is not None:
-                spans[row] = span
-        for job_id in old.keys() - snapshot.keys():
-            row = self._row_of.get(job_id)
-            if row is not None:
-                spans[row] = (Column.SIZE, Column.ETA)
-        for job_id in self._retrying:  # "Retrying in 17 s": the countdown moves
-            row = self._row_of.get(job_id)
-            if row is not None:
-                first, _ = spans.get(row, (Column.STATE, Column.STATE))
-                spans[row] = (first, Column.STATE)
+        spans = progress_spans(self._progress, snapshot, self._row_of, self._retrying)
         self._progress = {k: v for k, v in snapshot.items() if k in self._row_of}
         if not spans:
             return
         self._schedule_resort(
             min(first for first, _ in spans.values()), max(last for _, last in spans.values())
         )
-        ordered = sorted(spans.items())
-        # Group neighbouring rows with the same column span into one signal.
-        i = 0
-        while i < len(ordered):
-            row, span = ordered[i]
-            j = i
-            while j + 1 < len(ordered) and ordered[j + 1] == (ordered[j][0] + 1, span):
-                j += 1
-            self.dataChanged.emit(
-                self.index(row, span[0]), self.index(ordered[j][0], span[1]), _PROGRESS_ROLES
-            )
-            i = j + 1
+        for first, last, (col0, col1) in span_blocks(spans):
+            self.dataChanged.emit(self.index(first, col0), self.index(last, col1), _PROGRESS_ROLES)
 
     def _reindex(self) -> None:
         self._row_of = {job.id: row for row, job in enumerate(self._rows)}
@@ -411,9 +309,9 @@ class JobTableModel(QAbstractTableModel):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(Column):
             return None
         if role == _DISPLAY:
-            return self._headers[Column(section)]
+            return header_text(Column(section))
         if role == _ALIGN and section not in (Column.NAME, Column.STATE, Column.PROGRESS):
-            return _RIGHT
+            return RIGHT
         return None
 
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
@@ -453,17 +351,17 @@ class JobTableModel(QAbstractTableModel):
 
     def _value(self, job: Job, col: int, role: int) -> Any:
         if role == _DISPLAY:
-            return self._display(job, col)
+            return display_text(job, col, self._progress.get(job.id), self.waiting_text)
         if role == SORT_ROLE:
             return self._sort_key(col)(job)
         if role == _DECORATION:
             return icons.file_icon(display_name(job)) if col == Column.NAME else None
         if role == _ALIGN:
             if col in (Column.SIZE, Column.PROGRESS, Column.SPEED, Column.ETA, Column.ADDED):
-                return _RIGHT
+                return RIGHT
             return None
         if role == _TOOLTIP:
-            return self._tooltip(job, col)
+            return tooltip_text(job, col, self._progress.get(job.id))
         if role == _FOREGROUND:
             if col == Column.STATE and job.state is JobState.FAILED:
                 return error_color()
@@ -474,76 +372,6 @@ class JobTableModel(QAbstractTableModel):
             return job.state
         if role == PROGRESS_ROLE:
             return self.progress_view(job) if col == Column.PROGRESS else None
-        return None
-
-    def _display(self, job: Job, col: int) -> str | None:
-        if col == Column.NAME:
-            return display_name(job)
-        if col == Column.SIZE:
-            p = self._progress.get(job.id)
-            total = job.size if job.size is not None else (p.size if p else None)
-            return formatting.size(total)
-        if col == Column.PROGRESS:
-            view = self.progress_view(job)
-            if view.state is JobState.COMPLETED:
-                return "100%"
-            if view.size:
-                return formatting.percent(view.done, view.size)
-            return formatting.size(view.done) if view.done else ""
-        if col == Column.SPEED:
-            p = self._progress.get(job.id)
-            return formatting.speed(p.speed) if p else ""
-        if col == Column.ETA:
-            p = self._progress.get(job.id)
-            return formatting.duration(p.eta) if p else ""
-        if col == Column.STATE:
-            if job.state is JobState.FAILED and job.error:
-                return self.tr("Failed: %1").replace("%1", one_line(job.error))
-            if job.state is JobState.RETRYING:
-                return formatting.retrying(job.retry_at, one_line(job.error), job.retry_attempts)
-            if job.state is JobState.QUEUED and self.waiting_text is not None:
-                when = self.waiting_text(job)
-                if when:
-                    return self.tr("Scheduled — starts at %1").replace("%1", when)
-            p = self._progress.get(job.id)
-            if p is not None and p.verifying and job.state is JobState.DOWNLOADING:
-                return self.tr("Verifying…")  # short: the column is narrow (tooltip: more)
-            verified = job.verified
-            if verified:
-                return self.tr("Verified (%1)").replace("%1", LABELS.get(verified, verified))
-            return state_text(job.state)
-        if col == Column.ADDED:
-            return formatting.timestamp(job.added_at)
-        return None
-
-    def _tooltip(self, job: Job, col: int) -> str | None:
-        p = self._progress.get(job.id)
-        if col == Column.STATE and p is not None and p.verifying:
-            return self.tr("Every byte is here; reading the file back to check its checksum")
-        if col == Column.STATE and job.error:
-            return job.error
-        if col == Column.STATE and job.verified and job.checksum:
-            algo, _, digest = job.checksum.partition(":")
-            return (
-                self.tr("Completed; its %1 matches %2")
-                .replace("%1", LABELS.get(algo, algo))
-                .replace("%2", digest)
-            )
-        if col == Column.NAME:
-            where = job.path or job.dest_dir
-            return f"{display_name(job)}\n{where}\n{job.url}"
-        if col == Column.PROGRESS:
-            view = self.progress_view(job)
-            if view.size:
-                text = self.tr("%1 of %2").replace("%1", formatting.size(view.done))
-                text = text.replace("%2", formatting.size(view.size))
-            else:
-                text = formatting.size(view.done)
-            if view.live and view.segments:
-                text += "\n" + self.tr("%n connection(s)", "", len(view.segments))
-            return text
-        if col == Column.ADDED:
-            return formatting.full_timestamp(job.added_at)
         return None
 
     # ---- sorting ---------------------------------------------------------------------------
@@ -557,50 +385,14 @@ class JobTableModel(QAbstractTableModel):
         if self._sort_column < 0:
             return
         key = self._sort_key(self._sort_column)
-        keys = [key(j) for j in self._rows]
-        pairs = itertools.pairwise(keys)
-        in_order = (
-            all(a >= b for a, b in pairs) if self._descending() else all(a <= b for a, b in pairs)
-        )
-        if not in_order:
+        if not in_order([key(j) for j in self._rows], self._descending()):
             self.sort(self._sort_column, self._sort_order)
 
     def _descending(self) -> bool:
         return self._sort_order == Qt.SortOrder.DescendingOrder
 
     def _sort_key(self, col: int) -> Callable[[Job], Any]:
-        progress = self._progress
-        if col == Column.NAME:
-            return lambda j: (display_name(j).casefold(), j.id)
-        if col == Column.SIZE:
-            # As the Size column shows it: the job's size, else the one the transfer learnt.
-            def size(j: Job) -> tuple[int, int]:
-                if j.size is not None:
-                    return (j.size, j.id)
-                p = progress.get(j.id)
-                return (p.size if p is not None and p.size is not None else -1, j.id)
-
-            return size
-        if col == Column.PROGRESS:
-
-            def frac(j: Job) -> tuple[float, int]:
-                f = self.progress_view(j).fraction
-                return (f if f is not None else -1.0, j.id)
-
-            return frac
-        if col == Column.SPEED:
-            return lambda j: (progress[j.id].speed if j.id in progress else 0.0, j.id)
-        if col == Column.ETA:
-
-            def eta(j: Job) -> tuple[float, int]:
-                p = progress.get(j.id)
-                e = p.eta if p else None
-                return (e if e is not None else float("inf"), j.id)
-
-            return eta
-        if col == Column.STATE:
-            return lambda j: (_STATE_ORDER[j.state], j.id)
-        return lambda j: (j.added_at, j.id)
+        return sort_key(col, self._progress)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Reorder the row cache with Python's sort (milliseconds for 10,000 rows).
@@ -615,7 +407,7 @@ class JobTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         old_ids = [j.id for j in self._rows]
         if column < 0:  # no sort column: the queue's order, the order jobs start in
-            self._rows.sort(key=_queue_key)
+            self._rows.sort(key=queue_key)
         else:
             self._rows.sort(key=self._sort_key(column), reverse=self._descending())
         self._reindex()
@@ -631,42 +423,3 @@ class JobTableModel(QAbstractTableModel):
                     new_to.append(self.index(new_row, idx.column()))
             self.changePersistentIndexList(new_from, new_to)
         self.layoutChanged.emit()
-
-
-def _queue_key(job: Job) -> tuple[int, int]:
-    return (job.position, job.id)
-
-
-def _runs(rows: list[int]) -> list[tuple[int, int]]:
-    """[1,2,3,7,8] -> [(1,3),(7,8)] for a sorted list."""
-    runs: list[tuple[int, int]] = []
-    for r in rows:
-        if runs and r == runs[-1][1] + 1:
-            runs[-1] = (runs[-1][0], r)
-        else:
-            runs.append((r, r))
-    return runs
-
-
-def _changed_span(prev: Progress | None, cur: Progress) -> tuple[int, int] | None:
-    """The first and last column a new snapshot changes for one row."""
-    cols: list[int] = []
-    if prev is None or prev.size != cur.size:
-        cols.append(Column.SIZE)
-    if prev is None or prev.done != cur.done or prev.segments != cur.segments:
-        cols.append(Column.PROGRESS)
-    if prev is None or prev.speed != cur.speed:
-        cols.append(Column.SPEED)
-    if prev is None or prev.eta != cur.eta:
-        cols.append(Column.ETA)
-    if (prev is not None and prev.verifying) != cur.verifying:
-        cols.append(Column.STATE)
-    if not cols:
-        return None
-    return min(cols), max(cols)
-
-
-def error_color() -> QColor:
-    """A red readable on both light and dark window backgrounds."""
-    base = QApplication.palette().color(QPalette.ColorRole.Base)
-    return QColor("#ff6b6b") if base.lightness() < 128 else QColor("#c62828")

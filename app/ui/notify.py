@@ -8,11 +8,13 @@ import logging
 
 from PySide6.QtCore import Q_ARG, Q_RETURN_ARG, QMetaObject, QObject, Qt, Signal, Slot
 
+from app import APP_ID
+
 log = logging.getLogger("tether.ui")
 
 SERVICE = "org.freedesktop.Notifications"
 PATH = "/org/freedesktop/Notifications"
-APP_ICON = "io.github.tether.Tether"
+APP_ICON = APP_ID
 CALL_TIMEOUT_MS = 800  # the call blocks (see notify): a stuck service must not freeze us long
 
 
@@ -49,7 +51,8 @@ class DesktopNotifier(QObject):
         if not iface.isValid():
             return None
         iface.setTimeout(CALL_TIMEOUT_MS)
-        bus.connect(SERVICE, PATH, SERVICE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))
+        # the SLOT-string overload is missing from PySide's stubs
+        bus.connect(SERVICE, PATH, SERVICE, "ActionInvoked", self, SLOT("_on_action(uint,QString)"))  # type: ignore[call-overload]
         self._iface = iface
         return iface
 
@@ -77,8 +80,8 @@ class DesktopNotifier(QObject):
             # Through the interface's introspected signature: Python ints would go out as
             # int32 where the spec wants uint32, and strict services reject the call. This
             # call blocks (for at most CALL_TIMEOUT_MS).
-            nid = QMetaObject.invokeMethod(
-                iface,  # type: ignore[arg-type]
+            nid = QMetaObject.invokeMethod(  # type: ignore[call-overload]  # stubs: 9 Q_ARGs
+                iface,
                 "Notify",
                 Qt.ConnectionType.DirectConnection,
                 Q_RETURN_ARG("uint"),

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from app.store.models import Job, JobState
-from app.ui import formatting, icons
+from app.ui import formatting
+from app.ui.actions import new_action
+from app.ui.i18n import tr_args
 
 KB = 1000
 LIMIT_PRESETS = (0, 50 * KB, 200 * KB, 500 * KB, 1000 * KB, 2000 * KB, 5000 * KB, 10_000 * KB)
@@ -24,17 +26,7 @@ class QueueActions(QObject):
         super().__init__(parent)
 
         def make(name: str, text: str, shortcut: str | None, tip: str, icon: str = "") -> QAction:
-            action = QAction(text, parent)
-            action.setObjectName(f"action_{name}")
-            if icon:
-                action.setIcon(icons.action_icon(icon))
-            if shortcut:
-                seq = QKeySequence(shortcut)
-                action.setShortcut(seq)
-                tip = f"{tip} ({seq.toString(QKeySequence.SequenceFormat.NativeText)})"
-            action.setToolTip(tip)
-            action.setStatusTip(tip)
-            return action
+            return new_action(parent, name, text, tip, icon or None, shortcut)
 
         self.move_up = make("move_up", self.tr("Move &Up"), "Ctrl+Up", self.tr("Start earlier"))
         self.move_down = make(
@@ -85,15 +77,19 @@ class QueueActions(QObject):
         self.toggle_limit.blockSignals(False)
         value = formatting.speed(limit if limit is not None else saved)
         if limit is not None:
-            text = self.tr("Speed limited to %1 (click for full speed)").replace("%1", value)
+            text = tr_args(self.tr("Speed limited to %1 (click for full speed)"), value)
         else:
-            text = self.tr("Full speed (click to limit to %1)").replace("%1", value)
+            text = tr_args(self.tr("Full speed (click to limit to %1)"), value)
         self.toggle_limit.setToolTip(text)
         self.toggle_limit.setStatusTip(text)
 
 
 def limit_text(limit: int) -> str:
-    return QueueActions.tr("Unlimited") if not limit else formatting.speed(limit)
+    return (
+        QCoreApplication.translate("QueueActions", "Unlimited")
+        if not limit
+        else formatting.speed(limit)
+    )
 
 
 def knob_menus(
@@ -103,7 +99,7 @@ def knob_menus(
     they all share. `configure(connections or None, limit or -1)` applies a choice."""
     limits = {j.speed_limit or 0 for j in jobs}
     conns = {j.connections for j in jobs}
-    limit_menu = QMenu(QueueActions.tr("Speed &Limit"), parent)
+    limit_menu = QMenu(QCoreApplication.translate("QueueActions", "Speed &Limit"), parent)
     limit_menu.setObjectName("limit_menu")
     group = QActionGroup(limit_menu)
     values = sorted(set(LIMIT_PRESETS) | (limits if len(limits) == 1 else set()))
@@ -114,7 +110,7 @@ def knob_menus(
         action.setChecked(limits == {value})
         group.addAction(action)
         action.triggered.connect(lambda _c=False, v=value: configure(None, v))
-    conn_menu = QMenu(QueueActions.tr("&Connections"), parent)
+    conn_menu = QMenu(QCoreApplication.translate("QueueActions", "&Connections"), parent)
     conn_menu.setObjectName("connections_menu")
     group = QActionGroup(conn_menu)
     for n in sorted(set(CONNECTION_PRESETS) | (conns if len(conns) == 1 else set())):
@@ -128,7 +124,9 @@ def knob_menus(
     limit_menu.setEnabled(enabled)
     conn_menu.setEnabled(enabled)
     if any(j.state is JobState.DOWNLOADING for j in jobs):
-        conn_menu.setToolTip(QueueActions.tr("Applies when the download next starts"))
+        conn_menu.setToolTip(
+            QCoreApplication.translate("QueueActions", "Applies when the download next starts")
+        )
         conn_menu.setToolTipsVisible(True)
     return limit_menu, conn_menu
 

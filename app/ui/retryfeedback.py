@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QObject
 
 from app.store.models import Job, JobState
+from app.ui.i18n import tr_args
 from app.ui.model import JobTableModel, display_name, one_line
 
 MESSAGE_MS = 15000
@@ -42,11 +43,11 @@ class RetryFeedback(QObject):
         if job.state is JobState.FAILED:
             self._watching.discard(job.id)
             when = time.strftime("%H:%M:%S", time.localtime())
-            text = (
-                self.tr("%1 failed again at %2: %3")
-                .replace("%1", display_name(job))
-                .replace("%2", when)
-                .replace("%3", one_line(job.error) or self.tr("unknown error"))
+            text = tr_args(
+                self.tr("%1 failed again at %2: %3"),
+                display_name(job),
+                when,
+                one_line(job.error) or self.tr("unknown error"),
             )
             self._show(text, MESSAGE_MS)
         elif job.state in (JobState.COMPLETED, JobState.PAUSED):

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.engine.events import Progress
 from app.ui import formatting
+from app.ui.i18n import tr_args
 
 WINDOW_S = 60.0
 
@@ -53,7 +54,7 @@ def nice_ceiling(value: float) -> float:
         return 1000.0
     exp = math.floor(math.log10(value))
     for step in (1.0, 2.0, 5.0, 10.0):
-        top = step * 10**exp
+        top = step * 10.0**exp
         if top >= value:
             return top
     return 10.0 ** (exp + 1)
@@ -131,7 +132,7 @@ class SpeedGraph(QWidget):
         painter.drawText(
             label_rect,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            self.tr("Last minute · scale %1").replace("%1", formatting.size(int(top)) + "/s"),
+            tr_args(self.tr("Last minute · scale %1"), formatting.speed(max(top, 1.0))),
         )
         current = self._samples[-1][1] if self._samples and self._live else 0.0
         painter.drawText(

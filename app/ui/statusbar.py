@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from app.store.models import JobState
 from app.ui import formatting
+from app.ui.i18n import tr_args
 from app.ui.model import JobTableModel
 
 FREE_SPACE_INTERVAL_MS = 5000
@@ -46,10 +47,24 @@ class QueueStatusBar(QStatusBar):
         for label in (self.active_label, self.speed_label, self.free_label):
             label.setContentsMargins(8, 0, 8, 0)
             self.addPermanentWidget(label)
+        # Free space only moves while something downloads (or another program writes, which
+        # the next download's start shows): no wake-ups for an idle window in the tray.
         self._free_timer = QTimer(self)
         self._free_timer.setInterval(FREE_SPACE_INTERVAL_MS)
         self._free_timer.timeout.connect(self.update_free_space)
-        self._free_timer.start()
+        model.active_count_changed.connect(self._on_active_count)
+        self._on_active_count(model.active_count())
+
+    def _on_active_count(self, count: int) -> None:
+        if count and not self._free_timer.isActive():
+            self._free_timer.start()
+            self.update_free_space()
+        elif not count and self._free_timer.isActive():
+            self._free_timer.stop()
+            self.update_free_space()  # what the last download left
+
+    def free_timer_active(self) -> bool:
+        return self._free_timer.isActive()
 
     def set_download_dir(self, path: str) -> None:
         self.download_dir = path
@@ -77,5 +92,5 @@ class QueueStatusBar(QStatusBar):
         if free is None:
             self.free_label.setText("")
             return
-        self.free_label.setText(self.tr("%1 free").replace("%1", formatting.size(free)))
-        self.free_label.setToolTip(self.tr("Free space in %1").replace("%1", self.download_dir))
+        self.free_label.setText(tr_args(self.tr("%1 free"), formatting.size(free)))
+        self.free_label.setToolTip(tr_args(self.tr("Free space in %1"), self.download_dir))

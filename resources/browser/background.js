@@ -2,7 +2,16 @@
 // referrer and user agent, and cancelled in the browser only once Tether confirmed the add;
 // when Tether cannot be reached the browser's download resumes (never lost).
 // Context menu: a link, a media element, or all links in the selection.
-import { addRequest, decide, HOST, pickFreshLink, rememberJob, uniqueLinks } from "./logic.js";
+import {
+  addRequest,
+  bypassHeld,
+  Clicks,
+  decide,
+  HOST,
+  pickFreshLink,
+  rememberJob,
+  uniqueLinks,
+} from "./logic.js";
 import { api, callHost, loadRules } from "./native.js";
 
 const MENU_LINK = "tether-link";
@@ -54,6 +63,8 @@ function watch() {
   }
   port.onMessage.addListener((message) => {
     if (message && message.event === "link_expired") recapture(message.job);
+    // the window's "Refresh address…": the user asked, so even a job tried before
+    else if (message && message.event === "recapture") recapture(message.job, true);
     else if (message && message.result) watching = message.result.watching === true;
   });
   port.onDisconnect.addListener(() => {
@@ -83,10 +94,14 @@ function pageLinks() {
 }
 
 /** Open the job's page in a background tab, find the fresh link, give it to Tether. */
-async function recapture(job) {
-  if (!job || tried.has(job.id)) return;
+async function recapture(job, asked = false) {
+  if (!job || (tried.has(job.id) && !asked)) return;
   const got = await api.storage.local.get("jobs");
-  const entry = (got.jobs || {})[String(job.id)];
+  // the page Tether keeps for the job (sent when the user asks), else what this browser
+  // remembers of a download it handed over
+  const entry = job.referrer
+    ? { url: job.url, referrer: job.referrer, file_name: job.file_name || "" }
+    : (got.jobs || {})[String(job.id)];
   if (!entry || !entry.referrer) return;
   tried.add(job.id);
   const tab = await api.tabs.create({ url: entry.referrer, active: false });
@@ -118,9 +133,11 @@ async function recapture(job) {
 
 watch();
 
-async function stateOf(id) {
+/** Whether the browser holds the download paused (Firefox reports a paused download as
+ * "interrupted" with `paused`, Chromium as "in_progress"), not finished or failed. */
+async function heldPaused(id) {
   const [item] = await api.downloads.search({ id });
-  return item ? item.state : "gone";
+  return Boolean(item) && item.paused === true && item.state !== "complete";
 }
 
 /** Hand the download to Tether; true if it went, false if the browser keeps it. */
@@ -140,9 +157,20 @@ async function handOver(item) {
   return true;
 }
 
-async function wanted(item) {
+// Links clicked with a modifier held (clicks.js, in every page): the bypass key lets the
+// browser keep that download.
+const clicks = new Clicks();
+api.runtime.onMessage.addListener((message, sender) => {
+  if (sender.id !== api.runtime.id || !message || message.type !== "tether-click") return;
+  if (typeof message.url === "string") clicks.note(message.url, message.keys, Date.now());
+});
+
+/** `keys`: the click's modifiers, taken before any await (while the click is fresh). */
+async function wanted(item, keys) {
   if (item.state && item.state !== "in_progress") return false;
-  return decide(item, await loadRules()).capture;
+  const rules = await loadRules();
+  if (keys && bypassHeld(keys, rules)) return false;
+  return decide(item, rules).capture;
 }
 
 if (api.downloads.onDeterminingFilename) {
@@ -150,26 +178,28 @@ if (api.downloads.onDeterminingFilename) {
   // decision is made before the browser could finish it, however small the file.
   api.downloads.onDeterminingFilename.addListener((item, suggest) => {
     (async () => {
-      if (!(await wanted(item)) || !(await handOver(item))) suggest();
+      const keys = clicks.take(item, Date.now());
+      if (!(await wanted(item, keys)) || !(await handOver(item))) suggest();
     })();
     return true; // suggest() comes later
   });
 } else {
-  // Firefox: pause first, then decide; resume if Tether cannot take it.
+  // Firefox: pause at once (a small download must not finish while the rules load), then
+  // decide; the browser's download resumes unless Tether took it.
   api.downloads.onCreated.addListener(async (item) => {
-    if (!(await wanted(item))) return;
+    if (item.state && item.state !== "in_progress") return;
+    const keys = clicks.take(item, Date.now());
+    const paused = api.downloads.pause(item.id).then(
+      () => true,
+      () => false, // it finished or failed first: the browser keeps it
+    );
+    const capture = await wanted(item, keys);
+    if (!(await paused)) return;
+    if (capture && (await heldPaused(item.id)) && (await handOver(item))) return;
     try {
-      await api.downloads.pause(item.id);
+      await api.downloads.resume(item.id);
     } catch {
-      // already finished or failed: the check below decides
-    }
-    if ((await stateOf(item.id)) !== "in_progress") return; // the browser finished it first
-    if (!(await handOver(item))) {
-      try {
-        await api.downloads.resume(item.id);
-      } catch {
-        // it stays in the browser's list
-      }
+      // it stays in the browser's list, where the user can resume it
     }
   });
 }

@@ -9,7 +9,13 @@ export const DEFAULT_RULES = Object.freeze({
   types: "", // file extensions to capture ("iso, zip"); empty: all
   never: "", // sites never captured ("example.com" also covers its subdomains)
   always: "", // sites always captured, whatever the size and type
+  bypassKey: "alt", // held while clicking a link: the browser keeps that download
 });
+
+// Alt is the default: Chromium's own Alt+click already means "download this link", so the
+// browser does what it would without Tether; Shift opens a new window and Ctrl a new tab there.
+export const BYPASS_KEYS = Object.freeze(["alt", "shift", "ctrl", "none"]);
+export const BYPASS_TTL_MS = 15000; // a click's download starts well within this
 
 /** A rules object with every field present and of the right type. */
 export function normalizeRules(raw) {
@@ -21,7 +27,65 @@ export function normalizeRules(raw) {
     types: String(r.types || ""),
     never: String(r.never || ""),
     always: String(r.always || ""),
+    bypassKey: BYPASS_KEYS.includes(r.bypassKey) ? r.bypassKey : DEFAULT_RULES.bypassKey,
   };
+}
+
+/** Whether the keys held at a click are the rules' "let the browser have it" key. */
+export function bypassHeld(keys, rawRules) {
+  const key = normalizeRules(rawRules).bypassKey;
+  return key !== "none" && Boolean(keys && keys[key]);
+}
+
+/** An http(s) link as a download names it: without the #fragment (never sent to a server). */
+export function linkKey(url) {
+  try {
+    const u = new URL(url);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return "";
+    u.hash = "";
+    return u.href;
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Links clicked with a modifier held, remembered briefly: the content script sees the click,
+ * the downloads API (which never sees the keyboard) sees the download a moment later.
+ */
+export class Clicks {
+  constructor(ttlMs = BYPASS_TTL_MS) {
+    this.ttlMs = ttlMs;
+    this.byLink = new Map(); // link → {keys, at}
+  }
+
+  note(url, keys, now) {
+    const key = linkKey(url);
+    if (!key) return;
+    this.prune(now);
+    const held = (name) => Boolean(keys && keys[name]);
+    this.byLink.set(key, { keys: { alt: held("alt"), shift: held("shift"), ctrl: held("ctrl") }, at: now });
+  }
+
+  prune(now) {
+    for (const [key, click] of this.byLink) {
+      if (now - click.at > this.ttlMs) this.byLink.delete(key);
+    }
+  }
+
+  /** The keys held when the download's link (first or final URL) was clicked; used once. */
+  take(item, now) {
+    this.prune(now);
+    for (const url of [item.url, item.finalUrl]) {
+      const key = linkKey(url || "");
+      const click = key && this.byLink.get(key);
+      if (click) {
+        this.byLink.delete(key);
+        return click.keys;
+      }
+    }
+    return null;
+  }
 }
 
 /** "a, b\nc" → ["a", "b", "c"] (lower case; leading dots and "*." dropped). */

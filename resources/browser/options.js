@@ -25,6 +25,7 @@ async function load() {
   $("types").value = rules.types;
   $("never").value = rules.never;
   $("always").value = rules.always;
+  $("bypassKey").value = rules.bypassKey;
 }
 
 $("rules").addEventListener("submit", async (event) => {
@@ -35,6 +36,7 @@ $("rules").addEventListener("submit", async (event) => {
     types: $("types").value,
     never: $("never").value,
     always: $("always").value,
+    bypassKey: $("bypassKey").value,
   });
   await api.storage.local.set({ rules });
   $("saved").textContent = "Saved.";

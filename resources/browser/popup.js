@@ -28,17 +28,45 @@ function row(job) {
   }
   const bar = document.createElement("div");
   bar.className = "bar";
-  const fill = document.createElement("div");
-  const p = percent(job);
-  fill.style.width = `${p ?? 0}%`;
-  bar.append(fill);
+  bar.append(document.createElement("div"));
   const meta = document.createElement("div");
   meta.className = "meta";
+  li.append(top, bar, meta);
+  fillIn(li, job);
+  return li;
+}
+
+/** The parts of a row that change while a job runs: its bar and its line of figures. */
+function fillIn(li, job) {
+  const p = percent(job);
+  li.querySelector(".bar > div").style.width = `${p ?? 0}%`;
   const size = job.size ? ` of ${formatBytes(job.size)}` : "";
   const tail = job.state === "failed" && job.error ? ` — ${job.error}` : "";
-  meta.textContent = `${job.state} · ${formatBytes(job.done || 0)}${size}${p === null ? "" : ` · ${p}%`}${tail}`;
-  li.append(top, bar, meta);
-  return li;
+  li.querySelector(".meta").textContent = `${job.state} · ${formatBytes(job.done || 0)}${size}${p === null ? "" : ` · ${p}%`}${tail}`;
+}
+
+// Rows are updated in place and rebuilt only when their buttons change: replacing the whole
+// list every second could swallow a click that landed between two refreshes.
+const rows = new Map(); // job id → {li, key}
+
+function render(jobs) {
+  const ordered = jobs.map((job) => {
+    const key = `${job.state}|${job.file_name}|${job.url}`;
+    let entry = rows.get(job.id);
+    if (!entry || entry.key !== key) {
+      entry = { li: row(job), key };
+      rows.set(job.id, entry);
+    } else {
+      fillIn(entry.li, job);
+    }
+    return entry.li;
+  });
+  const shown = new Set(jobs.map((job) => job.id));
+  for (const id of [...rows.keys()]) if (!shown.has(id)) rows.delete(id);
+  const current = Array.from(list.children);
+  if (current.length !== ordered.length || current.some((li, i) => li !== ordered[i])) {
+    list.replaceChildren(...ordered);
+  }
 }
 
 function button(text, action) {
@@ -60,11 +88,11 @@ async function refresh() {
   try {
     const result = await callHost("list");
     const jobs = popupJobs(result.jobs);
-    list.replaceChildren(...jobs.map(row));
+    render(jobs);
     const running = result.jobs.filter((j) => j.state === "downloading").length;
     say(jobs.length ? `${running} downloading, ${result.total} in the queue` : "No downloads yet");
   } catch (err) {
-    list.replaceChildren();
+    render([]);
     say(err.name === "not_running" ? "Tether is not running; it starts with the next download." : `Tether cannot be reached: ${err.message}`, err.name !== "not_running");
   }
 }

@@ -65,13 +65,15 @@ test("sites: never wins, always beats size and type; subdomains included", () =>
 });
 
 test("rules are normalised", () => {
-  assert.deepEqual(normalizeRules({ minSize: "-5", enabled: 0, types: null }), {
+  assert.deepEqual(normalizeRules({ minSize: "-5", enabled: 0, types: null, bypassKey: "F1" }), {
     enabled: true,
     minSize: 0,
     types: "",
     never: "",
     always: "",
+    bypassKey: "alt",
   });
+  assert.equal(normalizeRules({ bypassKey: "shift" }).bypassKey, "shift");
   assert.equal(normalizeRules({ enabled: false }).enabled, false);
 });
 
@@ -143,4 +145,37 @@ test("re-capture: the fresh link has the same file name, another signature", asy
   let map = {};
   for (let i = 1; i <= 5; i += 1) map = rememberJob(map, i, { n: i }, 3);
   assert.deepEqual(Object.keys(map).sort(), ["3", "4", "5"]);
+});
+
+test("a click with the bypass key held leaves that download to the browser", async () => {
+  const { bypassHeld, Clicks, linkKey } = await import("../../resources/browser/logic.js");
+  const alt = { alt: true, shift: false, ctrl: false };
+  const shift = { alt: false, shift: true, ctrl: false };
+  assert.equal(bypassHeld(alt, {}), true, "Alt by default");
+  assert.equal(bypassHeld(shift, {}), false);
+  assert.equal(bypassHeld(shift, { bypassKey: "shift" }), true);
+  assert.equal(bypassHeld(alt, { bypassKey: "none" }), false, "none: never bypassed");
+  assert.equal(bypassHeld(null, {}), false);
+  assert.equal(linkKey("https://h/f.iso#part"), "https://h/f.iso");
+  assert.equal(linkKey("not a url"), "");
+  assert.equal(linkKey("blob:https://h/1"), "");
+
+  const clicks = new Clicks(1000);
+  clicks.note("https://h/a.iso#x", alt, 0);
+  clicks.note("https://h/b.iso", shift, 0);
+  // another link's download, or the same link's after the click is forgotten: no keys
+  assert.equal(clicks.take({ url: "https://h/c.iso" }, 10), null);
+  assert.deepEqual(clicks.take({ url: "https://h/a.iso" }, 10), alt);
+  assert.equal(clicks.take({ url: "https://h/a.iso" }, 20), null, "a click counts once");
+  assert.equal(clicks.take({ url: "https://h/b.iso" }, 1001), null, "forgotten after the ttl");
+  // a link that redirects: the download's first URL is the link; either URL matches
+  clicks.note("https://h/go", { ctrl: 1 }, 0);
+  assert.deepEqual(clicks.take({ url: "https://cdn/x", finalUrl: "https://h/go" }, 5), {
+    alt: false,
+    shift: false,
+    ctrl: true,
+  });
+  clicks.note("javascript:void(0)", alt, 0);
+  clicks.note("", alt, 0);
+  assert.equal(clicks.byLink.size, 0, "only http(s) links are kept");
 });

@@ -16,6 +16,7 @@ import atheris
 
 with atheris.instrument_imports():
     from app import inputfile  # noqa: F401
+    from app import urls as text_urls  # noqa: F401
     from app.engine import checksums, headers, http, naming, patterns, urls  # noqa: F401
     from app.ui import dropparse  # noqa: F401
     from tests.fuzz import invariants as inv

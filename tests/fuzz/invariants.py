@@ -21,7 +21,8 @@ from app.engine.headers import (
     parse_retry_after,
 )
 from app.engine.http import check_ranged_answer
-from app.engine.urls import extract_urls, redact, validate_url
+from app.engine.urls import redact, validate_url
+from app.urls import extract_urls
 
 # Windows device names (with or without an extension), compared case-insensitively
 _RESERVED = {"con", "prn", "aux", "nul"} | {f"{p}{i}" for p in ("com", "lpt") for i in range(10)}

@@ -250,7 +250,7 @@ class Aria2Api:
 
     def pause(self, args: list[Any]) -> str:
         job = self._job(args)
-        if job.state not in (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING):
+        if job.state not in JobState.ACTIVE:
             raise Aria2Error(f"GID#{m.gid_of(job.id)} cannot be paused now")
         self.engine.pause(job.id)
         return m.gid_of(job.id)

@@ -9,10 +9,12 @@ from typing import Any
 from app.engine.engine import Engine
 from app.engine.inputs import KEEP, Keep
 from app.engine.settings import MAX_CONNECTIONS
-from app.options import Options, load_options, save_options
+from app.options import OPTION, Options, load_options, save_options
 from app.service.aria2 import mapping as m
 from app.service.aria2.mapping import Aria2Error
 from app.store.models import Job, JobState
+
+_JOBS_RANGE = (OPTION["max_concurrent"].minimum or 1, OPTION["max_concurrent"].maximum or 1)
 
 
 def job_options(job: Job) -> dict[str, str]:
@@ -70,7 +72,7 @@ def change_global_options(engine: Engine, wanted: object) -> Options | None:
         changes["speed_limit"] = limit or None
     if "max-concurrent-downloads" in wanted:
         value = wanted["max-concurrent-downloads"]
-        changes["max_concurrent"] = m.parse_count(value, "max-concurrent-downloads", 1, 20)
+        changes["max_concurrent"] = m.parse_count(value, "max-concurrent-downloads", *_JOBS_RANGE)
     for key in ("split", "max-connection-per-server"):
         if key in wanted:
             count = m.parse_count(wanted[key], key, 1, 1 << 16)

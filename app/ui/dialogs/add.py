@@ -1,5 +1,6 @@
 """The Add URLs dialog: many links at once (patterns like file[001-100].jpg expand, with a
-count), destination, connections, a checksum of any algorithm, start or queue.
+count), destination, connections, a checksum of any algorithm, start or queue, and the
+request's referrer, cookies and headers (request_fields.py).
 
 Also the confirmation shown for a drop, a paste or URLs forwarded by a second launch: the same
 dialog, prefilled, with a note about what was ignored.
@@ -29,11 +30,13 @@ from app.engine.checksums import Checksum, parse_checksum
 from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput
 from app.engine.patterns import MAX_URLS, count, expand, has_pattern
+from app.engine.settings import MAX_CONNECTIONS
 from app.ui.controller import AddRequest
+from app.ui.dialogs.request_fields import RequestFields
 from app.ui.dropparse import dedupe, extract_urls
+from app.ui.i18n import tr_args
 from app.ui.widgets import FolderPicker
 
-MAX_CONNECTIONS = 32
 _INVALID_STYLE = "QLineEdit { border: 2px solid #d64545; border-radius: 3px; }"
 
 
@@ -220,6 +223,8 @@ class AddDialog(QDialog):
         layout.addWidget(self.note_label)
         layout.addSpacing(6)
         layout.addLayout(form)
+        self.request_fields = RequestFields()
+        layout.addWidget(self.request_fields)
         # Full width under the form: in the form's field column it wrapped into a sliver
         # and its end was cut off.
         layout.addWidget(self.error_label)
@@ -230,6 +235,7 @@ class AddDialog(QDialog):
         self.patterns.toggled.connect(self._validate)
         self.folder.changed.connect(self._validate)
         self.folder.changed.connect(self._clear_folder_error)
+        self.request_fields.changed.connect(self._validate)
         self._validate()
         if not urls:
             self.urls_edit.setFocus()
@@ -240,7 +246,7 @@ class AddDialog(QDialog):
     def _validate(self) -> None:
         urls, ignored, problem = read_links(self.urls_edit.toPlainText(), self.patterns.isChecked())
         if problem:
-            text = self.tr("Pattern: %1").replace("%1", problem)
+            text = tr_args(self.tr("Pattern: %1"), problem)
         elif urls:
             text = self.tr("%n link(s) will be added", "", len(urls))
         else:
@@ -265,10 +271,14 @@ class AddDialog(QDialog):
             self.checksum.setToolTip(
                 self.tr("Paste it as published: the length tells the algorithm, or write sha256=…")
             )
-        ready = bool(urls) and not problem and bool(self.folder.path()) and checksum_ok
+        request_ok = self.request_fields.problem() is None
+        ready = (
+            bool(urls) and not problem and bool(self.folder.path()) and checksum_ok and request_ok
+        )
         self.ok_button.setEnabled(ready)
 
     def request(self) -> AddRequest:
+        """What the user asked for; BadInput if the Request fields cannot be used."""
         urls = self.urls()
         try:
             checksum = read_checksum(self.checksum.text()) if len(urls) == 1 else None
@@ -280,6 +290,7 @@ class AddDialog(QDialog):
             connections=self.connections.value(),
             checksum=str(checksum) if checksum else None,
             start=self.start_now.isChecked(),
+            context=self.request_fields.context_args(),
         )
 
     def folder_invalid(self) -> bool:
@@ -319,5 +330,10 @@ class AddDialog(QDialog):
         if problem is not None:
             self._show_folder_error(problem)
             return
-        self.submitted.emit(self.request())
+        try:
+            request = self.request()
+        except BadInput as exc:  # e.g. the cookie file cannot be read: say so, stay open
+            self.request_fields.show_problem(str(exc))
+            return
+        self.submitted.emit(request)
         super().accept()

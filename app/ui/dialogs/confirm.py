@@ -16,16 +16,12 @@ from app.store.models import Job, JobState
 MAX_NAMED = 8  # more names than this make a box taller than a small screen
 
 
-def _tr(text: str, n: int = -1) -> str:
-    return QCoreApplication.translate("Confirm", text, "", n)
-
-
 def ask(
     parent: QWidget,
     title: str,
     text: str,
     confirm: str,
-    on_yes: Callable[[], None],
+    on_yes: Callable[[], object],  # its result is ignored
     check: QCheckBox | None = None,
 ) -> QMessageBox:
     """A question with a confirm button and Cancel (the default); `on_yes` on confirm."""
@@ -62,8 +58,10 @@ def names_html(names: Sequence[str]) -> str:
     """The first MAX_NAMED names as a list, then how many more."""
     shown = "".join(f"<li>{html.escape(n)}</li>" for n in names[:MAX_NAMED])
     more = len(names) - MAX_NAMED
-    tail = f"<p>{html.escape(_tr('and %n more', more))}</p>" if more > 0 else ""
-    return f"<ul>{shown}</ul>{tail}"
+    if more <= 0:
+        return f"<ul>{shown}</ul>"
+    tail = QCoreApplication.translate("Confirm", "and %n more", "", more)
+    return f"<ul>{shown}</ul><p>{html.escape(tail)}</p>"
 
 
 def ask_remove_unfinished(
@@ -71,20 +69,21 @@ def ask_remove_unfinished(
 ) -> QMessageBox:
     """Remove unfinished downloads? `on_yes(delete_partial)`; the data is deleted unless the
     user unticks the box (kept, it stays on disk as the .part file)."""
-    text = (
-        "<p>"
-        + html.escape(_tr("Remove %n unfinished download(s) from the list?", len(names)))
-        + "</p>"
-        + names_html(names)
+    n = len(names)
+    question = QCoreApplication.translate(
+        "Confirm", "Remove %n unfinished download(s) from the list?", "", n
     )
-    check = QCheckBox(_tr("Also delete the data downloaded so far"))
+    text = f"<p>{html.escape(question)}</p>{names_html(names)}"
+    check = QCheckBox(
+        QCoreApplication.translate("Confirm", "Also delete the data downloaded so far")
+    )
     check.setObjectName("delete_partial")
     check.setChecked(True)
     box = ask(
         parent,
-        _tr("Remove downloads?"),
+        QCoreApplication.translate("Confirm", "Remove downloads?"),
         text,
-        _tr("Remove"),
+        QCoreApplication.translate("Confirm", "Remove"),
         lambda: on_yes(check.isChecked()),
         check,
     )

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractButton, QCheckBox, QMessageBox, QWidget
 from app.engine.naming import unique_name
 from app.engine.urls import redact
 from app.ui.conflicts import Conflict, ConflictKind
+from app.ui.i18n import tr_args
 
 
 class ConflictQuestion(QMessageBox):
@@ -33,31 +34,29 @@ class ConflictQuestion(QMessageBox):
         if conflict.kind is ConflictKind.FILE_EXISTS:
             self.setWindowTitle(self.tr("File already exists"))
             folder = os.path.dirname(conflict.path or "")
-            self.setText(
-                self.tr("“%1” is already in %2.").replace("%1", name).replace("%2", folder)
-            )
+            self.setText(tr_args(self.tr("“%1” is already in %2."), name, folder))
             self.setInformativeText(self.tr("Replace it, or save the download under a new name?"))
             self._add("overwrite", self.tr("Replace"), QMessageBox.ButtonRole.DestructiveRole)
             new_name = unique_name(folder, name) if folder else name
-            self._add("rename", self.tr("Save as “%1”").replace("%1", new_name), accept)
+            self._add("rename", tr_args(self.tr("Save as “%1”"), new_name), accept)
             self._add("open", self.tr("Open Existing"), QMessageBox.ButtonRole.ActionRole)
             default = "rename"
         elif conflict.kind is ConflictKind.IN_QUEUE:
             self.setWindowTitle(self.tr("Already in the list"))
-            self.setText(self.tr("“%1” is already in the download list.").replace("%1", name))
+            self.setText(tr_args(self.tr("“%1” is already in the download list."), name))
             self.setInformativeText(redact(conflict.url))  # no tokens or passwords on screen
             self._add("show", self.tr("Show It"), accept)
             self._add("add", self.tr("Add Again"), QMessageBox.ButtonRole.ActionRole)
             default = "show"
         else:
             self.setWindowTitle(self.tr("Already downloaded"))
-            self.setText(self.tr("“%1” was already downloaded.").replace("%1", name))
+            self.setText(tr_args(self.tr("“%1” was already downloaded."), name))
             self.setInformativeText(conflict.path or redact(conflict.url))
             self._add("open", self.tr("Open It"), accept)
             self._add("add", self.tr("Download Again"), QMessageBox.ButtonRole.ActionRole)
             default = "open"
         self.skip = self.addButton(QMessageBox.StandardButton.Cancel)
-        self.setDefaultButton(self.buttons_by_choice[default])  # type: ignore[arg-type]
+        self.setDefaultButton(self.buttons_by_choice[default])  # type: ignore[call-overload]
         self.remember = QCheckBox(self.tr("Remember my choice"))
         self.remember.setObjectName("remember_choice")
         self.remember.setToolTip(self.tr("You can change it again in Settings"))

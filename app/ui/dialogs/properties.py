@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,9 +32,11 @@ from app.engine.checksums import LABELS
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
 from app.ui.controller import Controller
-from app.ui.delegates import paint_progress
 from app.ui.dropparse import is_download_url
+from app.ui.i18n import tr_args
 from app.ui.model import ProgressView, display_name, state_text
+from app.ui.progressbar import paint_progress
+from app.ui.refresh import refreshable
 
 REFRESH_MS = 1000
 
@@ -93,6 +95,8 @@ def _selectable(text: str = "", wrap: bool = False) -> QLabel:
 class PropertiesDialog(QDialog):
     """Shows one job; refreshes itself once a second from the model's cache (no SQL)."""
 
+    refresh_requested = Signal(int)  # "Refresh Address…" for this job (app/ui/refresh.py)
+
     def __init__(self, parent: QWidget | None, controller: Controller, job_id: int) -> None:
         super().__init__(parent)
         self.setObjectName("properties_dialog")
@@ -127,9 +131,16 @@ class PropertiesDialog(QDialog):
             self.tr("Continue from this address; Tether checks it serves the same file")
         )
         self.url_button.clicked.connect(self._apply_url)
+        self.refresh_button = QPushButton(self.tr("Refresh Address…"))
+        self.refresh_button.setObjectName("refresh_button")
+        self.refresh_button.setToolTip(
+            self.tr("Ask the browser for a fresh link from the download's page, or paste one")
+        )
+        self.refresh_button.clicked.connect(lambda: self.refresh_requested.emit(self.job_id))
         url_row = QHBoxLayout()
         url_row.addWidget(self.url_edit, 1)
         url_row.addWidget(self.url_button)
+        url_row.addWidget(self.refresh_button)
         self.final_url_label = _field()
         self.path_label = _field()
         self.size_label = _selectable()
@@ -241,10 +252,11 @@ class PropertiesDialog(QDialog):
             _set(self.state_label, self.tr("This download was removed."))
             self.url_edit.setReadOnly(True)
             self.url_button.setEnabled(False)
+            self.refresh_button.setEnabled(False)
             self._timer.stop()
             return
         name = display_name(job)
-        self.setWindowTitle(self.tr("Properties — %1").replace("%1", name))
+        self.setWindowTitle(tr_args(self.tr("Properties — %1"), name))
         _set(self.title_label, name)
         self.icon_label.setPixmap(icons.file_icon(name).pixmap(40, 40))
         view = self.controller.model.progress_view(job)
@@ -254,7 +266,7 @@ class PropertiesDialog(QDialog):
             status += " · " + formatting.speed(progress.speed)
             eta = formatting.duration(progress.eta)
             if eta:
-                status += " · " + self.tr("%1 left").replace("%1", eta)
+                status += " · " + tr_args(self.tr("%1 left"), eta)
         if job.error:
             status += "\n" + job.error
         _set(self.state_label, status)
@@ -265,6 +277,7 @@ class PropertiesDialog(QDialog):
             self.url_edit.setText(job.url)
             self.url_edit.setCursorPosition(0)
         self._update_url_button()
+        self.refresh_button.setEnabled(refreshable(job))
         _set(self.final_url_label, job.final_url or "—")
         _set(self.path_label, job.path or job.dest_dir)
         _set(self.size_label, formatting.size(view.size))

@@ -7,6 +7,7 @@ import dataclasses
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -20,13 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.engine.errors import BadInput
-from app.options import OPTIONS, Options
+from app.options import Options, keeps_downloading
+from app.ui.dialogs.optionfields import option_label, option_spin
 from app.ui.dialogs.settings_more import MoreSettings
 from app.ui.dialogs.settings_network import NetworkSettings
 from app.ui.dialogs.settings_schedule import ScheduleSettings
 from app.ui.widgets import FolderPicker
 
-_LIMITS = {o.key: o for o in OPTIONS}
 KB = 1000  # the UI shows SI units, like QLocale's formattedDataSize
 
 
@@ -43,10 +44,11 @@ class SettingsDialog(QDialog):
         self._options = options
 
         self.folder = FolderPicker(options.resolved_download_dir())
-        self.max_concurrent = self._spin("max_concurrent", options.max_concurrent)
-        self.connections = self._spin("connections", options.connections)
-        self.retry_for = self._spin("retry_for", options.retry_for)
-        self.retry_for.setSuffix(" " + self.tr("s"))
+        self.max_concurrent = option_spin("max_concurrent", options.max_concurrent)
+        self.connections = option_spin("connections", options.connections)
+        self.stall_timeout = option_spin("stall_timeout", options.stall_timeout)
+        self.stall_timeout.setSingleStep(5)
+        self.retry_for = option_spin("retry_for", options.retry_for)
         self.retry_for.setSingleStep(30)
         self.limit_enabled = QCheckBox(self.tr("Limit to"))
         self.limit_enabled.setObjectName("limit_enabled")
@@ -74,6 +76,13 @@ class SettingsDialog(QDialog):
         self.minimize_to_tray.setEnabled(tray_available)
         if not tray_available:
             self.minimize_to_tray.setToolTip(self.tr("This desktop has no system tray"))
+        # "auto" (the default) follows the tray option until the user ticks this one himself
+        self.keep_downloading = QCheckBox(self.tr("Keep downloading after the window closes"))
+        self.keep_downloading.setObjectName("keep_downloading")
+        self.keep_downloading.setChecked(keeps_downloading(options))
+        self._keep_chosen = options.keep_downloading != "auto"
+        self.keep_downloading.clicked.connect(self._choose_keep)
+        self.minimize_to_tray.toggled.connect(self._follow_tray)
         self.notify = QCheckBox(self.tr("Notify when a download completes or fails"))
         self.notify.setChecked(options.notify)
         self.auto_checksum = QCheckBox(
@@ -86,17 +95,35 @@ class SettingsDialog(QDialog):
         form = QFormLayout(downloads)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.addRow(self.tr("Download folder:"), self.folder)
-        form.addRow(self.tr("Downloads at the same time:"), self.max_concurrent)
-        form.addRow(self.tr("Connections per download:"), self.connections)
+        form.addRow(option_label("max_concurrent"), self.max_concurrent)
+        form.addRow(option_label("connections"), self.connections)
         form.addRow(self.tr("Total speed:"), limit_row)
-        form.addRow(self.tr("Keep retrying without progress for:"), self.retry_for)
+        form.addRow(option_label("stall_timeout"), self.stall_timeout)
+        form.addRow(option_label("retry_for"), self.retry_for)
         form.addRow("", self.start_on_add)
         form.addRow("", self.auto_checksum)
+
+        # Each language named in itself, so a user who cannot read the current one finds theirs.
+        self.language = QComboBox()
+        self.language.setObjectName("language")
+        self.language.addItem(self.tr("System default"), "system")
+        self.language.addItem("English", "en")
+        self.language.addItem("简体中文", "zh_CN")
+        self.language.setCurrentIndex(max(0, self.language.findData(options.language)))
+        restart = QLabel(self.tr("Applies the next time Tether starts."))
+        restart.setEnabled(False)
+        language_row = QHBoxLayout()
+        language_row.addWidget(self.language)
+        language_row.addWidget(restart, 1)
 
         behaviour = QGroupBox(self.tr("Desktop"))
         box = QVBoxLayout(behaviour)
         box.addWidget(self.minimize_to_tray)
+        box.addWidget(self.keep_downloading)
         box.addWidget(self.notify)
+        desktop_form = QFormLayout()
+        desktop_form.addRow(self.tr("Language:"), language_row)
+        box.addLayout(desktop_form)
 
         hint = QLabel(
             self.tr("Changes apply at once; connections apply to downloads that start next.")
@@ -132,15 +159,12 @@ class SettingsDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(buttons)
 
-    def _spin(self, key: str, value: int) -> QSpinBox:
-        option = _LIMITS[key]
-        spin = QSpinBox()
-        spin.setObjectName(f"{key}_spin")
-        low = 1 if option.minimum is None else option.minimum
-        spin.setRange(low, option.maximum or 1_000_000)
-        spin.setValue(value)
-        spin.setToolTip(option.title)
-        return spin
+    def _choose_keep(self) -> None:
+        self._keep_chosen = True
+
+    def _follow_tray(self, on: bool) -> None:
+        if not self._keep_chosen:
+            self.keep_downloading.setChecked(on)
 
     def options(self) -> Options:
         options = dataclasses.replace(
@@ -151,10 +175,17 @@ class SettingsDialog(QDialog):
             speed_limit=self.limit.value() * KB if self.limit_enabled.isChecked() else None,
             start_on_add=self.start_on_add.isChecked(),
             minimize_to_tray=self.minimize_to_tray.isChecked(),
+            keep_downloading=(
+                ("yes" if self.keep_downloading.isChecked() else "no")
+                if self._keep_chosen
+                else "auto"
+            ),
             notify=self.notify.isChecked(),
             auto_checksum=self.auto_checksum.isChecked(),
             saved_speed_limit=self.limit.value() * KB,  # what the toolbar's toggle turns on
             retry_for=self.retry_for.value(),
+            stall_timeout=self.stall_timeout.value(),
+            language=self.language.currentData(),
         )
         return self.schedule.apply(self.network.apply(self.more.apply(options)))
 

@@ -30,6 +30,8 @@ from PySide6.QtWidgets import (
 from app.engine.errors import BadInput
 from app.engine.siterules import MAX_RULE_CONNECTIONS, SiteRule
 from app.options import Options
+from app.ui.dialogs.optionfields import option_spin
+from app.ui.i18n import tr_args
 
 _EXPLICIT = ("http", "https", "socks5")
 
@@ -54,10 +56,8 @@ class NetworkSettings(QWidget):
         self.host = QLineEdit(options.proxy_host)
         self.host.setObjectName("proxy_host")
         self.host.setPlaceholderText(self.tr("proxy.example.com"))
-        self.port = QSpinBox()
+        self.port = option_spin("proxy_port", options.proxy_port)
         self.port.setObjectName("proxy_port")
-        self.port.setRange(1, 65535)
-        self.port.setValue(options.proxy_port)
         self.user = QLineEdit(options.proxy_user)
         self.user.setObjectName("proxy_user")
         self.user.setPlaceholderText(self.tr("user name (optional)"))
@@ -215,9 +215,7 @@ class NetworkSettings(QWidget):
                 )
             except BadInput as exc:
                 self.rules.setCurrentCell(row, 0)
-                raise BadInput(
-                    self.tr("Site %1: %2").replace("%1", pattern or "?").replace("%2", str(exc))
-                ) from None
+                raise BadInput(tr_args(self.tr("Site %1: %2"), pattern or "?", exc)) from None
             out.append(rule.to_dict())
         return tuple(out)
 

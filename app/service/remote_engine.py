@@ -1,0 +1,410 @@
+"""The engine as the window sees it, over the service's socket: commands are calls, the rest a
+cache that the subscription keeps current.
+
+A reader thread owns the socket's input: it applies every event and progress batch to the
+cache as it arrives and hands events to the window's thread through `post` (one drain per
+burst, however many events it carries). `jobs()`, `job()` and `progress()` read the cache and
+never touch the socket, so painting never waits for the service. A call blocks its caller
+until the answer (milliseconds: the service answers on its loop thread), then delivers the
+events the service sent before that answer, so the caller sees its own change at once, as it
+would with an engine in its own process. No Qt here: `post` is the caller's way onto its
+thread (qasync's `loop.call_soon_threadsafe` in the window).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine.context import RequestContext
+from app.engine.errors import BadInput
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.engine.inputs import KEEP, Keep
+from app.service import protocol as p
+from app.service.client import Client, ServiceGone
+from app.store.models import Job, JobState
+
+log = logging.getLogger("tether.service")
+
+PAGE = 1000  # jobs per jobs.list call: ~0.5 MB, well under the protocol's line cap
+CALL_TIMEOUT_S = 10.0
+Post = Callable[[Callable[[], None]], None]
+JsonObj = dict[str, Any]
+
+_JOB_FIELDS = (
+    "final_url",
+    "file_name",
+    "size",
+    "done",
+    "error",
+    "retry_at",
+    "retry_attempts",
+    "sha256",
+    "checksum",
+    "connections",
+    "speed_limit",
+    "resumable",
+    "finished_at",
+    "position",
+)
+
+
+def job_from_dict(d: JsonObj) -> Job:
+    """A Job from the wire's job object (views.job_dict); URLs arrive redacted."""
+    job = Job(
+        id=int(d["id"]),
+        url=str(d["url"]),
+        dest_dir=str(d["dest_dir"]),
+        state=JobState(d["state"]),
+        added_at=float(d.get("added_at") or 0.0),
+    )
+    for name in _JOB_FIELDS:
+        if d.get(name) is not None:
+            setattr(job, name, d[name])
+    return job
+
+
+def progress_from(job_id: int, entry: JsonObj) -> Progress:
+    segments = tuple(tuple(s) for s in entry.get("segments") or ())
+    return Progress(
+        job_id=job_id,
+        done=int(entry.get("done") or 0),
+        size=entry.get("size"),
+        speed=float(entry.get("speed") or 0.0),
+        connections=int(entry.get("connections") or 0),
+        segments=segments,
+        rerolls=int(entry.get("rerolls") or 0),
+        verifying=bool(entry.get("verifying")),
+    )
+
+
+@dataclass(slots=True)
+class _Pending:
+    done: threading.Event
+    reply: JsonObj | None = None
+
+
+class RemoteEngine:
+    """EngineLike (app/ui/controller.py) over a greeted Client; see the module docstring.
+
+    `on_event` gets EngineEvents, `on_notice(method, params)` other notifications (settings,
+    ui.open_urls), `on_lost(reason)` once when the connection ends: all through `post`."""
+
+    def __init__(
+        self,
+        client: Client,
+        post: Post,
+        *,
+        on_event: Callable[[EngineEvent], None] | None = None,
+        on_notice: Callable[[str, JsonObj], None] | None = None,
+        on_lost: Callable[[str], None] | None = None,
+        page: int = PAGE,
+        owner: int | None = None,
+    ) -> None:
+        self.info = dict(client.info)
+        self._sock = client.sock
+        self._post = post
+        self.on_event = on_event
+        self.on_notice = on_notice
+        self.on_lost = on_lost
+        self._lock = threading.Lock()  # cache, pending calls, inbox
+        self._send_lock = threading.Lock()
+        self._jobs: dict[int, Job] = {}
+        self._progress: dict[int, JsonObj] = {}
+        self._pending: dict[int, _Pending] = {}
+        self._inbox: list[tuple[str, JsonObj]] = []
+        self._drain_posted = False
+        self._next_id = 1_000_000  # clear of the ids the Client used during the load
+        self._closed = False
+        self.lost: str | None = None
+        self._owner = owner or threading.get_ident()  # the thread `post` runs things on
+        self._load(client, page)
+        self._sock.settimeout(None)  # the reader waits as long as the service is quiet
+        self._buffer = bytes(client._buffer)  # what arrived after the last load reply
+        self._reader = threading.Thread(target=self._read_loop, name="tether-rpc", daemon=True)
+        self._reader.start()
+
+    # ------------------------------------------------------------------ start-up
+    def _load(self, client: Client, page: int) -> None:
+        """Subscribe, then page the queue in; notifications that came before a page's reply
+        are older than it, so they are applied first (to the cache only: the model loads
+        from jobs() when this is done)."""
+        self._sock.settimeout(None)
+        client.call("subscribe", progress=True, segments=True)
+        offset = 0
+        while True:
+            result = client.call("jobs.list", offset=offset, limit=page)
+            for message in client.take_pending():
+                self._apply(str(message.get("method")), message.get("params") or {})
+            for d in result["jobs"]:
+                job = job_from_dict(d)
+                self._jobs[job.id] = job
+            offset += len(result["jobs"])
+            if not result["jobs"] or offset >= int(result["total"]):
+                break
+        for message in client.take_pending():
+            self._apply(str(message.get("method")), message.get("params") or {})
+        with self._lock:
+            self._inbox.clear()  # the model starts from jobs(): these are in it already
+
+    # ------------------------------------------------------------------ reader thread
+    def _read_loop(self) -> None:
+        buffer = bytearray(self._buffer)
+        reason = "the service closed the connection"
+        try:
+            while True:
+                while b"\n" in buffer:
+                    end = buffer.index(b"\n")
+                    line = bytes(buffer[:end])
+                    del buffer[: end + 1]
+                    self._on_line(line)
+                chunk = self._sock.recv(1 << 18)
+                if not chunk:
+                    break
+                buffer += chunk
+                if len(buffer) > p.MAX_LINE + 1 and b"\n" not in buffer:
+                    reason = "the service sent a message that is too long"
+                    break
+        except OSError as exc:
+            reason = f"the connection to the service broke ({exc.strerror or exc})"
+        except ValueError:
+            reason = "the service sent something that is not JSON"
+        self._end(reason)
+
+    def _on_line(self, line: bytes) -> None:
+        message = json.loads(line)
+        if not isinstance(message, dict):
+            raise ValueError("not a message")
+        if "method" in message and "id" not in message:
+            params = message.get("params")
+            self._apply(str(message["method"]), params if isinstance(params, dict) else {})
+            return
+        with self._lock:
+            pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
+        if pending is not None:
+            pending.reply = message
+            pending.done.set()
+
+    def _apply(self, method: str, params: JsonObj) -> None:
+        """One notification into the cache, and into the inbox for the window's thread."""
+        with self._lock:
+            if method == "progress":
+                for entry in params.get("jobs") or ():
+                    jid = entry.get("id")
+                    if isinstance(jid, int):
+                        self._progress.setdefault(jid, {}).update(entry)
+                for jid in params.get("stopped") or ():
+                    self._progress.pop(jid, None)
+                return  # read by progress(), on the window's own timer
+            if method == "event":
+                kind, jid = params.get("kind"), params.get("id")
+                if kind in ("added", "changed") and isinstance(params.get("job"), dict):
+                    job = job_from_dict(params["job"])
+                    self._jobs[job.id] = job
+                    if job.state is not JobState.DOWNLOADING:
+                        self._progress.pop(job.id, None)
+                elif kind == "removed" and isinstance(jid, int):
+                    self._jobs.pop(jid, None)
+                    self._progress.pop(jid, None)
+            self._inbox.append((method, params))
+            if self._drain_posted:
+                return
+            self._drain_posted = True
+        self._post(self._drain)
+
+    def _end(self, reason: str) -> None:
+        with self._lock:
+            first = self.lost is None
+            self.lost = self.lost or reason
+            pending = list(self._pending.values())
+            self._pending.clear()
+        for call in pending:
+            call.done.set()  # reply None: ServiceGone in the caller
+        if first and not self._closed and self.on_lost is not None:
+            callback = self.on_lost
+            self._post(lambda: callback(reason))
+
+    # ------------------------------------------------------------------ window's thread
+    def _drain(self) -> None:
+        """Deliver what the reader collected (on the thread `post` runs things on)."""
+        with self._lock:
+            inbox, self._inbox = self._inbox, []
+            self._drain_posted = False
+        for method, params in inbox:
+            try:
+                self._deliver(method, params)
+            except Exception:
+                log.exception("a %s notification could not be applied", method)
+
+    def _deliver(self, method: str, params: JsonObj) -> None:
+        if method != "event":
+            if self.on_notice is not None:
+                self.on_notice(method, params)
+            return
+        if self.on_event is None:
+            return
+        kind, jid = params.get("kind"), params.get("id")
+        if not isinstance(jid, int):
+            return
+        if kind in ("added", "changed") and isinstance(params.get("job"), dict):
+            event = EngineEvent(EventKind(kind), jid, job_from_dict(params["job"]))
+        elif kind == "removed":
+            event = EngineEvent(EventKind.REMOVED, jid)
+        elif kind == "log":
+            event = EngineEvent(EventKind.LOG, jid, message=str(params.get("message") or ""))
+        else:
+            return
+        self.on_event(event)
+
+    def call(self, method: str, timeout: float = CALL_TIMEOUT_S, **params: Any) -> Any:
+        """The method's result; a typed RpcError; ServiceGone when the service is gone."""
+        if self.lost is not None:
+            raise ServiceGone(self.lost)
+        pending = _Pending(threading.Event())
+        with self._lock:
+            msg_id = self._next_id
+            self._next_id += 1
+            self._pending[msg_id] = pending
+        data = p.encode(p.request(method, params, msg_id))
+        try:
+            with self._send_lock:
+                self._sock.sendall(data)
+        except OSError as exc:
+            with self._lock:
+                self._pending.pop(msg_id, None)
+            raise ServiceGone("the connection to the service broke") from exc
+        if not pending.done.wait(timeout):
+            with self._lock:
+                self._pending.pop(msg_id, None)
+            raise ServiceGone(f"no answer from the service to {method!r}")
+        reply = pending.reply
+        if reply is None:
+            raise ServiceGone(self.lost or "the service closed the connection")
+        if threading.get_ident() == self._owner:
+            self._drain()  # events sent before the answer: the caller sees its change now
+        if "error" in reply:
+            raise p.error_from_json(reply["error"])
+        return reply.get("result")
+
+    def close(self) -> None:
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        if self._reader.is_alive() and threading.current_thread() is not self._reader:
+            self._reader.join(2.0)
+
+    # ------------------------------------------------------------------ EngineLike
+    def _job_call(self, method: str, job_id: int, **params: Any) -> JsonObj:
+        try:
+            result: JsonObj = self.call(method, id=job_id, **params)
+        except (p.BadInput, p.UnknownJob, p.NotAllowed) as exc:
+            raise BadInput(exc.message) from None
+        return result
+
+    def add(
+        self,
+        url: str,
+        dest_dir: str,
+        *,
+        connections: int | None = None,
+        sha256: str | None = None,
+        start: bool = True,
+        checksum: str | None = None,
+        file_name: str | None = None,
+        context: RequestContext | None = None,
+    ) -> Job:
+        params: JsonObj = {"url": url, "dir": dest_dir, "start": start}
+        if context:  # the Add dialog's cookies, referrer, headers: a secret of the job
+            params["context"] = json.loads(context.dumps())
+        for key, value in (
+            ("connections", connections),
+            ("sha256", sha256),
+            ("checksum", checksum),
+            ("file_name", file_name),
+        ):
+            if value is not None:
+                params[key] = value
+        try:
+            result = self.call("add", **params)
+        except (p.BadInput, p.NotAllowed, p.InvalidParams) as exc:
+            raise BadInput(exc.message) from None
+        return job_from_dict(result["job"])
+
+    def pause(self, job_id: int) -> None:
+        self._job_call("pause", job_id)
+
+    def resume(self, job_id: int) -> None:
+        self._job_call("resume", job_id)
+
+    def retry(self, job_id: int) -> None:
+        self._job_call("retry", job_id)
+
+    def cancel(self, job_id: int) -> None:
+        self._job_call("cancel", job_id)
+
+    def remove(self, job_id: int, delete_file: bool = False, keep_partial: bool = False) -> None:
+        self._job_call("remove", job_id, delete_file=delete_file, keep_partial=keep_partial)
+
+    def set_url(self, job_id: int, url: str) -> None:
+        self._job_call("set_url", job_id, url=url)
+
+    def configure(
+        self, job_id: int, *, connections: int | None = None, speed_limit: int | Keep | None = KEEP
+    ) -> None:
+        """speed_limit: bytes/s, None for unlimited, KEEP (or the window's old -1) keeps it."""
+        params: JsonObj = {}
+        if connections is not None:
+            params["connections"] = connections
+        if speed_limit is None:
+            params["speed_limit"] = None
+        elif isinstance(speed_limit, int) and speed_limit > 0:
+            params["speed_limit"] = speed_limit
+        self._job_call("configure", job_id, **params)
+
+    def pause_all(self) -> None:
+        self.call("pause_all")
+
+    def resume_all(self) -> None:
+        self.call("resume_all")
+
+    def apply_settings(self, settings: Any) -> None:
+        """Nothing to do: the service applies settings when they are saved (settings.set)."""
+
+    def move(self, job_ids: Iterable[int], move: str, scope: Iterable[int] | None = None) -> None:
+        self.call("move", ids=list(job_ids), move=str(move), scope=_opt_list(scope))
+
+    def move_before(
+        self, job_ids: Iterable[int], before: int | None, scope: Iterable[int] | None = None
+    ) -> None:
+        self.call("move_before", ids=list(job_ids), before=before, scope=_opt_list(scope))
+
+    def jobs(self) -> list[Job]:
+        with self._lock:
+            return [j.snapshot() for j in self._jobs.values()]
+
+    def job(self, job_id: int) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise BadInput(f"no job with id {job_id}")
+        return job.snapshot()
+
+    def progress(self) -> dict[int, Progress]:
+        with self._lock:
+            return {jid: progress_from(jid, e) for jid, e in self._progress.items()}
+
+    def job_log(self, job_id: int) -> list[tuple[float, str]]:
+        result = self._job_call("jobs.log", job_id)
+        return [(float(e["time"]), str(e["message"])) for e in result["entries"]]
+
+
+def _opt_list(ids: Iterable[int] | None) -> list[int] | None:
+    return None if ids is None else list(ids)

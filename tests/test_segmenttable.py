@@ -1,0 +1,149 @@
+"""The parts Download was split into, each on its own: the segment table (who fetches what),
+the checkpointer (durable before recorded; writers held back on a Condition) and run control
+(stopping wakes every waiter)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import cast
+
+from app.engine.checkpoint import Checkpointer
+from app.engine.partfile import PartFile
+from app.engine.runcontrol import RunControl
+from app.engine.segmenttable import SegmentTable
+from app.store.jobstore import JobStore
+from app.store.models import Job, JobState, SegmentRecord
+
+MIB = 1 << 20
+
+
+def table_of(*records: tuple[int, int, int], min_split: int = MIB) -> SegmentTable:
+    table = SegmentTable(min_split)
+    table.use_segments([SegmentRecord(*r) for r in records])
+    return table
+
+
+def test_a_free_segment_goes_before_any_stealing() -> None:
+    table = table_of((0, 4 * MIB, 0), (4 * MIB, 16 * MIB, 0))
+    stop = threading.Event()
+    first = table.claim(0.0, stop, limited=False)
+    assert first is table.segments[1]  # the one with most left
+    second = table.claim(0.0, stop, limited=False)
+    assert second is table.segments[0]
+    assert len(table.segments) == 2
+
+
+def test_stealing_cuts_the_far_part_of_the_longest_and_the_victim_stops_there() -> None:
+    table = table_of((0, 32 * MIB, 0))
+    stop = threading.Event()
+    victim = table.claim(0.0, stop, limited=False)
+    assert not isinstance(victim, bool) and victim is not None
+    stolen = table.claim(0.0, stop, limited=False)
+    assert not isinstance(stolen, bool) and stolen is not None
+    assert victim.end == stolen.start and stolen.end == 32 * MIB
+    assert 0 < stolen.start < 32 * MIB
+    # bytes the victim already read past its new end are not its to write
+    pos = stolen.start - 1000
+    assert table.reserve(victim, pos, 64 * 1024, stop) == 1000
+    assert table.done_bytes() == 0 and table.remaining() == 32 * MIB
+
+
+def test_nothing_left_and_nothing_worth_taking_are_told_apart() -> None:
+    stop = threading.Event()
+    done = table_of((0, MIB, MIB))
+    assert done.claim(0.0, stop, limited=False) is False
+    small = table_of((0, MIB, 0))  # owned, and too small to split
+    assert small.claim(0.0, stop, limited=False) is small.segments[0]
+    assert small.claim(0.0, stop, limited=False) is None
+    stop.set()
+    assert small.claim(0.0, stop, limited=False) is False
+    assert small.reserve(small.segments[0], 0, 10, stop) == -1
+
+
+def test_records_and_progress_in_stream_mode() -> None:
+    table = SegmentTable(MIB)
+    table.use_stream()
+    table.stream_done = 5000
+    assert table.records() == [] and table.done_bytes() == 5000
+    assert table.bounds(10_000) == ((0, 10_000, 5000),) and table.bounds(None) == ()
+
+
+class _Store:
+    def __init__(self) -> None:
+        self.saved: list[tuple[list[SegmentRecord], int]] = []
+
+    def save_progress(self, job_id: int, records: list[SegmentRecord], done: int) -> None:
+        self.saved.append((list(records), done))
+
+
+class _Part:
+    def __init__(self, path: Path) -> None:
+        self.syncs = 0
+        self.path = str(path)
+
+    def sync(self) -> None:
+        self.syncs += 1
+
+
+def checkpointer(table: SegmentTable, requests: list[int]) -> tuple[Checkpointer, _Store, Job]:
+    store = _Store()
+    job = Job(id=1, url="http://h/f", dest_dir="/tmp", state=JobState.DOWNLOADING, added_at=0.0)
+    cp = Checkpointer(cast(JobStore, store), job, table, 4 * MIB, lambda: requests.append(1))
+    return cp, store, job
+
+
+def test_a_checkpoint_syncs_before_it_records_and_skips_when_nothing_is_new(
+    tmp_path: Path,
+) -> None:
+    table = table_of((0, 8 * MIB, 3 * MIB))
+    cp, store, job = checkpointer(table, [])
+    part = _Part(tmp_path / "f.part")
+    cp.checkpoint(cast(PartFile, part))
+    assert part.syncs == 1 and store.saved == [([SegmentRecord(0, 8 * MIB, 3 * MIB)], 3 * MIB)]
+    assert cp.durable == 3 * MIB and job.done == 3 * MIB and cp.behind() == 0
+    cp.checkpoint(cast(PartFile, part))
+    assert part.syncs == 1 and len(store.saved) == 1  # nothing new: no fsync, no transaction
+
+
+def test_a_writer_too_far_ahead_waits_for_the_next_checkpoint(tmp_path: Path) -> None:
+    table = table_of((0, 64 * MIB, 0))
+    requests: list[int] = []
+    cp, store, _ = checkpointer(table, requests)
+    table.segments[0].done = 10 * MIB  # 10 MiB written, none durable, the bound is 4 MiB
+    stop = threading.Event()
+    released = threading.Event()
+
+    def writer() -> None:
+        cp.wait_durable(stop)
+        released.set()
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    assert not released.wait(0.3)  # held back
+    assert requests  # and it asked the job thread for a checkpoint
+    cp.checkpoint(cast(PartFile, _Part(tmp_path / "f.part")))
+    assert released.wait(5), "the checkpoint did not wake the writer"
+    t.join(5)
+    assert store.saved[-1][1] == 10 * MIB
+
+
+def test_halting_the_run_wakes_a_writer_held_back(tmp_path: Path) -> None:
+    table = table_of((0, 64 * MIB, 0))
+    cp, _, _ = checkpointer(table, [])
+    control = RunControl()
+    control.on_halt(cp.wake)
+    table.segments[0].done = 10 * MIB
+    released = threading.Event()
+
+    def writer() -> None:
+        cp.wait_durable(control.stop)
+        released.set()
+
+    t = threading.Thread(target=writer, daemon=True)
+    t.start()
+    assert not released.wait(0.3)
+    control.halt()
+    assert released.wait(5), "halt() left a writer blocked"
+    assert control.wake.is_set() and control.stop.is_set()
+    t.join(5)
