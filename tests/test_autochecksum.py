@@ -188,9 +188,9 @@ def test_a_batchs_later_files_know_their_checksum_before_the_first_byte(
     lookups: list[str] = []
     original_lookup = autochecksum.Lookup.__init__
 
-    def counting_lookup(self: Any, finder: Any, url: str, names: Any) -> None:
+    def counting_lookup(self: Any, finder: Any, url: str, *rest: Any) -> None:
         lookups.append(url)
-        original_lookup(self, finder, url, names)
+        original_lookup(self, finder, url, *rest)
 
     reads: list[tuple[int, int]] = []
     original_range = inorder._hash_range
@@ -226,6 +226,29 @@ def test_a_lookups_404s_keep_their_connection(server: FaultServer, tmp_path: Pat
     job = download(tmp_path, server.url("/k/f.bin"))
     assert job.state == JobState.COMPLETED
     asked = [r for r in server.requests if r.path.startswith("/k/") and r.path != "/k/f.bin"]
-    assert len(asked) >= 5  # two lists and the sidecars, all 404
-    # one connection per lookup, not one per 404 (the error pages are read to their end)
-    assert len({r.connection_id for r in asked}) == 1
+    from app.engine.autochecksum import FOLDER_LISTS, SIDECARS
+
+    assert len(asked) == len(FOLDER_LISTS) + len(SIDECARS)  # all 404
+    # the sidecars (asked all at once) reuse the lists' connections instead of one connection
+    # per 404: the error pages are read to their end
+    assert len({r.connection_id for r in asked}) <= len(SIDECARS)
+
+
+def test_the_lookup_asks_only_once_the_transfer_has_its_connections(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    """Its small requests never take a connection (and a per-connection throttle's luck) from
+    the download: every worker's connection is opened before the lookup's first request."""
+    for i in range(2):
+        data = payload(4 * MIB, seed=95 + i)
+        spec = server.add_file(f"/w{i}/f.bin", data)
+        spec.rate = 4 * MIB  # long enough for the lookup to have a choice
+        job = download(tmp_path / str(i), server.url(f"/w{i}/f.bin"), connections=4)
+        assert job.state == JobState.COMPLETED, job.error
+        mine = [r for r in server.requests if r.path.startswith(f"/w{i}/")]
+        file_conns = [r.connection_id for r in mine if r.path == f"/w{i}/f.bin"]
+        first_lookup = next(r for r in mine if r.path != f"/w{i}/f.bin")
+        assert len(set(file_conns)) >= 4  # the probe's and three more
+        opened_before = {r.connection_id for r in mine if r.time < first_lookup.time}
+        assert set(file_conns[:4]) <= opened_before
+        assert first_lookup.connection_id > max(file_conns[:4])

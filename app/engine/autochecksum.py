@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -149,22 +149,20 @@ class ChecksumFinder:
         return True, None
 
     def find(self, url: str, names: Sequence[str], stop: threading.Event) -> Found | None:
+        """The folder's lists, then the sidecars; each group asked all at once (a lookup costs
+        two round trips, not six: the finish of a small file waits for it)."""
         folder = folder_of(url)
-        for list_name, algo in FOLDER_LISTS:
-            if stop.is_set():
-                return None
-            list_url = folder + list_name
-            text = self.cached_list(list_url)
+        list_urls = [folder + list_name for list_name, _ in FOLDER_LISTS]
+        texts = _all_at_once(self.cached_list, list_urls)
+        for (_, algo), list_url, text in zip(FOLDER_LISTS, list_urls, texts, strict=True):
             found = parse_sums(text, names, algo) if text else None
             if found is not None:
                 return Found(found, list_url)
-        if not self._sidecars_worth_asking(folder):
+        if stop.is_set() or not self._sidecars_worth_asking(folder):
             return None
-        for suffix, algo in SIDECARS:
-            if stop.is_set():
-                return None
-            side = sidecar_url(url, suffix)
-            text = self.get_text(side, SIDECAR_LIMIT)
+        sides = [sidecar_url(url, suffix) for suffix, _ in SIDECARS]
+        texts = _all_at_once(lambda u: self.get_text(u, SIDECAR_LIMIT), sides)
+        for (_, algo), side, text in zip(SIDECARS, sides, texts, strict=True):
             found = parse_sidecar(text, names, algo) if text else None
             if found is not None:
                 with self._lock:
@@ -185,10 +183,46 @@ class ChecksumFinder:
             return misses < SIDECAR_GIVE_UP
 
 
-class Lookup:
-    """One download's lookup, on its own daemon thread; `result()` waits for it (bounded)."""
+# A lookup waits (at most this long) until the transfer's connections are open: its small
+# requests must not take a connection slot, or a server's per-connection luck, from them.
+START_WAIT = 2.0
 
-    def __init__(self, finder: ChecksumFinder, url: str, names: Sequence[str]) -> None:
+
+def _all_at_once(fetch: Callable[[str], str | None], urls: Sequence[str]) -> list[str | None]:
+    """fetch(url) for every url, on parallel threads (this one takes the first)."""
+    out: list[str | None] = [None] * len(urls)
+
+    def one(i: int) -> None:
+        try:
+            out[i] = fetch(urls[i])
+        except Exception:  # a lookup never fails a download
+            log.exception("checksum lookup failed")
+
+    helpers = [
+        threading.Thread(target=one, args=(i,), name="tether-checksum", daemon=True)
+        for i in range(1, len(urls))
+    ]
+    for t in helpers:
+        t.start()
+    if urls:
+        one(0)
+    for t in helpers:
+        t.join()
+    return out
+
+
+class Lookup:
+    """One download's lookup, on its own daemon thread; `result()` waits for it (bounded).
+    It starts asking once `go` is set (the transfer's connections are open) or START_WAIT."""
+
+    def __init__(
+        self,
+        finder: ChecksumFinder,
+        url: str,
+        names: Sequence[str],
+        go: threading.Event | None = None,
+    ) -> None:
+        self._go = go
         self._stop = threading.Event()
         self._done = threading.Event()
         self._found: Found | None = None
@@ -199,6 +233,10 @@ class Lookup:
 
     def _main(self, finder: ChecksumFinder, url: str, names: list[str]) -> None:
         try:
+            if self._go is not None:
+                self._go.wait(START_WAIT)
+            if self._stop.is_set():
+                return
             self._found = finder.find(url, names, self._stop)
         except Exception:  # a bug here must not touch the download
             log.exception("checksum lookup failed")

@@ -42,6 +42,7 @@ class RangedTransfer:
         self.control = run.control
         assert run.part is not None
         self.part: PartFile = run.part
+        self._connecting: set[int] = set()  # workers yet to get their first answer
 
     def transfer(self) -> None:
         run, table = self.run, self.table
@@ -63,9 +64,13 @@ class RangedTransfer:
             )
             threads.append(t)
         table.active = workers
+        self._connecting = set(range(workers))  # the checksum lookup waits for them
         for t in threads:
             t.start()
-        run.supervise(threads, self.reroll_slow if run.rerolls_left else None)
+        try:
+            run.supervise(threads, self.reroll_slow if run.rerolls_left else None)
+        finally:
+            run.verifier.transfer_connected()
         self.control.raise_fatal()
 
     def _probe_segment(self) -> LiveSegment | None:
@@ -139,6 +144,8 @@ class RangedTransfer:
                 complete = False
                 try:
                     resp, body_end = self._open_range(session, pos, seg.end)
+                    if self._connecting:
+                        self._connected(wid)
                     if down:  # the server answers again
                         with table.lock:
                             table.health.down -= 1
@@ -166,6 +173,17 @@ class RangedTransfer:
             with table.lock:
                 table.health.working -= 1
                 table.health.down -= int(down)
+
+    def _connected(self, wid: int) -> None:
+        """Worker `wid` has its connection; the last one lets the checksum lookup go
+        (autochecksum.Lookup), so its requests never take a connection before ours."""
+        with self.table.lock:
+            if wid not in self._connecting:
+                return
+            self._connecting.discard(wid)
+            last = not self._connecting
+        if last:
+            self.run.verifier.transfer_connected()
 
     def _take_probe_response(self, pos: int) -> tuple[requests.Response, int] | None:
         """The probe's still-open body serves the first segment: one request fewer per file."""

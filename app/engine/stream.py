@@ -86,6 +86,7 @@ class StreamTransfer:
             try:
                 if resp is None:
                     resp = self._open(session)
+                run.verifier.transfer_connected()
                 control.register(0, resp)
                 self._read_body(resp)
                 if control.stop.is_set():

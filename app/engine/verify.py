@@ -28,6 +28,7 @@ class Verifier:
         self._finder = finder
         self._lookup: Lookup | None = None
         self._found: Found | None = None
+        self._go = threading.Event()
 
     def look_for(self, probe: http.ProbeResult, job: Job) -> None:
         """The probe's Digest headers now, published files on a Lookup thread."""
@@ -45,7 +46,11 @@ class Verifier:
         if answered:  # a batch's later files: the folder's lists are already here
             self._found = found
             return
-        self._lookup = Lookup(self._finder, probe.final_url, names)
+        self._lookup = Lookup(self._finder, probe.final_url, names, self._go)
+
+    def transfer_connected(self) -> None:
+        """The transfer's connections are open (or it ended): a lookup may now ask."""
+        self._go.set()
 
     def known(self, job: Job) -> checksums.Checksum | None:
         """The checksum known before the first byte (the job's own, or a Digest header):
@@ -57,6 +62,7 @@ class Verifier:
 
     def found(self, stop: threading.Event) -> Found | None:
         """A checksum found for the file, waiting up to LOOKUP_WAIT for a lookup under way."""
+        self._go.set()
         found = self._found
         if found is None and self._lookup is not None:
             found = self._lookup.result(LOOKUP_WAIT, stop)
@@ -65,3 +71,4 @@ class Verifier:
     def cancel(self) -> None:
         if self._lookup is not None:
             self._lookup.cancel()
+        self._go.set()  # a lookup still waiting to start ends now
