@@ -176,7 +176,8 @@ def display_text(
         return formatting.duration(progress.eta) if progress else ""
     if col == Column.STATE:
         if progress is not None and progress.verifying and job.state is JobState.DOWNLOADING:
-            return QCoreApplication.translate("JobTableModel", "Verifying checksum…")
+            # short: the Status column is narrow; the tooltip says what it does
+            return QCoreApplication.translate("JobTableModel", "Verifying…")
         return status_text(job, waiting)
     if col == Column.ADDED:
         return formatting.timestamp(job.added_at)
@@ -185,6 +186,10 @@ def display_text(
 
 def tooltip_text(job: Job, col: int, progress: Progress | None) -> str | None:
     """A cell's tooltip: the whole error, the checksum that matched, bytes and connections."""
+    if col == Column.STATE and progress is not None and progress.verifying:
+        return QCoreApplication.translate(
+            "JobTableModel", "Every byte is here; reading the file back to check its checksum"
+        )
     if col == Column.STATE and job.error:
         return reason_text(job.error)
     if col == Column.STATE and job.verified and job.checksum:

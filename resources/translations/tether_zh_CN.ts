@@ -783,8 +783,12 @@ Enter adds them; Shift+Enter starts a new line</source>
         <translation>已校验（%1）</translation>
     </message>
     <message>
-        <source>Verifying checksum…</source>
-        <translation>正在校验…</translation>
+        <source>Verifying…</source>
+        <translation>校验中…</translation>
+    </message>
+    <message>
+        <source>Every byte is here; reading the file back to check its checksum</source>
+        <translation>数据已全部下载，正在回读文件以核对校验和</translation>
     </message>
     <message>
         <source>Completed; its %1 matches %2</source>
