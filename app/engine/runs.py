@@ -76,7 +76,7 @@ class Runs(abc.ABC):
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._names = naming.NameBook()
+        self._names = naming.NameBook(self._completed)
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
         self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
@@ -153,10 +153,11 @@ class Runs(abc.ABC):
         job = self._jobs.get(job_id)
         if job is None:
             return False
-        return (
-            job.state in (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING)
-            or job_id in self._running
-        )
+        return job.state in JobState.ACTIVE or job_id in self._running
+
+    def _completed(self, job_id: int) -> bool:
+        job = self._jobs.get(job_id)
+        return job is not None and job.state == JobState.COMPLETED
 
     @abc.abstractmethod
     def resume(self, job_id: int) -> None:
