@@ -209,7 +209,7 @@ class FakeEngine:
         if connections is not None:
             job.connections = connections
         if not isinstance(speed_limit, Keep):
-            job.speed_limit = speed_limit
+            job.speed_limit = speed_limit if speed_limit and speed_limit > 0 else None
         self.set_state(job_id, job.state)
 
     def order(self) -> list[int]:
