@@ -9,7 +9,6 @@ the rows and columns whose values moved are announced.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -61,7 +60,6 @@ __all__ = [
     "state_text",
 ]
 
-log = logging.getLogger("tether.ui.model")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
