@@ -229,6 +229,54 @@ def test_list_shows_a_retrying_job(tmp_path: Path, refused: RefusedPort) -> None
         proc.wait(timeout=20)
 
 
+def test_list_tells_a_running_download_from_an_interrupted_one(
+    server: FaultServer, tmp_path: Path
+) -> None:
+    """While a Tether runs the job it is "downloading"; once that process is killed, the
+    store still says downloading but nothing runs: the listing says "interrupted"."""
+    server.add_file("/slow.bin", payload(256 * KIB), stall_after=16 * KIB, stall_seconds=60)
+    data = tmp_path / "d"
+    proc = start_tether("get", server.url("/slow.bin"), "-o", str(tmp_path / "o"), data=data)
+    try:
+        deadline = time.monotonic() + 30
+        rows: list[dict[str, object]] = []
+        while time.monotonic() < deadline:
+            r = tether("list", "--json", data=data)
+            rows = json.loads(r.stdout) if r.returncode == 0 and r.stdout.strip() else []
+            if rows and rows[0]["state"] == "downloading":
+                break
+            time.sleep(0.1)  # polling another process's database, with a deadline
+        assert rows and rows[0]["state"] == "downloading", rows
+        assert rows[0]["interrupted"] is False  # its owner is alive: it really runs
+        for _ in range(2):
+            text = tether("list", data=data).stdout
+            assert " downloading " in text and "interrupted" not in text, text
+    finally:
+        proc.kill()  # no clean stop: the row stays "downloading" in the store
+        proc.wait(timeout=20)
+    for _ in range(2):
+        (row,) = json.loads(tether("list", "--json", data=data).stdout)
+        assert row["state"] == "downloading" and row["interrupted"] is True
+        text = tether("list", data=data).stdout
+        assert " interrupted " in text and "downloading" not in text, text
+
+
+def test_interrupted_ids_look_at_the_lock_only_when_a_job_says_downloading() -> None:
+    from app.cli.queue import interrupted_ids
+    from app.store.models import Job, JobState
+
+    def job(job_id: int, state: JobState) -> Job:
+        return Job(id=job_id, url="http://x/f", dest_dir="/tmp", state=state, added_at=0.0)
+
+    def never() -> bool:
+        raise AssertionError("the lock was looked at")
+
+    jobs = [job(1, JobState.DOWNLOADING), job(2, JobState.QUEUED), job(3, JobState.DOWNLOADING)]
+    assert interrupted_ids(jobs, lambda: True) == {1, 3}
+    assert interrupted_ids(jobs, lambda: False) == set()
+    assert interrupted_ids(jobs[1:2], never) == set()
+
+
 def test_retry_text_for_the_progress_line() -> None:
     from app.cli import retry_text
     from app.store.models import Job, JobState

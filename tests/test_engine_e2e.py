@@ -475,6 +475,31 @@ def test_two_jobs_same_name_get_distinct_files(server: FaultServer, tmp_path: Pa
     run_engine(tmp_path, body)
 
 
+def test_a_deleted_download_gets_its_own_name_back(server: FaultServer, tmp_path: Path) -> None:
+    data = payload(64 * KIB)
+    server.add_file("/f.bin", data)
+    out = tmp_path / "out"
+
+    async def body(engine: Engine) -> None:
+        first = engine.add(server.url("/f.bin"), str(out))
+        await engine.wait_idle()
+        assert engine.job(first.id).state == JobState.COMPLETED
+        # while the file is there, a second copy never overwrites it
+        again = engine.add(server.url("/f.bin"), str(out))
+        await engine.wait_idle()
+        assert engine.job(again.id).file_name == "f (1).bin"
+        (out / "f.bin").unlink()  # the user deleted the first copy
+        third = engine.add(server.url("/f.bin"), str(out))
+        await engine.wait_idle()
+        job = engine.job(third.id)
+        assert job.state == JobState.COMPLETED, job.error
+        assert job.file_name == "f.bin"
+        assert file_sha(str(out / "f.bin")) == sha(data)
+        assert file_sha(str(out / "f (1).bin")) == sha(data)  # the other copy untouched
+
+    run_engine(tmp_path, body)
+
+
 def test_speed_limit_is_shared(server: FaultServer, tmp_path: Path) -> None:
     data = payload(1 * MIB)
     server.add_file("/f.bin", data)

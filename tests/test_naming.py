@@ -127,3 +127,21 @@ def test_the_name_book_never_gives_two_jobs_one_name(tmp_path: Path) -> None:
     assert book.reserve(folder, "f.iso", 4) == "f.iso"
     book.record(5, folder, "g.iso")
     assert book.reserve(folder, "g.iso", 6) == "g (1).iso"
+
+
+def test_a_completed_job_holds_its_name_only_while_its_file_exists(tmp_path: Path) -> None:
+    from app.engine.naming import NameBook
+
+    completed = {1}
+    book = NameBook(lambda job_id: job_id in completed)
+    folder = str(tmp_path)
+    book.record(1, folder, "done.iso")
+    (tmp_path / "done.iso").write_bytes(b"x")
+    # the file is there: its name is held, in any case
+    assert book.reserve(folder, "DONE.iso", 2) == "DONE (1).iso"
+    (tmp_path / "done.iso").unlink()  # the user deleted it
+    assert book.reserve(folder, "done.iso", 4) == "done.iso"
+    # job 4 is unfinished: it holds the name though no file exists yet
+    assert book.reserve(folder, "done.iso", 5) == "done (2).iso"
+    book.record(6, folder, "next.iso")  # unfinished, no file: still reserved
+    assert book.reserve(folder, "next.iso", 7) == "next (1).iso"

@@ -14,6 +14,7 @@ import pytest
 
 from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind
+from app.engine.inputs import KEEP
 from app.service import protocol as p
 from app.service.client import ServiceGone
 from app.service.remote_engine import RemoteEngine
@@ -93,9 +94,12 @@ def test_commands_answer_and_their_events_arrive_before_the_call_returns(
         engine.configure(job.id, connections=5, speed_limit=100_000)
         assert engine.job(job.id).connections == 5
         assert engine.job(job.id).speed_limit == 100_000
-        engine.configure(job.id, speed_limit=-1)  # keep
+        engine.configure(job.id, speed_limit=KEEP)
         assert engine.job(job.id).speed_limit == 100_000
         engine.configure(job.id, speed_limit=None)  # unlimited
+        assert engine.job(job.id).speed_limit is None
+        engine.configure(job.id, speed_limit=50_000)
+        engine.configure(job.id, speed_limit=0)  # unlimited too, as Engine.configure takes it
         assert engine.job(job.id).speed_limit is None
         engine.move([second.id], "top")
         assert engine.job(second.id).position < engine.job(job.id).position

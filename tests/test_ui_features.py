@@ -14,6 +14,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
+from app.engine.inputs import KEEP
 from app.options import Options
 from app.store.models import JobState
 from app.ui import formatting
@@ -313,6 +314,8 @@ def test_context_menu_moves_and_sets_knobs(env: Any, qtbot: Any) -> None:
         conn_menu = menu.findChild(QMenu, "connections_menu")
         next(a for a in conn_menu.actions() if a.objectName() == f"connections_{n}").trigger()
         assert engine._jobs[2].connections == n
+        assert engine.calls[-1] == ("configure", (5, n, KEEP))  # the limit is left alone
+        assert engine._jobs[2].speed_limit == 2_000_000
         menu.deleteLater()
     menu = window.context_menu()
     limit_menu = menu.findChild(QMenu, "limit_menu")

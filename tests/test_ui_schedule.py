@@ -5,6 +5,7 @@ action, the clock and the timers are fakes; nothing sleeps, nothing shuts down."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from app.automation import Automation
 from app.engine.engine import Engine
 from app.engine.onfinish import FinishAction
 from app.options import Options, load_options
-from app.store import JobStore
+from app.store import JobState, JobStore
 from app.store.plans import JobPlans, OnComplete
 from app.ui.controller import Controller
 from app.ui.i18n import install_translators
@@ -158,6 +159,18 @@ def test_schedule_tab_sets_hours_twice_and_rows_say_when(env: Env, qtbot: Any) -
         assert not env.automation.awake._enabled
         assert state_text(window, 5) == f"Scheduled — starts at {expect}"
     assert state_text(window, 2) == "Paused"  # only queued rows wait for the schedule
+
+
+def test_start_at_is_offered_for_every_unfinished_state_only(env: Env, qtbot: Any) -> None:
+    """A retrying job can wait for a start time too; a completed one has nothing to start."""
+    ui: ScheduleUi = env.window.schedule_ui  # type: ignore[attr-defined]
+    job = sample_jobs()[0]
+    for state in JobState:
+        menu = QMenu()
+        ui.extend_menu(menu, [replace(job, state=state)])
+        start = next(a for a in menu.actions() if a.objectName() == "start_at_action")
+        assert start.isEnabled() == (state != JobState.COMPLETED), state
+        menu.deleteLater()
 
 
 def test_start_at_and_when_done_from_the_context_menu_twice(env: Env, qtbot: Any) -> None:

@@ -175,6 +175,22 @@ def test_cancel_asks_then_cancels(env: Any, qtbot: Any) -> None:
     assert ("cancel", 1) in engine.calls
 
 
+def test_cancel_takes_a_retrying_job_too(env: Any, qtbot: Any) -> None:
+    """Cancel is enabled on a retrying job (JobState.CANCELLABLE): it must cancel it too."""
+    window, engine, _ = env
+    engine.set_state(1, JobState.RETRYING)
+    qtbot.waitUntil(
+        lambda: window.model.job(1) is not None and window.model.job(1).state == JobState.RETRYING
+    )
+    select_ids(window, 1)
+    assert window.commands.cancel.isEnabled()
+    window.commands.cancel.trigger()
+    box = window.question
+    assert box is not None
+    next(b for b in box.buttons() if b.text() == "Cancel Downloads").click()
+    assert ("cancel", 1) in engine.calls
+
+
 def test_engine_errors_go_to_the_status_bar_not_dialogs(env: Any, qtbot: Any) -> None:
     window, engine, _ = env
 

@@ -268,7 +268,7 @@ def _connect(data_dir: Path, start: bool) -> Client | None:
 
 
 def _open_window(data_dir: Path) -> None:
-    """Start the window detached (it takes over from an on-demand service)."""
+    """Start the window detached: it joins the running service as one more client."""
     command = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
     subprocess.Popen(
         [*command, "--data-dir", str(data_dir)],

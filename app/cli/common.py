@@ -58,6 +58,17 @@ def lock_data_dir(data_dir: Path) -> DataDirLock:
     return lock
 
 
+def nothing_running(data_dir: Path) -> bool:
+    """True when no Tether owns the data folder: its lock, taken for a moment, was free."""
+    lock = DataDirLock(data_dir)
+    try:
+        free = lock.acquire()
+    except OSError:  # cannot tell (a read-only folder): assume something may be running
+        return False
+    lock.release()
+    return free
+
+
 @contextmanager
 def owned_store(data_dir: Path) -> Iterator[JobStore]:
     """The data folder locked for this process, and its store open for writing; both let go
@@ -92,7 +103,9 @@ def remote_call(action: Callable[[], T]) -> T:
         raise CliError(str(exc), exc.code) from exc
 
 
-def job_to_dict(job: Job, done: int | None = None, verifying: bool = False) -> dict[str, object]:
+def job_to_dict(
+    job: Job, done: int | None = None, verifying: bool = False, interrupted: bool = False
+) -> dict[str, object]:
     return {
         "id": job.id,
         "url": redact(job.url),
@@ -107,6 +120,8 @@ def job_to_dict(job: Job, done: int | None = None, verifying: bool = False) -> d
         "checksum": job.checksum,  # "algo:hex"
         "verified": job.verified,  # the algorithm the finished file was checked with, or None
         "verifying": verifying,  # running: every byte there, read back for the checksum
+        # "downloading" in the store, but nothing runs: it resumes at the next start
+        "interrupted": interrupted,
         "added_at": job.added_at,
         "finished_at": job.finished_at,
     }

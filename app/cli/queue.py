@@ -8,7 +8,7 @@ import contextlib
 import json
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -22,6 +22,7 @@ from app.cli.common import (
     entry_dir,
     find_service,
     job_to_dict,
+    nothing_running,
     open_store,
     owned_store,
     queue_dir,
@@ -40,7 +41,7 @@ from app.netargs import keep_network
 from app.options import load_options, save_options
 from app.requestargs import context_for
 from app.store.jobstore import JobStore, StoreError
-from app.store.models import JobState
+from app.store.models import Job, JobState
 from app.store.plans import JobPlans
 from app.units import human_size
 
@@ -155,6 +156,14 @@ def cmd_export(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextI
     return EXIT_OK
 
 
+def interrupted_ids(jobs: list[Job], nothing_running: Callable[[], bool]) -> set[int]:
+    """The jobs the store says are downloading while no Tether runs: a run that stopped
+    (killed, crashed) left them so, and they resume at the next start. The lock is only
+    looked at when some job says downloading (taking it creates the folder's lock file)."""
+    downloading = {j.id for j in jobs if j.state == JobState.DOWNLOADING}
+    return downloading if downloading and nothing_running() else set()
+
+
 def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
     client = find_service(data_dir, wait=0)
     if client is not None:  # the owner's live view (bytes done of running jobs)
@@ -163,6 +172,7 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         with client:
             jobs, verifying = remote_call(lambda: remote.list_jobs(client))
         problems: list[str] = []
+        interrupted: set[int] = set()
     else:
         verifying = set()  # no service: nothing runs
         store = open_store(data_dir)
@@ -172,10 +182,15 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
             raise CliError(str(exc)) from exc
         finally:
             store.close()
+        interrupted = interrupted_ids(jobs, lambda: nothing_running(data_dir))
     for problem in problems:
         err.write("tether: " + translate(f"warning: {problem}") + "\n")
     if args.json:
-        json.dump([job_to_dict(j, verifying=j.id in verifying) for j in jobs], out, indent=2)
+        rows = [
+            job_to_dict(j, verifying=j.id in verifying, interrupted=j.id in interrupted)
+            for j in jobs
+        ]
+        json.dump(rows, out, indent=2)
         out.write("\n")
         return EXIT_OK
     if not jobs:
@@ -186,6 +201,8 @@ def cmd_list(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO)
         pct = f"{100 * job.done / job.size:5.1f}%" if job.size else "     "
         name = job.file_name or redact(job.url)
         state = "verifying" if job.id in verifying else job.state.value
+        if job.id in interrupted:
+            state = "interrupted"
         line = f"{job.id:>5}  {state:<11} {pct}  {size:>10}  {name}"
         if job.state == JobState.RETRYING:
             line += f"  ({translate(retry_text(job, time.time()))})"

@@ -2,7 +2,7 @@
 
 Every public method runs on the event loop's thread (asyncio.run in the CLI, qasync in the
 GUI), or is @threadsafe. Download threads talk back only through loop.call_soon_threadsafe.
-The queue's state and the runs' side live in runs.py.
+The queue's state and the runs' start live in runs.py, what a run's end means in runends.py.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from app.engine.inputs import check_dest_dir as check_dest_dir
 from app.engine.inputs import check_sha256 as check_sha256
 from app.engine.outage import CLOCK_FIELDS
 from app.engine.queueorder import Move, move_before, reorder
-from app.engine.runs import Listener, Runs, StartPolicy
+from app.engine.runends import RunEnds
+from app.engine.runs import Listener, StartPolicy
 from app.engine.settings import EngineSettings
 from app.engine.threadsafe import threadsafe
 from app.engine.urls import redact, validate_url
@@ -32,7 +33,7 @@ from app.store.models import Job, JobState
 from app.store.secrets import split_userinfo
 
 
-class Engine(Runs):
+class Engine(RunEnds):
     """The queue: at most `max_concurrent` Downloads at a time, in the order jobs were added."""
 
     def __init__(

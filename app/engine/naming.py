@@ -121,11 +121,21 @@ def is_inside(directory: str, name: str) -> bool:
 
 class NameBook:
     """The file names jobs have reserved, by job: two jobs never pick the same path, even before
-    either file exists. Thread-safe (download threads reserve names)."""
+    either file exists. Thread-safe (download threads reserve names).
 
-    def __init__(self) -> None:
+    A completed job holds its name only while its file is there: once the user deletes the
+    file, downloading the same URL again gets the same name back, not `name (1)`.
+    """
+
+    def __init__(
+        self,
+        is_completed: Callable[[int], bool] = lambda _job_id: False,
+        exists: Callable[[str], bool] = os.path.lexists,
+    ) -> None:
         self._lock = threading.Lock()
         self._names: dict[int, tuple[str, str]] = {}
+        self._is_completed = is_completed
+        self._exists = exists
 
     def record(self, job_id: int, dest_dir: str, name: str) -> None:
         with self._lock:
@@ -139,10 +149,20 @@ class NameBook:
         """A name no other job and no file in dest_dir has (the job's own may be kept)."""
         with self._lock:
             # Every job of the store is loaded, so memory knows every reserved name: no SQL.
-            taken = {n for jid, (d, n) in self._names.items() if d == dest_dir and jid != job_id}
+            taken = {
+                n
+                for jid, (d, n) in self._names.items()
+                if d == dest_dir and jid != job_id and self._holds(jid, d, n)
+            }
             own = self._names.get(job_id)
             if own is not None:
                 taken.discard(own[1])
-            name = unique_name(dest_dir, base, taken)
+            name = unique_name(dest_dir, base, taken, self._exists)
             self._names[job_id] = (dest_dir, name)
             return name
+
+    def _holds(self, job_id: int, dest_dir: str, name: str) -> bool:
+        # An unfinished job holds its name whatever the disk says (its file may not exist yet);
+        # a completed one only while its file exists. The file check alone would let a
+        # case-sensitive disk hand out `a.bin` beside a completed `A.bin`: keep it in `taken`.
+        return not self._is_completed(job_id) or self._exists(os.path.join(dest_dir, name))

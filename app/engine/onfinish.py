@@ -17,7 +17,7 @@ from typing import Protocol
 
 from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
-from app.store.models import ACTIVE_STATES, JobState
+from app.store.models import JobState
 
 log = logging.getLogger("tether.finish")
 
@@ -155,7 +155,7 @@ class FinishWatcher:
 
     def busy(self) -> bool:
         return bool(self._engine.running_ids()) or any(
-            j.state in ACTIVE_STATES for j in self._engine.jobs()
+            j.state in JobState.ACTIVE for j in self._engine.jobs()
         )
 
     def _check(self) -> None:

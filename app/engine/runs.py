@@ -1,5 +1,5 @@
-"""The engine's running downloads: starting queued jobs in order within the limits, and what
-a download's end means for its job (paused, retrying, cancelled, removed, queued again)."""
+"""The engine's running downloads: the queue's state, starting queued jobs in order within
+the limits, and the timers of retrying jobs. What a run's end means: runends.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import abc
 import asyncio
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -18,9 +17,8 @@ from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
 from app.engine.context import load_context, with_context
 from app.engine.credentials import NetrcCache, job_auth
-from app.engine.download import Download, Outcome, StopReason
+from app.engine.download import Download, StopReason
 from app.engine.events import EngineEvent, EventKind
-from app.engine.outage import CLOCK_FIELDS
 from app.engine.sessions import SessionPool
 from app.engine.settings import EngineSettings
 from app.engine.siterules import host_of, host_share
@@ -76,7 +74,7 @@ class Runs(abc.ABC):
         self._finder = ChecksumFinder(self._sessions)  # shared: lists are cached per folder
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._names = naming.NameBook()
+        self._names = naming.NameBook(self._completed)
         self._wakeup: asyncio.Event | None = None  # created in start(): it needs the loop
         self._timers: dict[int, asyncio.TimerHandle] = {}  # retrying jobs' next tries
         self._closing = False
@@ -153,10 +151,11 @@ class Runs(abc.ABC):
         job = self._jobs.get(job_id)
         if job is None:
             return False
-        return (
-            job.state in (JobState.QUEUED, JobState.DOWNLOADING, JobState.RETRYING)
-            or job_id in self._running
-        )
+        return job.state in JobState.ACTIVE or job_id in self._running
+
+    def _completed(self, job_id: int) -> bool:
+        job = self._jobs.get(job_id)
+        return job is not None and job.state == JobState.COMPLETED
 
     @abc.abstractmethod
     def resume(self, job_id: int) -> None:
@@ -278,74 +277,9 @@ class Runs(abc.ABC):
         finally:
             self._balancer = None
 
+    @abc.abstractmethod
     def _on_finished(self, download: Download) -> None:
-        """A download's thread ended: record what its end means for the job."""
-        jid = download.job.id
-        if self._running.get(jid) is download:
-            del self._running[jid]
-            self._host_use.pop(jid, None)
-            self._bandwidth.detach(jid)
-        job = download.job
-        reason = download.stop_reason
-        if jid not in self._jobs:
-            return
-        cached = self._jobs[jid]
-        if cached.url != job.url:  # set_url() ran while the download was winding down
-            job.url, job.final_url = cached.url, cached.final_url
-        if download.outcome == Outcome.STOPPED or (
-            download.outcome != Outcome.COMPLETED
-            and reason in (StopReason.CANCEL, StopReason.REMOVE)
-        ):
-            self._after_stop(job, reason)
-        else:
-            self._after_end(job, reason)
-        self._resume_after_stop.discard(jid)
-        self._schedule()
-        if self._wakeup is not None:
-            self._wakeup.set()
-
-    def _after_stop(self, job: Job, reason: StopReason | None) -> None:
-        """It stopped because it was asked to (pause, shutdown, cancel, remove)."""
-        jid = job.id
-        if reason == StopReason.REMOVE:
-            self._forget_removed(job)
-        elif reason == StopReason.CANCEL:
-            self._jobs[jid] = job
-            self._discard(job)
-            job.error = None
-            self._set_state(job, JobState.CANCELLED, "error", "done", *CLOCK_FIELDS)
-        elif reason == StopReason.SHUTDOWN:
-            job.state = JobState.DOWNLOADING  # resumes on the next start
-            self._jobs[jid] = job
-            self._store.update_job(job, ["state"])
-        else:
-            self._jobs[jid] = job
-            if jid in self._resume_after_stop:
-                self._resume_after_stop.discard(jid)
-                self._set_state(job, JobState.QUEUED)
-            else:
-                self._set_state(job, JobState.PAUSED)
-
-    def _after_end(self, job: Job, reason: StopReason | None) -> None:
-        """It completed, failed, or an outage ended it (retrying)."""
-        jid = job.id
-        self._jobs[jid] = job
-        if reason == StopReason.REMOVE:
-            self._forget_removed(job)
-        elif job.state == JobState.RETRYING:
-            self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
-            if jid in self._resume_after_stop:  # Resume/Retry was pressed meanwhile: now
-                self._resume_after_stop.discard(jid)
-                self.resume(jid)
-            elif reason == StopReason.PAUSE:
-                self._set_state(job, JobState.PAUSED)
-            elif reason is None:
-                self._arm_retry(job)  # SHUTDOWN: it stays retrying for the next start
-        else:
-            self._dispatch(EngineEvent(EventKind.CHANGED, jid, job.snapshot()))
-            if jid in self._resume_after_stop and job.state == JobState.FAILED:
-                job.error = None  # Retry was pressed as it failed
-                self._set_state(job, JobState.QUEUED, "error")
+        """A download's thread ended: record what its end means for the job (runends.py)."""
 
     def _arm_retry(self, job: Job) -> None:
         """Start a retrying job again when its next try is due (it holds no slot meanwhile)."""
@@ -371,43 +305,6 @@ class Runs(abc.ABC):
         # The reason stays shown until the run starts; the outage clock is kept (not a resume).
         self._set_state(job, JobState.QUEUED)
         self._schedule()
-
-    def _discard(self, job: Job) -> None:
-        """Delete the .part and forget the progress (the job itself stays)."""
-        part = job.part_path
-        if part is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(part)
-        job.done = 0
-        job.segments = []
-        job.retry_at = job.retry_since = None  # no outage goes on for a cancelled job
-        job.retry_attempts = job.retry_best = 0
-        self._store.save_progress(job.id, [], 0)
-        self._store.add_log(job.id, "cancelled; partial data deleted")
-
-    def _forget_removed(self, job: Job) -> None:
-        """A running job's remove(), once its download has stopped."""
-        jid = job.id
-        keep = jid in self._keep_partial_on_remove
-        self._forget(job, jid in self._delete_file_on_remove, keep)
-        self._delete_file_on_remove.discard(jid)
-        self._keep_partial_on_remove.discard(jid)
-
-    def _forget(self, job: Job, delete_file: bool, keep_partial: bool = False) -> None:
-        self._disarm(job.id)
-        part = job.part_path
-        if part is not None and not keep_partial:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(part)
-        if delete_file and job.state == JobState.COMPLETED and job.path is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(job.path)
-        self._store.delete_job(job.id)
-        self._jobs.pop(job.id, None)
-        self._names.forget(job.id)
-        if self._eligible is not None:
-            self._eligible.discard(job.id)
-        self._dispatch(EngineEvent(EventKind.REMOVED, job.id, None))
 
 
 def _keep_engine_fields(job: Job, current: Job) -> None:

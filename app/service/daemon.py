@@ -35,7 +35,7 @@ from app.service.client import Client, connect
 from app.service.server import RpcServer
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
-from app.store.models import ACTIVE_STATES
+from app.store.models import JobState
 
 log = logging.getLogger("tether.service")
 
@@ -69,7 +69,7 @@ def _lock_is_free(data_dir: Path) -> bool:
 
 
 def is_idle(engine: Engine) -> bool:
-    return not any(j.state in ACTIVE_STATES for j in engine.jobs())
+    return not any(j.state in JobState.ACTIVE for j in engine.jobs())
 
 
 def idle_clock(

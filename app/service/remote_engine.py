@@ -314,14 +314,12 @@ class RemoteEngine:
     def configure(
         self, job_id: int, *, connections: int | None = None, speed_limit: int | Keep | None = KEEP
     ) -> None:
-        """speed_limit: bytes/s, None for unlimited, KEEP (or the window's old -1) keeps it."""
+        """speed_limit: bytes/s, None or 0 for unlimited (as Engine.configure), KEEP keeps it."""
         params: JsonObj = {}
         if connections is not None:
             params["connections"] = connections
-        if speed_limit is None:
-            params["speed_limit"] = None
-        elif isinstance(speed_limit, int) and speed_limit > 0:
-            params["speed_limit"] = speed_limit
+        if not isinstance(speed_limit, Keep):
+            params["speed_limit"] = speed_limit if speed_limit and speed_limit > 0 else None
         self._job_call("configure", job_id, **params)
 
     def pause_all(self) -> None:

@@ -39,7 +39,7 @@ JobState.ACTIVE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RET
 JobState.UNFINISHED = frozenset(JobState) - {JobState.COMPLETED}
 JobState.RESTARTABLE = JobState.UNFINISHED - {JobState.DOWNLOADING}
 JobState.CANCELLABLE = JobState.ACTIVE | {JobState.PAUSED}
-# the older names, still imported here and there
+# the older names: other branches in flight may still import them
 ACTIVE_STATES = JobState.ACTIVE
 UNFINISHED_STATES = JobState.UNFINISHED
 

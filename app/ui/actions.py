@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 _UNFINISHED = JobState.CANCELLABLE
 _PAUSABLE = JobState.ACTIVE
 # Resume on a retrying job tries now; on a cancelled one it starts again from 0.
-_RESUMABLE = frozenset({JobState.PAUSED, JobState.FAILED, JobState.RETRYING, JobState.CANCELLED})
+# A queued job is already waiting for its turn: Resume has nothing to do there.
+_RESUMABLE = JobState.RESTARTABLE - {JobState.QUEUED}
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,6 @@ window-modal, each answer optionally remembered)."""
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,8 +23,6 @@ from app.ui.model import display_name
 if TYPE_CHECKING:
     from app.ui.dialogs.add import AddDialog
     from app.ui.mainwindow import MainWindow
-
-log = logging.getLogger("tether.ui")
 
 
 def folder_for_urls(urls: list[str], folder_for: Callable[[str | None], str]) -> str:

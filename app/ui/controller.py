@@ -291,16 +291,18 @@ class Controller(QObject):
         self.apply_settings(settings)
 
     def configure(
-        self, ids: Iterable[int], *, connections: int | None = None, speed_limit: int = -1
+        self,
+        ids: Iterable[int],
+        *,
+        connections: int | None = None,
+        speed_limit: int | Keep | None = KEEP,
     ) -> Outcome:
-        """Per-download knobs: connections (None: keep), speed limit (-1: keep, 0: none).
-
-        The window's -1 (an int, as its Qt signals carry) becomes the engine's KEEP here."""
-        limit: int | Keep | None = KEEP if speed_limit == -1 else (speed_limit or None)
+        """Per-download knobs, as Engine.configure takes them: connections (None: keep), speed
+        limit in bytes/s (KEEP: keep; None or 0: unlimited)."""
         out = self._each(
             self.tr("change the settings of"),
             ids,
-            lambda i: self.engine.configure(i, connections=connections, speed_limit=limit),
+            lambda i: self.engine.configure(i, connections=connections, speed_limit=speed_limit),
         )
         self.model.flush_events()  # a menu opened next shows the new values
         return out

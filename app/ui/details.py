@@ -105,7 +105,8 @@ def _limit_spin(name: str, tip: str) -> QSpinBox:
 
 class DetailsPanel(QWidget):
     """Shows one job (or a hint); `configure_requested(job_id, connections, speed_limit)` asks the
-    window to change its knobs (-1 / 0 mean keep / unlimited, as Controller.configure takes)."""
+    window to change its knobs. It always carries both values (a Qt signal carries ints, not
+    KEEP): the speed limit in bytes/s, 0 for unlimited."""
 
     configure_requested = Signal(int, int, int)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QMenu, QSplitter, QVBoxLayout, QWidget
 
+from app.engine.inputs import Keep
 from app.engine.queueorder import Move
 from app.options import Options
 from app.store.models import Job, JobState
@@ -287,7 +288,7 @@ class WindowExtras(QObject):
             return
         ids = [j.id for j in jobs]
 
-        def configure(connections: int | None, limit: int) -> None:
+        def configure(connections: int | None, limit: int | Keep) -> None:
             self.window.controller.configure(ids, connections=connections, speed_limit=limit)
 
         limit_menu, conn_menu = knob_menus(menu, jobs, configure)

@@ -9,7 +9,6 @@ the rows and columns whose values moved are announced.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -24,7 +23,7 @@ from PySide6.QtCore import (
 )
 
 from app.engine.events import EngineEvent, EventKind, Progress
-from app.store.models import ACTIVE_STATES, Job, JobState
+from app.store.models import Job, JobState
 from app.ui import icons
 from app.ui.jobcells import (
     JOB_ID_ROLE,
@@ -61,7 +60,6 @@ __all__ = [
     "state_text",
 ]
 
-log = logging.getLogger("tether.ui.model")
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -158,7 +156,7 @@ class JobTableModel(QAbstractTableModel):
         """(bytes done, bytes total) over unfinished jobs of known size, for the tray."""
         done = total = 0
         for job in self._rows:
-            if job.state in ACTIVE_STATES and job.size:
+            if job.state in JobState.ACTIVE and job.size:
                 p = self._progress.get(job.id)
                 done += p.done if p else job.done
                 total += job.size
@@ -249,7 +247,7 @@ class JobTableModel(QAbstractTableModel):
         for job_id, job in jobs.items():
             row = self._row_of[job_id]
             self._rows[row] = job
-            if job.state not in ACTIVE_STATES:
+            if job.state not in JobState.ACTIVE:
                 self._progress.pop(job_id, None)
             rows.append(row)
         last_col = len(Column) - 1

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
+from app.engine.inputs import KEEP, Keep
 from app.store.models import Job, JobState
 from app.ui import formatting
 from app.ui.actions import new_action
@@ -93,10 +94,10 @@ def limit_text(limit: int) -> str:
 
 
 def knob_menus(
-    parent: QWidget, jobs: Sequence[Job], configure: Callable[[int | None, int], None]
+    parent: QWidget, jobs: Sequence[Job], configure: Callable[[int | None, int | Keep], None]
 ) -> tuple[QMenu, QMenu]:
     """'Speed Limit' and 'Connections' submenus for the selected jobs; a check marks the value
-    they all share. `configure(connections or None, limit or -1)` applies a choice."""
+    they all share. `configure(connections or None, limit or KEEP)` applies a choice."""
     limits = {j.speed_limit or 0 for j in jobs}
     conns = {j.connections for j in jobs}
     limit_menu = QMenu(QCoreApplication.translate("QueueActions", "Speed &Limit"), parent)
@@ -119,7 +120,7 @@ def knob_menus(
         action.setCheckable(True)
         action.setChecked(conns == {n})
         group.addAction(action)
-        action.triggered.connect(lambda _c=False, v=n: configure(v, -1))
+        action.triggered.connect(lambda _c=False, v=n: configure(v, KEEP))
     enabled = any(j.state is not JobState.COMPLETED for j in jobs)
     limit_menu.setEnabled(enabled)
     conn_menu.setEnabled(enabled)

@@ -38,9 +38,8 @@ if TYPE_CHECKING:
     from app.ui.dialogs.add import AddDialog
     from app.ui.mainwindow import MainWindow
 
-_SCHEDULABLE = frozenset(
-    {JobState.QUEUED, JobState.PAUSED, JobState.FAILED, JobState.CANCELLED, JobState.DOWNLOADING}
-)
+# anything with something left to download, a retrying job too
+_SCHEDULABLE = JobState.UNFINISHED
 
 
 class FinishPrompt(QDialog):

@@ -162,9 +162,8 @@ class WindowCommands(_WindowBase):
         self.offer_urls(drop.read_mime(mime))
 
     def cancel_selected(self) -> None:
-        ids = self._ids(
-            lambda j: j.state in (JobState.QUEUED, JobState.DOWNLOADING, JobState.PAUSED)
-        )
+        # the same set that enables the action: a retrying job is cancelled too
+        ids = self._ids(lambda j: j.state in JobState.CANCELLABLE)
         if not ids:
             return
         self._ask(

@@ -16,7 +16,7 @@ from typing import Any
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.inputs import KEEP, Keep
 from app.engine.queueorder import Move, move_before, reorder
-from app.store.models import ACTIVE_STATES, Job, JobState, SegmentRecord
+from app.store.models import Job, JobState, SegmentRecord
 
 
 class FakeBadInput(ValueError):
@@ -73,7 +73,7 @@ class FakeEngine:
         job.state = state
         for k, v in kw.items():
             setattr(job, k, v)
-        if state not in ACTIVE_STATES:
+        if state not in JobState.ACTIVE:
             self._progress.pop(job_id, None)
         self._emit(EventKind.CHANGED, job, job_id)
 
@@ -133,7 +133,7 @@ class FakeEngine:
 
     def pause(self, job_id: int) -> None:
         self.calls.append(("pause", job_id))
-        if self._jobs[job_id].state in ACTIVE_STATES:
+        if self._jobs[job_id].state in JobState.ACTIVE:
             self.set_state(job_id, JobState.PAUSED)
 
     def resume(self, job_id: int) -> None:
@@ -165,7 +165,7 @@ class FakeEngine:
     def pause_all(self) -> None:
         self.calls.append(("pause_all", None))
         for job in list(self._jobs.values()):
-            if job.state in ACTIVE_STATES:
+            if job.state in JobState.ACTIVE:
                 self.set_state(job.id, JobState.PAUSED)
 
     def resume_all(self) -> None:
@@ -209,7 +209,7 @@ class FakeEngine:
         if connections is not None:
             job.connections = connections
         if not isinstance(speed_limit, Keep):
-            job.speed_limit = speed_limit
+            job.speed_limit = speed_limit if speed_limit and speed_limit > 0 else None
         self.set_state(job_id, job.state)
 
     def order(self) -> list[int]:
