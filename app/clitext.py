@@ -27,7 +27,7 @@ CHINESE = "zh_CN"
 
 ZH_CN: dict[str, str] = {
     "warning: {}": "警告：{}",
-    # app/cli.py
+    # app/cli/
     "Tether is already running with data directory {} (close it, or pass URLs to it with "
     "`tether URL`, or use --data-dir)": "Tether 已在使用数据目录 {} 运行（请先关闭它，或用 "
     "`tether URL` 把链接交给它，或使用 --data-dir）",
@@ -36,7 +36,14 @@ ZH_CN: dict[str, str] = {
     "--ca-certificate: no such file: {}": "--ca-certificate：文件不存在：{}",
     "--ca-certificate: not a file: {}": "--ca-certificate：不是文件：{}",
     "--ca-certificate: cannot read {}": "--ca-certificate：无法读取 {}",
-    "--jobs must be between 1 and 64": "--jobs 必须在 1 到 64 之间",
+    # a flag's value (app/cli/parser.py: the option table's ranges, rates)
+    "must be between {} and {}": "必须在 {} 到 {} 之间",
+    "must be between {} and {} seconds": "必须在 {} 到 {} 秒之间",
+    "not a number: {}": "不是数字：{}",
+    "not a number of seconds: {}": "不是秒数：{}",
+    "not a rate: {} (examples: 500K, 2M, 1.5MB, 4MiB)": (
+        "不是有效的速率：{}（例如 500K、2M、1.5MB、4MiB）"
+    ),
     "cannot write {}: {}": "无法写入 {}：{}",
     "no job with id {}": "没有编号为 {} 的任务",
     "interrupted": "已中断",
@@ -63,7 +70,6 @@ ZH_CN: dict[str, str] = {
     "job {}: new link {}": "任务 {}：新链接 {}",
     "job {}: new link {}; `tether resume {}`": "任务 {}：新链接 {}；运行 `tether resume {}` 继续",
     # app/__main__.py
-    "unknown option {}": "未知选项 {}",
     "unknown command {} (did you mean {}?)": "未知命令 {}（您是不是想输入 {}？）",
     "header line {}: {}": "请求头第 {} 行：{}",
     "the window cannot start ({}); use `tether get URL`": (

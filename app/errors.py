@@ -11,7 +11,7 @@
      │         └── RangeNotSatisfiable   a 416 to the probe, with the total it names
      ├── StoreError            the database can't be used; one line saying what and where
      │    └── SchemaTooNew       written by a newer Tether
-     └── CliError              one line for stderr, and the exit code (app/cli.py)
+     └── CliError              one line for stderr, and the exit code (app/cli/)
 
 Lower-level errors (requests, urllib3, OSError) are classified into this tree at one boundary,
 app/engine/errors.py, so the rest of the engine only ever sees these types. The classes are

@@ -29,7 +29,7 @@ CLI_MODULES = [
     "app/inputfile.py",
     "app/requestargs.py",
 ]
-MESSAGE_CALLS = {"CliError", "BadInput", "write", "error", "translate"}
+MESSAGE_CALLS = {"CliError", "BadInput", "write", "error", "translate", "ArgumentTypeError"}
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _FIELD = re.compile(r"\{(\d*)\}")
 
@@ -164,6 +164,22 @@ def test_the_cli_answers_in_chinese_under_a_chinese_locale(tmp_path: Path) -> No
         assert r.returncode == 2 and r.stderr == "tether: 没有编号为 42 的任务\n", r
         r = _tether("get", "ftp://host/file", "-o", str(tmp_path), data=data, lang="zh_CN.UTF-8")
         assert r.returncode == 2 and "不支持的协议" in r.stderr, r
+        assert "Traceback" not in r.stderr
+
+
+def test_a_flag_out_of_range_is_refused_in_chinese(tmp_path: Path) -> None:
+    """The option table's range and number checks (parser.setting_type) and the rate
+    parser speak the locale's language too, not only argparse's own words around them."""
+    data = tmp_path / "d"
+    for _ in range(2):
+        r = _tether("get", "--jobs", "0", "http://a/", data=data, lang="zh_CN.UTF-8")
+        assert r.returncode == 2 and "必须在 1 到 64 之间" in r.stderr, r
+        r = _tether("get", "--stall-timeout", "x", "http://a/", data=data, lang="zh_CN.UTF-8")
+        assert r.returncode == 2 and "不是秒数：'x'" in r.stderr, r
+        r = _tether("get", "--limit", "abc", "http://a/", data=data, lang="zh_CN.UTF-8")
+        assert r.returncode == 2 and "不是有效的速率：'abc'" in r.stderr, r
+        r = _tether("get", "--jobs", "0", "http://a/", data=data, lang="C.UTF-8")
+        assert r.returncode == 2 and "must be between 1 and 64" in r.stderr, r
         assert "Traceback" not in r.stderr
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.onfinish import FinishAction
+from app.engine.urls import validate_url
 from app.options import Options
 from app.service.remote_automation import RemoteAutomation
+from app.service.views import job_dict, job_from_dict
+from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
 from app.store.plans import OnComplete
 
@@ -65,18 +71,35 @@ def test_plans_load_write_through_and_rows_wait_for_their_start_time() -> None:
     assert auto.completion.plan(1) is None and auto.scheduler.start_at(1) is None
 
 
-def test_the_add_dialogs_plan_follows_the_new_job_by_its_redacted_url() -> None:
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "http://user:pw@h/f.iso",  # the login goes to the job's secrets, not its URL
+        "http://h/get?next=http://u:p@i/f.iso",  # a URL inside the URL comes back redacted
+        "  http://h/f.iso\n",  # as pasted
+        "http://h/f.iso",
+    ],
+)
+def test_the_add_dialogs_plan_follows_the_new_job_by_its_url_as_the_service_sends_it(
+    tmp_path: Path, typed: str
+) -> None:
+    store = JobStore.open(tmp_path / "db.sqlite3", use_keyring=False)
+    try:
+        stored = store.add_job(validate_url(typed), str(tmp_path))
+    finally:
+        store.close()
+    added = job_from_dict(job_dict(stored))  # the ADDED event as the window gets it
     wire = Wire()
     auto = RemoteAutomation(wire, Options(), dict)
-    auto.completion.expect(["http://user:pw@h/f.iso"], OnComplete("open"))
-    added = job(7, JobState.QUEUED, url="http://***@h/f.iso")  # as the service sends it
-    auto.on_event(EngineEvent(EventKind.ADDED, 7, added))
+    auto.completion.expect([typed], OnComplete("open"))
+    auto.on_event(EngineEvent(EventKind.ADDED, added.id, added))
     assert wire.sent[-1] == (
         "plans.set",
-        {"ids": [7], "on_complete": {"action": "open", "argv": []}},
+        {"ids": [added.id], "on_complete": {"action": "open", "argv": []}},
     )
-    assert auto.completion.plan(7) == OnComplete("open")
-    auto.on_event(EngineEvent(EventKind.ADDED, 8, job(8, JobState.QUEUED, "http://***@h/f.iso")))
+    assert auto.completion.plan(added.id) == OnComplete("open")
+    again = job_from_dict({**job_dict(stored), "id": added.id + 1})
+    auto.on_event(EngineEvent(EventKind.ADDED, again.id, again))
     assert len(wire.sent) == 1  # once: the plan was for one job
 
 

@@ -106,15 +106,23 @@ def setting_type(option: Option) -> Callable[[str], int | float]:
     seconds = option.unit == "s"
 
     def convert(text: str) -> int | float:
+        # argparse prints these after its own (localized) words: translated here, whole
+        # sentences, so the catalogue can hold them
         try:
             value: int | float = float(text) if seconds else int(text)
         except ValueError:
-            what = "a number of seconds" if seconds else "a number"
-            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+            if seconds:
+                message = translate(f"not a number of seconds: {text!r}")
+            else:
+                message = translate(f"not a number: {text!r}")
+            raise argparse.ArgumentTypeError(message) from None
         low, high = option.minimum, option.maximum
         if (low is not None and value < low) or (high is not None and value > high):
-            unit = " seconds" if seconds else ""
-            raise argparse.ArgumentTypeError(f"must be between {low} and {high}{unit}")
+            if seconds:
+                message = translate(f"must be between {low} and {high} seconds")
+            else:
+                message = translate(f"must be between {low} and {high}")
+            raise argparse.ArgumentTypeError(message)
         return value
 
     convert.__name__ = option.key  # argparse names the converter in some messages
@@ -139,7 +147,7 @@ def rate_arg(text: str) -> int:
     try:
         return parse_rate(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+        raise argparse.ArgumentTypeError(translate(str(exc))) from None
 
 
 # ---------------------------------------------------------------------------- commands

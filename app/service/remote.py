@@ -1,5 +1,5 @@
 """The CLI's commands when a service (or the window) owns the data folder: same output, same
-exit codes as the local ones in app/cli.py, the work done by the service's engine.
+exit codes as the local ones in app/cli/, the work done by the service's engine.
 
 `get` and `resume` subscribe before they add or resume, follow their jobs' events until none
 is queued or downloading, and draw the progress line from the subscription. Ctrl+C (or

@@ -17,15 +17,17 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from app.engine.errors import BadInput
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.engine.onfinish import CallLater, Countdown, FinishAction
 from app.engine.schedule import starts_at, when_text
 from app.engine.scheduler import ScheduleConfig
-from app.engine.urls import redact
+from app.engine.urls import redact, validate_url
 from app.options import Options
 from app.service.plans import plan_wire
 from app.store.models import Job, JobState
 from app.store.plans import OnComplete
+from app.store.secrets import split_userinfo
 
 log = logging.getLogger("tether.service")
 
@@ -117,7 +119,13 @@ class RemoteCompletion:
         if plan is None:
             return
         for url in urls:
-            self._expected[redact(url)] = plan
+            # keyed by the URL the job will carry on the wire: the engine's cleaned one,
+            # its login split off to the secrets (jobstore.add_job), then redacted (views.py)
+            try:
+                kept = split_userinfo(validate_url(url))[0]
+            except BadInput:
+                continue  # refused by `add` too: no job will come for it
+            self._expected[redact(kept)] = plan
 
     def on_event(self, event: EngineEvent) -> None:
         if event.kind is EventKind.ADDED and event.job is not None:

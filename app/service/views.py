@@ -15,7 +15,6 @@ from app.engine.urls import redact
 from app.store.models import Job, JobState
 
 JsonObj = dict[str, Any]
-PROGRESS_FIELDS = ("done", "size", "speed", "connections", "segments")
 
 
 def job_dict(job: Job, done: int | None = None, verifying: bool = False) -> JsonObj:

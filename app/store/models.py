@@ -39,9 +39,8 @@ JobState.ACTIVE = frozenset({JobState.QUEUED, JobState.DOWNLOADING, JobState.RET
 JobState.UNFINISHED = frozenset(JobState) - {JobState.COMPLETED}
 JobState.RESTARTABLE = JobState.UNFINISHED - {JobState.DOWNLOADING}
 JobState.CANCELLABLE = JobState.ACTIVE | {JobState.PAUSED}
-# the older names: other branches in flight may still import them
+# the older name, still imported here and there
 ACTIVE_STATES = JobState.ACTIVE
-UNFINISHED_STATES = JobState.UNFINISHED
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,11 +45,6 @@ class DropContent:
     link_files: list[str] = field(default_factory=list)  # local paths, read by the Qt glue
     ignored: list[str] = field(default_factory=list)  # items that were not download URLs
 
-    def merge(self, other: DropContent) -> None:
-        self.urls = dedupe([*self.urls, *other.urls])
-        self.link_files.extend(p for p in other.link_files if p not in self.link_files)
-        self.ignored.extend(other.ignored)
-
 
 def parse_text(text: str) -> DropContent:
     """Plain text: URLs anywhere in it; each non-blank line without one is noted as ignored."""

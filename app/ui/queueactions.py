@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -130,8 +130,3 @@ def knob_menus(
         )
         conn_menu.setToolTipsVisible(True)
     return limit_menu, conn_menu
-
-
-def shortcut_context_window(actions: Sequence[QAction]) -> None:
-    for action in actions:
-        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
