@@ -308,3 +308,37 @@ def test_secret_settings_never_leave_the_service(
             assert again["secrets_set"] == got["secrets_set"]
             shown = json.dumps(client.call("settings.get"))
             assert password not in shown and "tok-4242" not in shown
+
+
+def test_a_client_edits_site_rules_without_seeing_or_wiping_their_header_values(
+    service: ServiceThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window's Sites table: the rules come back with each header value hidden, so adding a
+    rule (or changing another field) and sending the list back keeps the values it never saw."""
+    monkeypatch.setenv("TETHER_KEYRING", "0")
+    rules = [
+        {"pattern": "*.example.com", "max_connections": 2, "headers": "Authorization: Bearer t-1"}
+    ]
+    with service.client() as client:
+        client.call("settings.set", values={"site_rules": rules})
+        for n in (1, 2):  # add a rule, twice: each round trip keeps the hidden value
+            shown = client.call("settings.get")["values"]["site_rules"]
+            assert "t-1" not in json.dumps(shown)
+            assert shown[0]["headers"] == "Authorization: (hidden)"
+            edited = [*shown, {"pattern": f"cdn{n}.example.org", "max_connections": 1}]
+            client.call("settings.set", values={"site_rules": edited})
+        assert service.server is not None
+        applied = service.server.api.engine.settings.site_rules
+        assert [r.pattern for r in applied] == [
+            "*.example.com",
+            "cdn1.example.org",
+            "cdn2.example.org",
+        ]
+        assert applied[0].headers == (("Authorization", "Bearer t-1"),)
+        # a hidden value typed over is the new value; one with nothing behind it is dropped
+        shown = client.call("settings.get")["values"]["site_rules"]
+        shown[0]["headers"] = "Authorization: Bearer t-2\nX-New: (hidden)"
+        client.call("settings.set", values={"site_rules": shown})
+        assert service.server.api.engine.settings.site_rules[0].headers == (
+            ("Authorization", "Bearer t-2"),
+        )

@@ -103,6 +103,50 @@ def format_headers(headers: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"{name}: {value}" for name, value in headers)
 
 
+# What a client of the service sees in place of a site rule's header value (they may carry
+# tokens): the rules themselves stay visible and editable, the values never leave the service.
+HIDDEN = "(hidden)"
+
+
+def masked_rules(rules: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored site rules as a client may see them: every header value is HIDDEN (pure)."""
+    out = []
+    for rule in rules:
+        shown = dict(rule)
+        lines = str(rule.get("headers") or "").splitlines()
+        shown["headers"] = "\n".join(
+            f"{line.partition(':')[0].strip()}: {HIDDEN}" for line in lines if line.strip()
+        )
+        out.append(shown)
+    return out
+
+
+def unmasked_rules(
+    edited: Iterable[Mapping[str, Any]], stored: Iterable[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """A client's edited rules with each HIDDEN value put back from the stored rule for the same
+    site and header name; a HIDDEN value with nothing stored behind it is dropped (pure)."""
+    known: dict[tuple[str, str], str] = {}
+    for rule in stored:
+        pattern = str(rule.get("pattern", "")).strip().lower()
+        for line in str(rule.get("headers") or "").splitlines():
+            name, sep, value = line.partition(":")
+            if sep:
+                known[(pattern, name.strip().lower())] = value.strip()
+    out = []
+    for rule in edited:
+        pattern = str(rule.get("pattern", "")).strip().lower()
+        kept = []
+        for line in str(rule.get("headers") or "").splitlines():
+            name, _, value = line.partition(":")
+            if value.strip() != HIDDEN:
+                kept.append(line)
+            elif (pattern, name.strip().lower()) in known:
+                kept.append(f"{name.strip()}: {known[(pattern, name.strip().lower())]}")
+        out.append({**rule, "headers": "\n".join(kept)})
+    return out
+
+
 def host_of(url: str) -> str:
     try:
         return (urlsplit(url).hostname or "").lower().rstrip(".")

@@ -20,6 +20,7 @@ from app.engine.checksums import parse_checksum
 from app.engine.context import RequestContext, load_context
 from app.engine.engine import Engine, check_sha256
 from app.engine.inputs import KEEP, Keep
+from app.engine.siterules import masked_rules, unmasked_rules
 from app.engine.urls import validate_url
 from app.options import OPTIONS, Options, load_options, save_options
 from app.service import protocol as p
@@ -288,10 +289,14 @@ class ServiceApi:
         options = load_options(self.engine.store)
         values = dataclasses.asdict(options)
         # Secrets (proxy login, site rules whose headers may carry tokens) never leave the
-        # service: a client sees whether one is set, and may replace it, never read it.
+        # service: a client sees whether one is set, and may replace it, never read it. Site
+        # rules are shown with their header values HIDDEN, so a window can edit the list
+        # without wiping what it cannot see (settings_set puts the values back).
         secret = {o.key for o in OPTIONS if o.secret}
+        shown = {k: (None if k in secret else v) for k, v in values.items()}
+        shown["site_rules"] = masked_rules(options.site_rules)
         return {
-            "values": {k: (None if k in secret else v) for k, v in values.items()},
+            "values": shown,
             "secrets_set": {k: bool(values.get(k)) for k in sorted(secret)},
             "titles": {o.key: o.title for o in OPTIONS},
         }
@@ -305,7 +310,10 @@ class ServiceApi:
         # null for a secret means "keep it" (what settings.get hands out in its place)
         secret = {o.key for o in OPTIONS if o.secret}
         values = {k: v for k, v in values.items() if not (k in secret and v is None)}
-        options = dataclasses.replace(load_options(self.engine.store), **values)
+        stored = load_options(self.engine.store)
+        if isinstance(values.get("site_rules"), list):
+            values["site_rules"] = tuple(unmasked_rules(values["site_rules"], stored.site_rules))
+        options = dataclasses.replace(stored, **values)
         try:
             save_options(self.engine.store, options)
         except (ValueError, TypeError) as exc:
