@@ -4,6 +4,7 @@ action, the clock and the timers are fakes; nothing sleeps, nothing shuts down."
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -265,3 +266,26 @@ def test_add_dialog_when_done_goes_to_the_new_jobs_twice(env: Env, qtbot: Any) -
         if key == "run":
             assert plan.argv == ("my tool", "{file}", "--x")
         assert JobPlans(env.store).on_complete_all()[job.id] == plan
+
+
+def test_when_done_only_reaches_links_really_added_twice(env: Env, qtbot: Any) -> None:
+    """A link already in the queue, answered "show" at the conflict question, is not added: its
+    "When done" must not wait for (and later land on) the next job of that URL."""
+    from app.ui.schedule_ui import WhenDoneField
+
+    window = env.window
+    window.options = dataclasses.replace(window.options, queued_url_action="show")
+    queued = next(j for j in window.model.jobs() if j.state is not JobState.COMPLETED)
+    engine = env.automation.engine
+    for _ in range(2):
+        dialog = window.show_add_dialog([queued.url])
+        field = dialog.findChild(WhenDoneField)
+        assert field is not None
+        field.combo.setCurrentIndex(field.combo.findData("run"))
+        field.command.setText("touch {file}")
+        dialog.accept()
+        qtbot.waitUntil(lambda: not window.add_flow.busy())
+        # a later add of the same URL elsewhere (a script, the browser) gets no plan
+        job = engine.add(queued.url, str(env.store.path.parent), start=False)
+        assert env.automation.completion.plan(job.id) is None
+        engine.remove(job.id)

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QFile, QObject, QTimer
+from PySide6.QtCore import QFile, QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 
 from app.ui.conflicts import OPTION_KEY, Conflict, ConflictKind, find_conflict, remembered
@@ -36,6 +36,9 @@ def folder_for_urls(urls: list[str], folder_for: Callable[[str | None], str]) ->
 class AddFlow(QObject):
     """Takes AddRequests, checks each link for conflicts, asks or applies the remembered
     answer, then hands what is left to the controller."""
+
+    # the request as it goes to the controller: only the links that survived the questions
+    about_to_add = Signal(object)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -156,9 +159,9 @@ class AddFlow(QObject):
         request = self._request
         assert request is not None
         if self._accepted:
-            outcome = self.window.controller.add(
-                dataclasses.replace(request, urls=list(self._accepted))
-            )
+            accepted = dataclasses.replace(request, urls=list(self._accepted))
+            self.about_to_add.emit(accepted)
+            outcome = self.window.controller.add(accepted)
             if outcome.done:
                 # only a folder that took a download is worth offering again
                 self.window.ui_state.set_last_dest_dir(request.dest_dir)

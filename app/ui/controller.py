@@ -84,6 +84,9 @@ class AddRequest:
     entries: dict[str, tuple[str | None, str | None, str | None]] | None = None
     # The Add dialog's referrer, cookies and headers: each URL's request context (a secret)
     context: ContextArgs | None = None
+    # The Add dialog's "When done" (an OnComplete, schedule_ui.py): set on the jobs AddFlow
+    # really adds, never on a link the user sent elsewhere at a conflict question
+    when_done: Any = None
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from app.store.models import Job, JobState
 from app.store.plans import OnComplete
 
 if TYPE_CHECKING:
+    from app.ui.controller import AddRequest
     from app.ui.dialogs.add import AddDialog
     from app.ui.mainwindow import MainWindow
 
@@ -180,6 +181,7 @@ class ScheduleUi(QObject):
         window.extras.options_hooks.append(self._on_options)
         automation.quit_app = window.request_quit
         automation.on_countdown = self.show_countdown
+        window.add_flow.about_to_add.connect(self._expect_when_done)
         self._show_add_dialog = window.show_add_dialog
         window.show_add_dialog = self.show_add_dialog  # type: ignore[method-assign]
 
@@ -194,13 +196,16 @@ class ScheduleUi(QObject):
             layout = dialog.layout()
             assert isinstance(layout, QVBoxLayout)
             layout.insertWidget(layout.indexOf(dialog.buttons), field)
-            # Ours first: the jobs are added while the window's own slot runs.
+            # Ours first: the request carries the plan into AddFlow, which says which links it
+            # really adds (about_to_add); only those expect it.
             dialog.submitted.disconnect(self.window._on_add_submitted)
-            dialog.submitted.connect(
-                lambda request: self.automation.completion.expect(request.urls, field.plan())
-            )
+            dialog.submitted.connect(lambda request: setattr(request, "when_done", field.plan()))
             dialog.submitted.connect(self.window._on_add_submitted)
         return dialog
+
+    def _expect_when_done(self, request: AddRequest) -> None:
+        if request.when_done is not None:
+            self.automation.completion.expect(request.urls, request.when_done)
 
     def _on_options(self, options: Options) -> None:
         self.automation.apply_options(options)
