@@ -16,24 +16,27 @@ from app.ui.i18n import tr_args
 STATUS_MS = 15000
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ServiceLink", text)
-
-
 def service_status_text(kind: str, detail: str) -> str:
     """The status bar's one line about the link to the service (`detail` goes to the log,
-    except a refusal's reason, which is what the user needs to know)."""
+    except a refusal's reason, which is what the user needs to know). Literal translate()
+    calls: lupdate finds only those."""
     if kind == "lost":  # short: the status bar shares its width
-        return _tr("Tether's service stopped; restarting it…")
+        return QCoreApplication.translate("ServiceLink", "Tether's service stopped; restarting it…")
     if kind == "stopped":
-        return _tr("Tether's service was stopped; downloads are paused")
+        return QCoreApplication.translate(
+            "ServiceLink", "Tether's service was stopped; downloads are paused"
+        )
     if kind == "stalled":
-        return _tr("Tether's service is not answering; commands wait for it")
+        return QCoreApplication.translate(
+            "ServiceLink", "Tether's service is not answering; commands wait for it"
+        )
     if kind == "answering":
-        return _tr("Tether's service is answering again")
+        return QCoreApplication.translate("ServiceLink", "Tether's service is answering again")
     if kind == "refused":
-        return tr_args(_tr("The service refused a command: %1"), detail)
-    return _tr("Reconnected to the Tether service")
+        return tr_args(
+            QCoreApplication.translate("ServiceLink", "The service refused a command: %1"), detail
+        )
+    return QCoreApplication.translate("ServiceLink", "Reconnected to the Tether service")
 
 
 class ServiceStatus(QObject):
