@@ -139,3 +139,39 @@ def test_tether_service_stop_is_not_undone_by_the_window_but_a_crash_is(
         assert not w.link.stopped
 
     run(scenario)
+
+
+def test_the_service_line_stays_until_its_state_ends_and_says_each_thing_once(
+    qapp: Any,
+) -> None:
+    from PySide6.QtWidgets import QStatusBar
+
+    from app.ui.service_status import ServiceStatus
+
+    bar = QStatusBar()
+    restarts: list[bool] = []
+
+    def restart() -> bool:
+        restarts.append(True)
+        return True
+
+    status = ServiceStatus(bar, restart)
+    status.show("answering", "")  # answering without a stall before: nothing to say
+    assert bar.currentMessage() == "" and status.label.isHidden()
+    for _ in range(2):
+        status.show("stalled", "")
+        assert status.kind == "stalled" and "not answering" in status.label.text()
+        bar.showMessage("Could not pause: something")  # a bulk action's note on top
+        assert "not answering" in status.label.text()  # the lasting line is not hidden by it
+        status.show("answering", "")
+        assert status.kind == "" and status.label.isHidden()
+        assert "answering again" in bar.currentMessage()
+        status.show("refused", "set_url: not a URL: 'x'")
+        assert bar.currentMessage().endswith("set_url: not a URL: 'x'")
+        status.show("stopped", "the service closed the connection")
+        assert status.kind == "stopped" and not status.start_button.isHidden()
+        assert "was stopped" in status.label.text()
+        status.start_button.click()
+        assert status.kind == "" and status.start_button.isHidden()
+    assert restarts == [True, True]
+    bar.deleteLater()
