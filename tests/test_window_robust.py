@@ -175,3 +175,44 @@ def test_the_service_line_stays_until_its_state_ends_and_says_each_thing_once(
         assert status.kind == "" and status.start_button.isHidden()
     assert restarts == [True, True]
     bar.deleteLater()
+
+
+def test_refresh_address_says_at_once_when_the_browser_finds_no_fresh_link(run: Any) -> None:
+    from app.service.client import connect
+    from app.ui.refresh import WAIT_S, Step
+
+    async def scenario(w: Window) -> None:
+        loop = asyncio.get_running_loop()
+        assert w.window is not None and w.link is not None
+        browser = connect(w.data, "browser-host")  # a browser's native host, as the watcher is
+        assert browser is not None
+        with browser:
+            browser.call("subscribe", progress=False, browser=True)
+            answer = w.link.call(
+                "add",
+                url="http://127.0.0.1:9/f.bin",
+                dir=str(w.dest),
+                start=False,
+                context={"referrer": "https://pages.example.com/f"},
+            )
+            job_id = int(answer["job"]["id"])
+            await w.wait_for(lambda: w.model.job(job_id) is not None)
+            for _ in range(2):
+                dialog = w.window.extras.refresh.start(job_id)
+                assert dialog is not None and dialog.step is Step.ASKING
+                started = loop.time()
+                note = await loop.run_in_executor(None, browser.next_notification, 5.0)
+                while note is not None and note.get("method") != "recapture":
+                    note = await loop.run_in_executor(None, browser.next_notification, 5.0)
+                assert note is not None and note["params"]["job"]["id"] == job_id
+                # the extension found nothing on the page: it says so through its host
+                await loop.run_in_executor(
+                    None, functools.partial(browser.call, "recapture.none", id=job_id)
+                )
+                await w.wait_for(lambda d=dialog: d.step is Step.NOT_FOUND, 10)  # type: ignore[misc]
+                assert loop.time() - started < WAIT_S / 3
+                assert "no fresh link" in dialog.status_label.text()
+                dialog.reject()
+                await w.wait_for(lambda: job_id not in w.window.extras.refresh.dialogs)  # type: ignore[union-attr]
+
+    run(scenario)

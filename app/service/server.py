@@ -154,6 +154,11 @@ class RpcServer:
     ) -> None:
         self.api = api
         api.ask_browsers = self.ask_browsers
+        api.tell_window = lambda method, params: self.broadcast(
+            method,
+            params,
+            lambda s: s.subscription is not None and not s.subscription.get("browser"),
+        )
         self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
         if api.automation is not None:
             self.window_api.install(api.automation)

@@ -230,6 +230,8 @@ def build_window(
             settings.known = options_from_values(params["values"])
             if settings.known != window.options:
                 window.apply_options(settings.known)
+        elif method == "recapture.none" and isinstance(params.get("id"), int):
+            window.extras.refresh.none_found(params["id"])
         elif method.startswith("finish."):
             automation.on_notice(method, params)
 
