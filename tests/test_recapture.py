@@ -67,6 +67,33 @@ def test_recapture_without_a_referrer_or_of_a_finished_job(
         assert err.value.name == "unknown_job"
 
 
+def test_a_browsers_none_found_reaches_the_window_at_once(
+    service: ServiceThread,  # noqa: F811
+) -> None:
+    from app.browser.host import Host
+
+    with service.client() as window, service.client() as browser:
+        window.call("subscribe", progress=False)
+        browser.call("subscribe", progress=False, browser=True)
+        job = _paused_job(window, {"referrer": REFERRER})
+        assert window.call("recapture", id=job)["asked"] == 1
+        _notifications(window, "event", 0.3)
+        for _ in range(2):  # the extension says "none found" through its native host
+            host = Host(service.data_dir, lambda _d, _s: service.client())
+            answer = host.handle({"id": 1, "method": "recapture_none", "params": {"id": job}})
+            host.close()
+            assert answer == {"id": 1, "result": {"told": 1}}, answer
+            [note] = _notifications(window, "recapture.none", 1.0)
+            assert note["params"] == {"id": job}
+        assert _notifications(browser, "recapture.none", 0.3) == []  # not to the browsers
+        with pytest.raises(p.RpcError) as err:
+            window.call("recapture.none", id=999)
+        assert err.value.name == "unknown_job"
+        bad = Host(service.data_dir, lambda _d, _s: service.client())
+        assert "error" in bad.handle({"id": 2, "method": "recapture_none", "params": {"id": "x"}})
+        bad.close()
+
+
 def test_the_hosts_watcher_passes_a_recapture_to_the_extension() -> None:
     sent: list[dict[str, Any]] = []
     watcher = Watcher(Path("/x"), lambda _d, _s: None, sent.append)

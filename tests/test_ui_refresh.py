@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMenu
 from app.engine.context import RequestContext
 from app.service.api import ServiceApi
 from app.store.models import Job, JobState
-from app.ui.refresh import WAIT_S, Step, first_step, next_step, refreshable
+from app.ui.refresh import WAIT_S, Step, after_none_found, first_step, next_step, refreshable
 from tests.support.faultserver import FaultServer
 from tests.test_ui_integration import Harness, run  # noqa: F401 (a fixture)
 
@@ -31,6 +31,11 @@ def test_the_steps_of_a_refresh() -> None:
     assert next_step(Step.ASKING, "https://h/v1/f", job, WAIT_S) is Step.NOT_FOUND
     assert next_step(Step.ASKING, "https://h/v0/f", job, 1.0) is Step.GOT_LINK
     assert next_step(Step.NO_BROWSER, "https://h/v0/f", job, 1.0) is Step.NO_BROWSER
+    # a browser's "no fresh link": not found once every browser asked has said so
+    assert after_none_found(Step.ASKING, 1, 1) is Step.NOT_FOUND
+    assert after_none_found(Step.ASKING, 2, 1) is Step.ASKING
+    assert after_none_found(Step.ASKING, 2, 2) is Step.NOT_FOUND
+    assert after_none_found(Step.GOT_LINK, 1, 1) is Step.GOT_LINK
     for state, ok in ((JobState.FAILED, True), (JobState.PAUSED, True),
                       (JobState.DOWNLOADING, False), (JobState.COMPLETED, False)):  # fmt: skip
         job.state = state

@@ -156,6 +156,12 @@ class Host:
             return None if answer is None else {"job": job_view(answer["job"])}
         if method == "refresh":
             return self._refresh(params)
+        if method == "recapture_none":  # the extension found no fresh link: the window asked
+            job_id = params.get("id")
+            if not isinstance(job_id, int) or isinstance(job_id, bool):
+                raise HostError("id must be a job id")
+            answer = self._call(False, "recapture.none", {"id": job_id})
+            return None if answer is None else {"told": answer["told"]}
         if method == "watch":
             watching = self._watch() if self._watch is not None else False
             return {"watching": watching}

@@ -61,6 +61,7 @@ class ServiceApi:
         self.on_demand = False  # started by a client (exits when idle); the window may stop it
         # the server's "ask the connected browsers to re-capture this job" (RpcServer sets it)
         self.ask_browsers: Callable[[JsonObj], int] | None = None
+        self.tell_window: Callable[[str, JsonObj], int] | None = None
 
     def methods(self) -> dict[str, p.Method]:
         m = p.Method
@@ -75,6 +76,7 @@ class ServiceApi:
             "set_url": m(self.set_url),
             "set_context": m(self.set_context),
             "recapture": m(self.recapture),
+            "recapture.none": m(self.recapture_none),
             "configure": m(self.configure),
             "settings.get": m(self.settings_get),
             "settings.set": m(self.settings_set),
@@ -254,6 +256,13 @@ class ServiceApi:
 
     def recapture(self, params: p.Params, _session: p.Session) -> JsonObj:
         return self.ask_recapture(params.job_id())
+
+    def recapture_none(self, params: p.Params, _session: p.Session) -> JsonObj:
+        """A browser found no fresh link for a `recapture`: the window's dialog says so now
+        instead of waiting out its timeout. `told`: how many subscribers heard it."""
+        job_id = self._job(params.job_id()).id
+        told = self.tell_window("recapture.none", {"id": job_id}) if self.tell_window else 0
+        return {"told": told}
 
     def ask_recapture(self, job_id: int) -> JsonObj:
         """The window's "Refresh address…": ask the browsers' extensions (the native hosts

@@ -177,6 +177,8 @@ async def _run(
     finally:
         # clients first: nothing they send may turn the final SHUTDOWN stop into a pause
         server.api.stopping = True
+        with contextlib.suppress(Exception):  # best effort: a window that misses it restarts us
+            await server.announce_stop("requested" if stop.is_set() else "idle")
         await server.close()
         automation.detach()
         await engine.shutdown(SHUTDOWN_TIMEOUT_S)

@@ -18,6 +18,7 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,27 @@ log = logging.getLogger("tether.service")
 
 PAGE = 1000  # jobs per jobs.list call: ~0.5 MB, well under the protocol's line cap
 CALL_TIMEOUT_S = 10.0
+# The window's thread never waits longer than this on the service: past it the service counts
+# as not answering (a SIGSTOPped or wedged service) until the next byte arrives from it.
+WINDOW_DEADLINE_S = 1.0
+STALE_PROGRESS_S = 3.0  # no word from a service with downloads running: speeds go blank
+# commands whose answer the window does not need: sent without waiting once the service is not
+# answering; a refusal that arrives later is reported through on_refused
+FIRE_AND_FORGET = frozenset(
+    {
+        "pause",
+        "resume",
+        "retry",
+        "cancel",
+        "remove",
+        "set_url",
+        "configure",
+        "move",
+        "move_before",
+        "pause_all",
+        "resume_all",
+    }
+)
 Post = Callable[[Callable[[], None]], None]
 JsonObj = dict[str, Any]
 
@@ -43,13 +65,18 @@ JsonObj = dict[str, Any]
 class _Pending:
     done: threading.Event
     reply: JsonObj | None = None
+    method: str = ""
+    abandoned: bool = False  # the caller stopped waiting: a late error goes to on_refused
 
 
 class RemoteEngine:
     """EngineLike (app/ui/controller.py) over a greeted Client; see the module docstring.
 
     `on_event` gets EngineEvents, `on_notice(method, params)` other notifications (settings,
-    ui.open_urls), `on_lost(reason)` once when the connection ends: all through `post`."""
+    ui.open_urls), `on_lost(reason)` once when the connection ends, `on_stall(stalled)` when
+    the service stops answering within WINDOW_DEADLINE_S and when it answers again,
+    `on_refused(method, message)` for an error that came after its caller stopped waiting:
+    all through `post`."""
 
     def __init__(
         self,
@@ -59,6 +86,8 @@ class RemoteEngine:
         on_event: Callable[[EngineEvent], None] | None = None,
         on_notice: Callable[[str, JsonObj], None] | None = None,
         on_lost: Callable[[str], None] | None = None,
+        on_stall: Callable[[bool], None] | None = None,
+        on_refused: Callable[[str, str], None] | None = None,
         page: int = PAGE,
         owner: int | None = None,
     ) -> None:
@@ -68,6 +97,12 @@ class RemoteEngine:
         self.on_event = on_event
         self.on_notice = on_notice
         self.on_lost = on_lost
+        self.on_stall = on_stall
+        self.on_refused = on_refused
+        self.stalled = False
+        self.stopping: str | None = None  # the reason of a service.stopping notification
+        self._heard = time.monotonic()  # when the service last sent anything
+        self._logs: dict[int, list[tuple[float, str]]] = {}  # jobs.log answers, for a stall
         self._lock = threading.Lock()  # cache, pending calls, inbox
         self._send_lock = threading.Lock()
         self._jobs: dict[int, Job] = {}
@@ -122,6 +157,9 @@ class RemoteEngine:
                 chunk = self._sock.recv(1 << 18)
                 if not chunk:
                     break
+                self._heard = time.monotonic()
+                if self.stalled:
+                    self._set_stalled(False)
                 buffer += chunk
                 if len(buffer) > p.MAX_LINE + 1 and b"\n" not in buffer:
                     reason = "the service sent a message that is too long"
@@ -138,13 +176,31 @@ class RemoteEngine:
             raise ValueError("not a message")
         if "method" in message and "id" not in message:
             params = message.get("params")
-            self._apply(str(message["method"]), params if isinstance(params, dict) else {})
+            params = params if isinstance(params, dict) else {}
+            if message["method"] == "service.stopping":
+                self.stopping = str(params.get("reason") or "")
+            self._apply(str(message["method"]), params)
             return
         with self._lock:
             pending = self._pending.pop(message.get("id"), None)  # type: ignore[arg-type]
-        if pending is not None:
-            pending.reply = message
-            pending.done.set()
+        if pending is None:
+            return
+        pending.reply = message
+        pending.done.set()
+        error = message.get("error")
+        if pending.abandoned and isinstance(error, dict) and self.on_refused is not None:
+            callback, method = self.on_refused, pending.method
+            text = str(error.get("message") or "refused")
+            self._post(lambda: callback(method, text))
+
+    def _set_stalled(self, stalled: bool) -> None:
+        with self._lock:
+            if self.stalled == stalled:
+                return
+            self.stalled = stalled
+        if self.on_stall is not None:
+            callback = self.on_stall
+            self._post(lambda: callback(stalled))
 
     def _apply(self, method: str, params: JsonObj) -> None:
         """One notification into the cache, and into the inbox for the window's thread."""
@@ -218,10 +274,20 @@ class RemoteEngine:
         self.on_event(event)
 
     def call(self, method: str, timeout: float = CALL_TIMEOUT_S, **params: Any) -> Any:
-        """The method's result; a typed RpcError; ServiceGone when the service is gone."""
+        """The method's result; a typed RpcError; ServiceGone when the service is gone.
+
+        On the window's thread the wait is at most WINDOW_DEADLINE_S: a command in
+        FIRE_AND_FORGET then counts as sent (None; the service acts on it when it wakes, a
+        refusal goes to on_refused), anything else raises ServiceGone. While the service is
+        not answering such commands are sent without waiting at all."""
         if self.lost is not None:
             raise ServiceGone(self.lost)
-        pending = _Pending(threading.Event())
+        on_owner = threading.get_ident() == self._owner
+        if on_owner:
+            timeout = min(timeout, WINDOW_DEADLINE_S)
+            if self.stalled and method not in FIRE_AND_FORGET:
+                raise ServiceGone(f"the service is not answering ({method!r} not sent)")
+        pending = _Pending(threading.Event(), method=method)
         with self._lock:
             msg_id = self._next_id
             self._next_id += 1
@@ -234,14 +300,23 @@ class RemoteEngine:
             with self._lock:
                 self._pending.pop(msg_id, None)
             raise ServiceGone("the connection to the service broke") from exc
-        if not pending.done.wait(timeout):
+        forget = on_owner and method in FIRE_AND_FORGET
+        if not pending.done.wait(0 if forget and self.stalled else timeout):
             with self._lock:
-                self._pending.pop(msg_id, None)
-            raise ServiceGone(f"no answer from the service to {method!r}")
+                if forget and msg_id in self._pending:
+                    pending.abandoned = True  # the answer may still come: report a refusal
+                else:
+                    self._pending.pop(msg_id, None)
+            if on_owner:
+                self._set_stalled(True)
+            if forget and pending.reply is None and self.lost is None:
+                return None
+            if pending.reply is None:
+                raise ServiceGone(f"no answer from the service to {method!r}")
         reply = pending.reply
         if reply is None:
             raise ServiceGone(self.lost or "the service closed the connection")
-        if threading.get_ident() == self._owner:
+        if on_owner:
             self._drain()  # events sent before the answer: the caller sees its change now
         if "error" in reply:
             raise p.error_from_json(reply["error"])
@@ -351,12 +426,29 @@ class RemoteEngine:
         return job.snapshot()
 
     def progress(self) -> dict[int, Progress]:
+        """The last progress heard; nothing (blank speeds) when the service has been silent
+        too long with downloads running, so stale numbers do not pass for live ones."""
         with self._lock:
+            if self._progress and (
+                self.stalled or time.monotonic() - self._heard > STALE_PROGRESS_S
+            ):
+                return {}
             return {jid: progress_from(jid, e) for jid, e in self._progress.items()}
 
     def job_log(self, job_id: int) -> list[tuple[float, str]]:
-        result = self._job_call("jobs.log", job_id)
-        return [(float(e["time"]), str(e["message"])) for e in result["entries"]]
+        """The job's log; while the service is not answering, the last copy fetched (a row
+        click must not wait on a hung service)."""
+        if self.stalled and threading.get_ident() == self._owner:
+            return list(self._logs.get(job_id, []))
+        try:
+            result = self._job_call("jobs.log", job_id)
+        except ServiceGone:
+            if threading.get_ident() != self._owner:
+                raise
+            return list(self._logs.get(job_id, []))
+        entries = [(float(e["time"]), str(e["message"])) for e in result["entries"]]
+        self._logs[job_id] = entries
+        return entries
 
 
 def _opt_list(ids: Iterable[int] | None) -> list[int] | None:

@@ -154,6 +154,11 @@ class RpcServer:
     ) -> None:
         self.api = api
         api.ask_browsers = self.ask_browsers
+        api.tell_window = lambda method, params: self.broadcast(
+            method,
+            params,
+            lambda s: s.subscription is not None and not s.subscription.get("browser"),
+        )
         self.window_api = WindowApi(api, self.broadcast, lambda: len(self.connections))
         if api.automation is not None:
             self.window_api.install(api.automation)
@@ -214,6 +219,17 @@ class RpcServer:
         self._ticker = asyncio.get_running_loop().create_task(self._tick())
         log.info("serving %s", endpoint.path or f"127.0.0.1:{endpoint.port}")
         return endpoint
+
+    async def announce_stop(self, reason: str, wait: float = 0.5) -> None:
+        """Tell every client the service is stopping and why ("requested": a window should not
+        start it again), and give the writers a moment to send it before `close` cuts them."""
+        self.broadcast("service.stopping", {"reason": reason}, lambda _s: True)
+        deadline = asyncio.get_running_loop().time() + wait
+        while any(c._queue for c in self.connections):
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)  # the last batch's write and drain
 
     async def close(self) -> None:
         for closer in self.closers:

@@ -74,7 +74,9 @@ def open_service(data_dir: Path) -> tuple[Client | None, bool, str | None]:
 class ServiceLink:
     """The current RemoteEngine and its replacement after a loss. Callbacks run via `post`:
     `on_engine(engine)` after a reconnection (reload the model), `on_status(kind, detail)`
-    for the status bar: kind "lost" (detail: why) or "reconnected"."""
+    for the status bar: kind "lost" (detail: why; restarting it), "stopped" (stopped on
+    request: not restarted until `restart()`), "reconnected", "stalled" (not answering),
+    "answering" (answers again), "refused" (detail: a late refusal of a command)."""
 
     def __init__(
         self,
@@ -96,6 +98,7 @@ class ServiceLink:
         self.started = False  # this window started a service (so it may stop it on quit)
         self.reconnects = 0
         self._closing = False
+        self.stopped = False  # the service was stopped on request: wait for restart()
         self._owner = threading.get_ident()
 
     def attach(self, client: Client, started: bool) -> RemoteEngine:
@@ -111,6 +114,8 @@ class ServiceLink:
             on_event=self._event,
             on_notice=self._notice,
             on_lost=self._lost,
+            on_stall=lambda stalled: self.on_status("stalled" if stalled else "answering", ""),
+            on_refused=lambda method, text: self.on_status("refused", f"{method}: {text}"),
             owner=self._owner,
         )
 
@@ -131,8 +136,27 @@ class ServiceLink:
     def _lost(self, reason: str) -> None:
         if self._closing:
             return
+        if self.engine is not None and self.engine.stopping == "requested":
+            # `tether service stop` (or a signal): the user's wish, not a crash to undo
+            log.info("the service was stopped on request; not restarting it")
+            self.stopped = True
+            self.on_status("stopped", reason)
+            return
         log.warning("lost the service: %s", reason)
         self.on_status("lost", reason)
+        self._start_reconnect()
+
+    def restart(self) -> bool:
+        """Start the service again after a requested stop (the user asked); False if it was
+        not stopped that way (a reconnection is already under way or not needed)."""
+        if not self.stopped or self._closing:
+            return False
+        self.stopped = False
+        self.on_status("lost", "restarting on request")
+        self._start_reconnect()
+        return True
+
+    def _start_reconnect(self) -> None:
         threading.Thread(target=self._reconnect, name="tether-reconnect", daemon=True).start()
 
     def _reconnect(self) -> None:

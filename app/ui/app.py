@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QSocketNotifier
+from PySide6.QtCore import QSocketNotifier
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_ID
@@ -41,10 +41,11 @@ from app.ui.i18n import install_translators
 from app.ui.mainwindow import MainWindow
 from app.ui.model import JobTableModel
 from app.ui.schedule_ui import ScheduleUi
+from app.ui.service_status import ServiceStatus, service_status_text
+
+__all__ = ["build_window", "run_gui", "service_status_text"]
 
 log = logging.getLogger("tether.ui")
-
-STATUS_MS = 15000
 
 
 def run_gui(urls: list[str], dest_dir: str | None, data_dir: Path) -> int:
@@ -229,23 +230,17 @@ def build_window(
             settings.known = options_from_values(params["values"])
             if settings.known != window.options:
                 window.apply_options(settings.known)
+        elif method == "recapture.none" and isinstance(params.get("id"), int):
+            window.extras.refresh.none_found(params["id"])
         elif method.startswith("finish."):
             automation.on_notice(method, params)
 
     link.on_event = on_event
     link.on_engine = on_engine
     link.on_notice = on_notice
-    link.on_status = lambda kind, detail: window.status.showMessage(
-        service_status_text(kind, detail), 0 if kind == "lost" else STATUS_MS
-    )
+    window.service_status = ServiceStatus(window.status, link.restart)  # type: ignore[attr-defined]
+    link.on_status = window.service_status.show  # type: ignore[attr-defined]
     return window
-
-
-def service_status_text(kind: str, detail: str) -> str:
-    """The status bar's one line about the link to the service (lost stays until restored)."""
-    if kind == "lost":  # short: the status bar shares its width; `detail` goes to the log
-        return QCoreApplication.translate("ServiceLink", "Tether's service stopped; restarting it…")
-    return QCoreApplication.translate("ServiceLink", "Reconnected to the Tether service")
 
 
 def initial_content(urls: list[str]) -> DropContent:

@@ -67,6 +67,12 @@ def first_step(answer: dict[str, Any] | None) -> Step:
     return Step.NO_REFERRER if answer.get("reason") == "no_referrer" else Step.NO_BROWSER
 
 
+def after_none_found(step: Step, asked: int, nones: int) -> Step:
+    """A browser said it found no fresh link: not found once every browser asked has said so
+    (another may still find one)."""
+    return Step.NOT_FOUND if step is Step.ASKING and nones >= asked else step
+
+
 def next_step(step: Step, asked_url: str, job: Job | None, waited: float) -> Step:
     """While asking: the job's URL changed (the browser's link arrived), or time ran out."""
     if step is not Step.ASKING or job is None:
@@ -120,6 +126,8 @@ class RefreshDialog(QDialog):
         self._timer.setInterval(POLL_MS)
         self._timer.timeout.connect(self._poll)
         self.step = Step.NO_BROWSER
+        self.asked = 0  # browsers asked
+        self.nones = 0  # of them, those that found no fresh link
         self._ask(ask)
         self._update_button()
 
@@ -130,6 +138,7 @@ class RefreshDialog(QDialog):
             self._show(Step.REFUSED, str(exc))
             return
         self._show(first_step(answer))
+        self.asked = int((answer or {}).get("asked") or 0)
         if self.step is Step.ASKING:
             self._timer.start()
 
@@ -174,6 +183,13 @@ class RefreshDialog(QDialog):
                 self.main.controller.message.emit(self.status_label.text())
                 self.accept()
 
+    def none_found(self) -> None:
+        self.nones += 1
+        step = after_none_found(self.step, self.asked, self.nones)
+        if step is not self.step:
+            self._timer.stop()
+            self._show(step)
+
     def _update_button(self) -> None:
         new = self.url_edit.text().strip()
         self.use_button.setEnabled(is_download_url(new) and new != self.asked_url)
@@ -216,6 +232,12 @@ class RefreshAddress(QObject):
         if jobs:
             job_id = jobs[0].id
             action.triggered.connect(lambda: self.start(job_id))
+
+    def none_found(self, job_id: int) -> None:
+        """The service relayed a browser's "no fresh link" for the job."""
+        dialog = self.dialogs.get(job_id)
+        if dialog is not None and alive(dialog):
+            dialog.none_found()
 
     def start(self, job_id: int) -> RefreshDialog | None:
         existing = self.dialogs.get(job_id)

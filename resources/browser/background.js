@@ -102,9 +102,10 @@ async function recapture(job, asked = false) {
   const entry = job.referrer
     ? { url: job.url, referrer: job.referrer, file_name: job.file_name || "" }
     : (got.jobs || {})[String(job.id)];
-  if (!entry || !entry.referrer) return;
+  if (!entry || !entry.referrer) return noneFound(job, asked);
   tried.add(job.id);
   const tab = await api.tabs.create({ url: entry.referrer, active: false });
+  let found = false;
   try {
     if (!(await loaded(tab.id))) return;
     const results = await api.scripting.executeScript({
@@ -123,11 +124,24 @@ async function recapture(job, asked = false) {
       navigator.userAgent,
     );
     await callHost("refresh", { ...request.params, id: job.id });
+    found = true;
     await remember({ id: job.id, file_name: job.file_name }, { url: fresh, referrer: entry.referrer });
   } catch (err) {
     console.warn("Tether: re-capture failed:", err.message);
   } finally {
     api.tabs.remove(tab.id).catch(() => {});
+    if (!found) await noneFound(job, asked);
+  }
+}
+
+/** The user asked ("Refresh Address…") and this browser has no fresh link: say so at once,
+ * so the window's dialog need not wait out its timeout. */
+async function noneFound(job, asked) {
+  if (!asked) return;
+  try {
+    await callHost("recapture_none", { id: job.id });
+  } catch (err) {
+    console.warn("Tether: could not tell Tether no link was found:", err.message);
   }
 }
 

@@ -1645,8 +1645,31 @@ User-Agent: …</translation>
         <translation>Tether 服务已停止，正在重新启动…</translation>
     </message>
     <message>
+        <source>Tether&apos;s service was stopped; downloads are paused</source>
+        <translation>Tether 服务已按要求停止；下载已暂停</translation>
+    </message>
+    <message>
+        <source>Tether&apos;s service is not answering; commands wait for it</source>
+        <translation>Tether 服务没有响应；命令将等它恢复后执行</translation>
+    </message>
+    <message>
+        <source>Tether&apos;s service is answering again</source>
+        <translation>Tether 服务已恢复响应</translation>
+    </message>
+    <message>
+        <source>The service refused a command: %1</source>
+        <translation>服务拒绝了一条命令：%1</translation>
+    </message>
+    <message>
         <source>Reconnected to the Tether service</source>
         <translation>已重新连接到 Tether 服务</translation>
+    </message>
+</context>
+<context>
+    <name>ServiceStatus</name>
+    <message>
+        <source>Start the service</source>
+        <translation>启动服务</translation>
     </message>
 </context>
 <context>
