@@ -194,3 +194,26 @@ def test_the_service_going_away_is_reported_once_and_calls_fail_cleanly(data: Pa
     with pytest.raises(ServiceGone):
         window.engine.pause_all()
     window.engine.close()
+
+
+def test_a_message_the_window_cannot_read_ends_the_connection_with_one_line(
+    svc: ServiceThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Valid JSON of a shape the window does not expect (a job without an id, say) must not
+    kill the reader thread silently: the connection ends with one line and calls fail at once."""
+    window = Window(svc)
+    import app.service.remote_engine as remote_engine
+
+    def broken(_d: dict[str, Any]) -> Any:
+        raise KeyError("id")
+
+    monkeypatch.setattr(remote_engine, "job_from_dict", broken)
+    with svc.client() as other:  # another client adds: the event reaches the window
+        other.call("add", url="http://127.0.0.1:9/x.bin", dir=str(svc.data_dir), start=False)
+    window.pump(lambda: bool(window.lost), what="the loss")
+    assert window.lost == ["the service sent a message this window does not understand"]
+    started = time.monotonic()
+    with pytest.raises(ServiceGone):
+        window.engine.pause_all()
+    assert time.monotonic() - started < 2
+    window.engine.close()

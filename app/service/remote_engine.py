@@ -168,6 +168,9 @@ class RemoteEngine:
             reason = f"the connection to the service broke ({exc.strerror or exc})"
         except ValueError:
             reason = "the service sent something that is not JSON"
+        except Exception:  # a message of a shape we don't know: end it, the window reconnects
+            log.exception("a message from the service could not be read")
+            reason = "the service sent a message this window does not understand"
         self._end(reason)
 
     def _on_line(self, line: bytes) -> None:
