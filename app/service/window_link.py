@@ -168,7 +168,7 @@ class ServiceLink:
                     with contextlib.suppress(p.RpcError):
                         client.call("window.claim")
                     engine = self._engine_for(client)
-                except (ServiceGone, p.RpcError, OSError) as exc:
+                except Exception as exc:  # whatever it was, this thread must keep trying
                     log.warning("reconnecting failed: %s", exc)
                     client.close()
                 else:
