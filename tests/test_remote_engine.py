@@ -202,12 +202,12 @@ def test_a_message_the_window_cannot_read_ends_the_connection_with_one_line(
     """Valid JSON of a shape the window does not expect (a job without an id, say) must not
     kill the reader thread silently: the connection ends with one line and calls fail at once."""
     window = Window(svc)
-    import app.service.remote_engine as remote_engine
+    import app.service.remote_connection as remote_connection
 
     def broken(_d: dict[str, Any]) -> Any:
         raise KeyError("id")
 
-    monkeypatch.setattr(remote_engine, "job_from_dict", broken)
+    monkeypatch.setattr(remote_connection, "job_from_dict", broken)
     with svc.client() as other:  # another client adds: the event reaches the window
         other.call("add", url="http://127.0.0.1:9/x.bin", dir=str(svc.data_dir), start=False)
     window.pump(lambda: bool(window.lost), what="the loss")
