@@ -27,6 +27,32 @@ from app.store.secrets import (
 _MAX_LOG_PER_JOB = 200
 
 
+# Several processes opening a new database at once (a window, a `tether list`, a browser's
+# host): switching it to WAL can answer "database is locked" at once, without waiting for the
+# busy timeout. That is not damage: the set-up (idempotent) is tried again for a while.
+SETUP_LOCKED_WAIT_S = 10.0
+
+
+def _set_up(conn: sqlite3.Connection) -> None:
+    deadline = time.monotonic() + SETUP_LOCKED_WAIT_S
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            # deleted rows (a job's credentials) are overwritten, not left in free pages
+            conn.execute("PRAGMA secure_delete=ON")
+            # NORMAL in WAL mode: a commit survives an app crash; fsync at checkpoints. The data
+            # file is fsynced before offsets are written, which is what the invariant needs.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            migrate(conn)
+            return
+        except sqlite3.OperationalError as exc:
+            locked = "locked" in str(exc) or "busy" in str(exc)
+            if not locked or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class JobStore:
     """Thread-safe access to the database through one connection and one lock.
 
@@ -68,14 +94,7 @@ class JobStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {db}: {exc}") from exc
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            # deleted rows (a job's credentials) are overwritten, not left in free pages
-            conn.execute("PRAGMA secure_delete=ON")
-            # NORMAL in WAL mode: a commit survives an app crash; fsync at checkpoints. The data
-            # file is fsynced before offsets are written, which is what the invariant needs.
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            migrate(conn)
+            _set_up(conn)
         except SchemaTooNew as exc:
             conn.close()
             raise StoreError(f"{db}: {exc}") from exc
