@@ -39,6 +39,7 @@ class RangedTransfer:
     def __init__(self, run: Download) -> None:
         self.run = run
         self.table = run.table
+        self.table.cutter = run.control.cut
         self.control = run.control
         assert run.part is not None
         self.part: PartFile = run.part
@@ -309,12 +310,9 @@ class RangedTransfer:
             if not picked:
                 return
             fast = max(c.speed for c in conns)
-            for seg, _ in picked:
-                seg.reroll = True
-        for seg, speed in picked:
-            if not self.control.cut(seg.owner):  # between two requests: judge it again next time
-                seg.reroll = False
-                continue
+            # between two requests a connection is not cut: it is judged again next time
+            dropped = [(seg, speed) for seg, speed in picked if self.table.drop(seg)]
+        for seg, speed in dropped:
             run.rerolls_left -= 1
             run.rerolls += 1
             run.log(

@@ -97,6 +97,30 @@ STALLED_SPEED = 1.0  # bytes/s: what a stalled victim counts as
 WORTH_SECONDS = 0.3  # a victim with less time left than this finishes before a thief starts
 
 
+# A takeover: an idle thief takes ALL of a quiet victim's range and its connection is dropped.
+# Leaving the victim even a small piece makes the job wait for that connection's next bytes, and
+# a throttled link sends in bursts up to a second apart (nginx's limit_rate), so the last piece
+# of a download could wait a whole second on a link that has shown it is slow.
+TAKEOVER_QUIET = 0.15  # seconds; quieter than this is just the gap between two reads
+TAKEOVER_MARGIN = 2.0  # the victim has been quiet this many times what the thief needs
+
+
+def takes_over(remaining: int, quiet: float, thief_speed: float) -> bool:
+    """Whether a thief should take all `remaining` bytes of a victim whose connection brought
+    nothing for `quiet` seconds, and drop that connection (pure).
+
+    Yes once it is stalled (STALLED_AFTER), or once it has been quiet TAKEOVER_MARGIN times as
+    long as the thief, at its measured `thief_speed`, needs for all of it: a link that stopped
+    is likely to stay stopped about as long again. Never for an unmeasured thief before the
+    stall, nor for a gap of under TAKEOVER_QUIET.
+    """
+    if remaining <= 0 or quiet < TAKEOVER_QUIET:
+        return False
+    if quiet > STALLED_AFTER:
+        return True
+    return thief_speed > 0 and quiet > TAKEOVER_MARGIN * remaining / thief_speed
+
+
 def victim_speed(measured: float, quiet: float) -> float:
     """The speed to judge a victim by (pure): STALLED_SPEED when its connection brought nothing
     for `quiet` > STALLED_AFTER seconds, else `measured` (0 = unknown: steal_cut plays safe)."""

@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 from app.engine.livesegment import LiveSegment
 from app.engine.outage import ConnectionHealth
-from app.engine.segments import steal_cut, victim_speed
+from app.engine.segments import steal_cut, takes_over, victim_speed
 from app.store.models import SegmentRecord
 
 
@@ -29,6 +30,9 @@ class SegmentTable:
         self.active = 0  # connections running now (shown to the user)
         self._min_split = min_split
         self._samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
+        # Closes worker `key`'s connection now (RunControl.cut); False if it has none open.
+        # Called under `lock`, so the worker still owns the segment it was judged on.
+        self.cutter: Callable[[int], bool] = lambda key: False
 
     # ------------------------------------------------------------------ contents
     def use_segments(self, records: list[SegmentRecord]) -> None:
@@ -104,13 +108,15 @@ class SegmentTable:
                 seg.owned = True
                 seg.reserved = seg.start + seg.done
                 seg.speed = 0.0
+                seg.since = 0.0  # `owner` is stale until the new owner's answer comes
                 return seg
             return self._steal(my_speed, limited)
 
     def _steal(self, my_speed: float, limited: bool) -> LiveSegment | bool | None:
-        """Cut the far part off the segment that would take longest (under the lock)."""
+        """Cut the far part off the segment that would take longest (under the lock), or all
+        of it when its connection has gone quiet (segments.takes_over)."""
         victim = None
-        most = speed = 0.0
+        most = speed = quiet = 0.0
         busy = False
         fallback = max(my_speed, 1.0)
         now = 0.0 if limited else time.monotonic()
@@ -119,26 +125,46 @@ class SegmentTable:
             if left <= 0:
                 continue
             busy = True
-            v = victim_speed(s.speed, now - max(s.since, s.last) if s.since and now else 0.0)
+            q = now - max(s.since, s.last) if s.since and now else 0.0
+            v = victim_speed(s.speed, q)
             time_left = left / (v if v > 0 else fallback)
             if time_left > most:
-                victim, most, speed = s, time_left, v
+                victim, most, speed, quiet = s, time_left, v, q
         if victim is None:
             return False if not busy else None
+        end = victim.end
         pos = max(victim.start + victim.done, victim.reserved)
-        if pos < victim.req_end < victim.end:
-            # Its current answer (e.g. the probe's bounded piece) is already on the way:
-            # cut after it, between two requests, so nothing in flight is thrown away.
-            pos = victim.req_end
-        cut = steal_cut(pos, victim.end, speed, my_speed, self._min_split)
-        if cut is None:
-            return None
-        new = LiveSegment(cut, victim.end)
+        if takes_over(end - pos, quiet, my_speed) and self.drop(victim, pos):
+            cut = pos
+        else:
+            if pos < victim.req_end < end:
+                # Its current answer (e.g. the probe's bounded piece) is already on the way:
+                # cut after it, between two requests, so nothing in flight is thrown away.
+                pos = victim.req_end
+            cut = steal_cut(pos, end, speed, my_speed, self._min_split)
+            if cut is None:
+                return None
+            victim.end = cut
+        new = LiveSegment(cut, end)
         new.owned = True
-        victim.end = cut
         self.segments.append(new)
         self.segments.sort(key=lambda s: s.start)
         return new
+
+    def drop(self, seg: LiveSegment, end: int | None = None) -> bool:
+        """Close the connection fetching `seg` (under the lock, so its owner is still the one
+        it was judged on): the owner's read fails with `reroll` set and it goes on at once — on
+        a new connection, or, with `end` (a takeover: its bytes from there are someone else's),
+        to other work. False, changing nothing, if that connection is not open."""
+        old_end = seg.end
+        if end is not None:
+            seg.end = end  # before the cut: its owner must find the segment ended when it wakes
+        seg.reroll = True
+        if self.cutter(seg.owner):
+            return True
+        seg.reroll = False
+        seg.end = old_end
+        return False
 
     def release(self, seg: LiveSegment) -> None:
         with self.lock:
