@@ -121,3 +121,36 @@ def test_a_quiet_victim_counts_as_stalled_whatever_it_measured_before() -> None:
     cut = steal_cut(0, mib, victim_speed(8e6, STALLED_AFTER + 0.01), 16e6)
     assert cut is not None and cut <= 64 * 1024  # the thief takes nearly all of it
     assert steal_cut(0, mib, victim_speed(8e6, 0.1), 16e6) is None  # 0.13 s left: leave it
+
+
+def test_a_thief_takes_over_a_quiet_victim_only_when_it_would_be_done_well_before() -> None:
+    from app.engine.segments import STALLED_AFTER, TAKEOVER_QUIET, takes_over
+
+    mib = 1024 * 1024
+    # a throttled link between two bursts: quiet 0.4 s; a 16 MiB/s thief needs 0.06 s for 1 MiB
+    assert takes_over(mib, 0.4, 16 * mib)
+    # the same gap, but the rest would take the thief 1.25 s: share it (steal_cut) instead
+    assert not takes_over(20 * mib, 0.4, 16 * mib)
+    # a gap between two reads is not quiet; an unmeasured thief waits for the stall ...
+    assert not takes_over(64 * 1024, TAKEOVER_QUIET / 2, 16 * mib)
+    assert not takes_over(mib, 0.4, 0.0)
+    # ... after which anyone may take all of it, however much is left
+    assert takes_over(100 * mib, STALLED_AFTER + 0.01, 0.0)
+    assert not takes_over(0, 10.0, 16 * mib)  # nothing left: nothing to take
+
+
+@given(
+    st.integers(1, 1 << 34),
+    st.floats(0.0, 100.0, allow_nan=False),
+    st.floats(0.0, 1e10, allow_nan=False),
+    st.floats(1.0, 10.0),
+)
+def test_takeover_is_monotonic_in_quiet_time(
+    remaining: int, quiet: float, thief: float, more: float
+) -> None:
+    """A victim that stays quiet longer never stops qualifying; a faster thief never stops."""
+    from app.engine.segments import takes_over
+
+    if takes_over(remaining, quiet, thief):
+        assert takes_over(remaining, quiet * more, thief)
+        assert takes_over(remaining, quiet, thief * more)

@@ -147,3 +147,49 @@ def test_halting_the_run_wakes_a_writer_held_back(tmp_path: Path) -> None:
     assert released.wait(5), "halt() left a writer blocked"
     assert control.wake.is_set() and control.stop.is_set()
     t.join(5)
+
+
+def _running(table: SegmentTable, seg_index: int, owner: int, quiet: float, speed: float) -> None:
+    """Make a segment look owned by worker `owner`, measured at `speed`, quiet for `quiet` s."""
+    import time
+
+    seg = table.segments[seg_index]
+    seg.owned, seg.owner, seg.speed = True, owner, speed
+    seg.since = seg.last = time.monotonic() - quiet
+
+
+def test_a_quiet_victim_is_taken_over_whole_and_its_connection_cut() -> None:
+    # the last piece of a download on a throttled link that has gone quiet between bursts
+    table = table_of((0, 8 * MIB, 6 * MIB))
+    _running(table, 0, owner=3, quiet=0.4, speed=8 * MIB)
+    cut: list[int] = []
+    table.cutter = lambda key: cut.append(key) or True
+    stop = threading.Event()
+    stolen = table.claim(16 * MIB, stop, limited=False)
+    assert not isinstance(stolen, bool) and stolen is not None
+    victim = table.segments[0]
+    assert cut == [3]  # the victim's own connection, no other
+    assert (stolen.start, stolen.end) == (6 * MIB, 8 * MIB)  # all of it: nothing left to wait for
+    assert victim.end == 6 * MIB and victim.reroll  # its owner wakes, finds it ended, moves on
+    assert table.remaining() == 2 * MIB  # nothing lost, nothing counted twice
+
+
+def test_a_takeover_that_cannot_cut_changes_nothing_and_shares_instead() -> None:
+    # between two requests the owner has no connection to cut: an ordinary steal (or none)
+    table = table_of((0, 32 * MIB, 0))
+    _running(table, 0, owner=1, quiet=0.4, speed=2 * MIB)
+    table.cutter = lambda key: False
+    stolen = table.claim(16 * MIB, threading.Event(), limited=False)
+    assert not isinstance(stolen, bool) and stolen is not None
+    victim = table.segments[0]
+    assert not victim.reroll and 0 < victim.end == stolen.start < 32 * MIB
+
+
+def test_a_speed_limited_run_never_takes_over() -> None:
+    # under a speed limit every connection waits alike: quiet says nothing about the link
+    table = table_of((0, 8 * MIB, 6 * MIB))
+    _running(table, 0, owner=3, quiet=5.0, speed=MIB)
+    cut: list[int] = []
+    table.cutter = lambda key: cut.append(key) or True
+    table.claim(16 * MIB, threading.Event(), limited=True)
+    assert cut == []

@@ -134,17 +134,16 @@ class SegmentTable:
             return False if not busy else None
         end = victim.end
         pos = max(victim.start + victim.done, victim.reserved)
-        if takes_over(end - pos, quiet, my_speed) and self.drop(victim, pos):
-            cut = pos
-        else:
+        cut = pos
+        if not (takes_over(end - pos, quiet, my_speed) and self.drop(victim, pos)):
             if pos < victim.req_end < end:
                 # Its current answer (e.g. the probe's bounded piece) is already on the way:
                 # cut after it, between two requests, so nothing in flight is thrown away.
                 pos = victim.req_end
-            cut = steal_cut(pos, end, speed, my_speed, self._min_split)
-            if cut is None:
+            shared = steal_cut(pos, end, speed, my_speed, self._min_split)
+            if shared is None:
                 return None
-            victim.end = cut
+            victim.end = cut = shared
         new = LiveSegment(cut, end)
         new.owned = True
         self.segments.append(new)
