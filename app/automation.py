@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from app.engine.awake import Inhibitor, KeepAwake
-from app.engine.engine import Engine
 from app.engine.oncomplete import CompletionActions, Runner
 from app.engine.onfinish import (
     COUNTDOWN_S,
@@ -28,6 +28,9 @@ from app.options import Options
 from app.store.jobstore import JobStore
 from app.store.plans import JobPlans, OnComplete
 from app.system import open_path, run_power_command, spawn, system_inhibitor
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 
 class Automation:

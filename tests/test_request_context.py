@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from app.engine.context import ContextAuth, RequestContext, netscape_cookies, parse_header
+from app.engine.context import RequestContext, netscape_cookies, parse_header
+from app.engine.contextauth import ContextAuth
 from app.engine.errors import BadInput
 from app.engine.http import new_session
 from app.requestargs import ContextArgs, add_request_args, context_json

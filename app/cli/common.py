@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING, TextIO, TypeVar
 
 from app import batch
 from app.clitext import translate
-from app.engine.engine import check_dest_dir
 from app.engine.errors import BadInput, PermanentError
-from app.engine.tls import Trust, build_context
+from app.engine.inputs import check_dest_dir
 from app.engine.urls import redact
 from app.errors import CliError as CliError  # one root for every error (app/errors.py)
 from app.inputfile import Entry
@@ -184,6 +183,8 @@ def check_ca_file(text: str | None) -> str | None:
         raise CliError(f"--ca-certificate: not a file: {path}")
     if not os.access(path, os.R_OK):
         raise CliError(f"--ca-certificate: cannot read {path}")
+    from app.engine.tls import Trust, build_context  # ssl: only when a file is given
+
     try:
         build_context(Trust("file", path, "--ca-certificate"))
     except PermanentError as exc:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app.clitext import translate
-from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.engine.urls import redact
 from app.store.models import Job, JobState
 from app.units import human_duration, human_size
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 
 class ProgressPrinter:

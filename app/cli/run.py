@@ -11,7 +11,7 @@ import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from app import cli_schedule
 from app.automation import Automation
@@ -32,7 +32,6 @@ from app.cli.common import (
 )
 from app.cli.progress import ProgressPrinter
 from app.clitext import translate
-from app.engine.engine import Engine
 from app.engine.errors import BadInput
 from app.engine.urls import redact
 from app.inputfile import Entry
@@ -41,6 +40,9 @@ from app.options import load_options
 from app.requestargs import context_for
 from app.store.jobstore import JobStore
 from app.store.models import JobState
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 
 async def _run_engine(
@@ -186,6 +188,8 @@ def engine_for(store: JobStore, args: argparse.Namespace) -> Engine:
     if changes:
         settings = dataclasses.replace(settings, **changes)  # type: ignore[arg-type]
     settings = network_changes(settings, args)
+    from app.engine.engine import Engine  # here: a `get` handed to a service never needs it
+
     return Engine(store, settings, autostart=False)
 
 

@@ -15,10 +15,12 @@ import concurrent.futures
 import contextlib
 import logging
 import os
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from app.engine.engine import Engine
 from app.engine.events import EngineEvent
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 log = logging.getLogger("tether.awake")
 

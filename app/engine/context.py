@@ -19,10 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-import requests.auth
-
-from app.engine.credentials import may_send_credentials
 from app.engine.errors import BadInput
 from app.store.secrets import CONTEXT, SecretStore
 
@@ -229,53 +225,6 @@ def netscape_cookies(text: str, url: str, now: float | None = None) -> str | Non
             continue
         found[name] = value
     return "; ".join(f"{n}={v}" for n, v in found.items()) or None
-
-
-class ContextAuth(requests.auth.AuthBase):
-    """Puts a job's context on its requests (after its credentials, if any). The engine's
-    session calls `on_redirect` again after each redirect (http.py), so a redirect to another
-    host drops the host's cookies and headers and one to the same host keeps them."""
-
-    def __init__(
-        self, origin_url: str, context: RequestContext, inner: requests.auth.AuthBase | None
-    ) -> None:
-        self.origin_url = origin_url
-        self._context = context
-        self._inner = inner
-
-    def __repr__(self) -> str:
-        return f"ContextAuth({self._context!r})"
-
-    def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
-        if self._inner is not None:
-            r = self._inner(r)
-        self.on_redirect(r)
-        return r
-
-    def on_redirect(self, r: requests.PreparedRequest) -> None:
-        ctx = self._context
-        if ctx.user_agent:
-            r.headers["User-Agent"] = ctx.user_agent
-        if ctx.referrer:
-            r.headers["Referer"] = ctx.referrer
-        ours = may_send_credentials(self.origin_url, r.url or "")
-        for name, value in ctx.headers:
-            if ours:
-                r.headers[name] = value
-            else:
-                r.headers.pop(name, None)
-        if ours and ctx.cookies:
-            jar = r.headers.get("Cookie")
-            r.headers["Cookie"] = f"{ctx.cookies}; {jar}" if jar else ctx.cookies
-
-
-def with_context(
-    origin_url: str, context: RequestContext | None, inner: requests.auth.AuthBase | None
-) -> requests.auth.AuthBase | None:
-    """The auth a job's sessions carry: its credentials, plus its context when it has one."""
-    if not context:
-        return inner
-    return ContextAuth(origin_url, context, inner)
 
 
 def load_context(secrets: SecretStore, job_id: int) -> RequestContext | None:

@@ -7,13 +7,9 @@ from here too.
 from __future__ import annotations
 
 import errno
-import http.client
 import socket
-import ssl
 from types import TracebackType
-
-import requests
-import urllib3.exceptions
+from typing import TYPE_CHECKING
 
 from app.engine.wire import proxy_address, socks_address
 from app.errors import (
@@ -24,6 +20,9 @@ from app.errors import (
     TetherError,
     TransientError,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 __all__ = [
     "UNTRUSTED_CERTIFICATE",
@@ -77,6 +76,14 @@ def from_request_exception(exc: BaseException) -> DownloadError:
     """Map an exception raised while talking to the server (pure)."""
     if isinstance(exc, DownloadError):
         return exc
+    # Imported here, not at the top: a command that only talks to a running service (`tether
+    # get` handed over, `tether list`) imports these errors but never requests (~40 ms).
+    import http.client
+    import ssl
+
+    import requests
+    import urllib3.exceptions
+
     if isinstance(exc, (requests.exceptions.SSLError, ssl.SSLError)):
         text = str(exc)
         if "CERTIFICATE_VERIFY_FAILED" in text or "certificate" in text.lower():

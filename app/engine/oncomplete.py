@@ -12,12 +12,15 @@ import contextlib
 import logging
 import shlex
 from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.store.models import JobState
 from app.store.plans import JobPlans, OnComplete
 from app.store.secrets import split_userinfo
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 log = logging.getLogger("tether.oncomplete")
 

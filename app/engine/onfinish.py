@@ -13,11 +13,13 @@ import enum
 import logging
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.store.models import JobState
+
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 
 log = logging.getLogger("tether.finish")
 

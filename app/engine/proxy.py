@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit
 
-import requests.utils
-
 from app.engine.errors import BadInput
 
 # "system": the environment (HTTP(S)_PROXY, NO_PROXY) and, on Windows and macOS, the system's
@@ -153,6 +151,8 @@ def proxies_for(
         return {}
     if config.mode == "system":
         if env is None:
+            import requests.utils  # here: `tether list` and a handed-over `get` never need it
+
             return dict(requests.utils.get_environ_proxies(url))
         return _env_proxies(url, env)
     if not config.explicit:

@@ -15,7 +15,8 @@ from typing import Protocol
 from app.engine import naming
 from app.engine.autochecksum import ChecksumFinder
 from app.engine.bandwidth import Bandwidth
-from app.engine.context import load_context, with_context
+from app.engine.context import load_context
+from app.engine.contextauth import with_context
 from app.engine.credentials import NetrcCache, job_auth
 from app.engine.download import Download, StopReason
 from app.engine.events import EngineEvent, EventKind

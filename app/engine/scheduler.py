@@ -17,9 +17,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from app.engine.engine import Engine
+if TYPE_CHECKING:
+    from app.engine.engine import Engine
 from app.engine.events import EngineEvent, EventKind
 from app.engine.schedule import Window, decide, limit_at, may_start, starts_at, when_text
 from app.store.models import Job, JobState

@@ -5,9 +5,10 @@ library upgrade that changes them fails there first, not as a slow or stuck down
 from __future__ import annotations
 
 import socket
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 
 def response_socket(resp: requests.Response) -> socket.socket | None:

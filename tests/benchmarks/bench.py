@@ -1102,7 +1102,7 @@ def tether_available(cmd: Sequence[str]) -> tuple[bool, str]:
     return proc.returncode == 0, (out[-1] if out else f"exit {proc.returncode}")
 
 
-def compile_bytecode(cmd: Sequence[str]) -> None:
+def compile_bytecode(cmd: Sequence[str], package: Path = REPO / "app") -> None:
     """Write the repo's bytecode before timing `python -m app`, as `pip install` does.
 
     Without it, a process run with PYTHONDONTWRITEBYTECODE (or from a read-only checkout)
@@ -1112,7 +1112,7 @@ def compile_bytecode(cmd: Sequence[str]) -> None:
     if "-m" not in cmd or cmd[cmd.index("-m") + 1 :][:1] != ["app"]:
         return  # an installed command: its bytecode came with the install
     proc = subprocess.run(
-        [cmd[0], "-m", "compileall", "-q", str(REPO / "app")], capture_output=True, check=False
+        [cmd[0], "-m", "compileall", "-q", str(package)], capture_output=True, check=False
     )
     if proc.returncode != 0:
         log(f"could not write the app's bytecode: {proc.stderr.decode(errors='replace')[-200:]}")
