@@ -193,3 +193,40 @@ def test_a_speed_limited_run_never_takes_over() -> None:
     table.cutter = lambda key: cut.append(key) or True
     table.claim(16 * MIB, threading.Event(), limited=True)
     assert cut == []
+
+
+def test_an_idle_worker_wakes_when_a_segment_is_released_not_at_its_next_poll() -> None:
+    # the last segment's end is what idle workers wait for: they must see it at once
+    table = table_of((0, MIB, 0))
+    seg = table.claim(0.0, threading.Event(), limited=False)
+    assert not isinstance(seg, bool) and seg is not None
+    seen = table.generation
+    woke = threading.Event()
+
+    def idle() -> None:
+        table.wait_for_change(seen, timeout=60.0)
+        woke.set()
+
+    t = threading.Thread(target=idle, daemon=True)
+    t.start()
+    table.release(seg)
+    assert woke.wait(10.0)  # long before the 60 s timeout
+    t.join(10.0)
+    # a release between reading the generation and waiting is not missed either
+    seen = table.generation
+    table.release(seg)
+    table.wait_for_change(seen, timeout=60.0)  # returns at once: the generation moved
+
+
+def test_stopping_wakes_idle_workers_and_never_blocks_a_caller_holding_the_lock() -> None:
+    table = table_of((0, MIB, 0))
+    seen = table.generation
+    woke = threading.Event()
+    t = threading.Thread(
+        target=lambda: (table.wait_for_change(seen, timeout=60.0), woke.set()), daemon=True
+    )
+    t.start()
+    with table.lock:
+        table.wake_idle()  # held by us: must return, not deadlock (waiters poll anyway)
+    table.wake_idle()
+    assert woke.wait(10.0)

@@ -98,6 +98,7 @@ class Download:
             self.control.wake.set,
         )
         self.control.on_halt(self.checkpoints.wake)
+        self.control.on_halt(self.table.wake_idle)
         self.part: PartFile | None = None
         self.probe: http.ProbeResult | None = None
         self.clock = OutageClock(
@@ -166,13 +167,20 @@ class Download:
         session, self.probe_session = self.probe_session, None
         return session
 
-    def supervise(self, threads: list[threading.Thread], tick: Callable[[], None] | None) -> None:
+    def supervise(
+        self,
+        threads: list[threading.Thread],
+        tick: Callable[[], None] | None,
+        ended: Callable[[], bool],
+    ) -> None:
         """The job thread's loop while transfer threads run: speed samples, checkpoints, and
-        `tick` (re-rolling slow connections)."""
+        `tick` (re-rolling slow connections), until `ended()` says every thread has done its
+        work (a thread that woke us on its way out may still be alive for a moment: looping
+        on is_alive() alone would then sleep a whole tick before finishing the job)."""
         control, checkpoints = self.control, self.checkpoints
         interval = self.settings.checkpoint_interval
         last = time.monotonic()
-        while any(t.is_alive() for t in threads):
+        while not ended() and any(t.is_alive() for t in threads):
             # Workers and stop() set `wake`, so ends are seen at once; the timeout only paces
             # speed samples and checkpoints (few wakeups: many jobs may run at once).
             control.wake.wait(0.5)

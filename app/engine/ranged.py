@@ -69,7 +69,11 @@ class RangedTransfer:
         for t in threads:
             t.start()
         try:
-            run.supervise(threads, self.reroll_slow if run.rerolls_left else None)
+            run.supervise(
+                threads,
+                self.reroll_slow if run.rerolls_left else None,
+                lambda: self.table.active == 0,  # every worker is past its last step
+            )
         finally:
             run.verifier.transfer_connected()
         self.control.raise_fatal()
@@ -97,15 +101,16 @@ class RangedTransfer:
         limited = run.bucket.rate is not None
         try:
             while not stop.is_set():
+                seen = self.table.generation
                 claimed = first if first is not None else self.table.claim(my_speed, stop, limited)
                 first = None
                 if claimed is False:
                     break
                 if claimed is None or claimed is True:
                     # Nothing worth taking yet, but others still run: stay (with a warm
-                    # connection) in case a slow one falls behind, instead of exiting.
-                    if stop.wait(0.1):
-                        break
+                    # connection) in case a slow one falls behind, instead of exiting; look
+                    # again when one ends, or every 0.1 s (a victim may go quiet meanwhile).
+                    self.table.wait_for_change(seen, 0.1)
                     continue
                 seg = claimed
                 try:

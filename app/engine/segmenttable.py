@@ -33,6 +33,10 @@ class SegmentTable:
         # Closes worker `key`'s connection now (RunControl.cut); False if it has none open.
         # Called under `lock`, so the worker still owns the segment it was judged on.
         self.cutter: Callable[[int], bool] = lambda key: False
+        # Bumped (and waiters woken) when a segment is released — finished, or free again:
+        # idle workers wait for that rather than polling, so the last one's end is seen at once.
+        self.generation = 0
+        self._changed = threading.Condition(self.lock)
 
     # ------------------------------------------------------------------ contents
     def use_segments(self, records: list[SegmentRecord]) -> None:
@@ -168,6 +172,25 @@ class SegmentTable:
     def release(self, seg: LiveSegment) -> None:
         with self.lock:
             seg.owned = False
+            self.generation += 1
+            self._changed.notify_all()
+
+    def wait_for_change(self, seen: int, timeout: float) -> None:
+        """An idle worker's wait: until a segment is released after generation `seen` (read
+        before its last claim, so a release in between is not missed), or `timeout`."""
+        with self.lock:
+            if self.generation == seen:
+                self._changed.wait(timeout)
+
+    def wake_idle(self) -> None:
+        """Wake idle workers now (the run is stopping). Never blocks: a caller may hold the
+        lock, and waiters look again within their timeout anyway."""
+        if self.lock.acquire(blocking=False):
+            try:
+                self.generation += 1
+                self._changed.notify_all()
+            finally:
+                self.lock.release()
 
     def reserve(self, seg: LiveSegment, pos: int, n: int, stop: threading.Event) -> int:
         """How many of `n` bytes read at `pos` belong to `seg` (a thief may have moved its end

@@ -35,6 +35,7 @@ class StreamTransfer:
         session = run.take_probe_session() or run.session()
         self.table.active = 1
         result: list[BaseException] = []
+        ended = threading.Event()
 
         def main() -> None:
             try:
@@ -44,11 +45,12 @@ class StreamTransfer:
             finally:
                 with self.table.lock:
                     self.table.health = ConnectionHealth()
+                ended.set()
                 self.control.wake.set()  # the supervisor sees the end now, not at its next tick
 
         t = threading.Thread(target=main, name=f"tether-job-{run.job.id}-stream", daemon=True)
         t.start()
-        run.supervise([t], None)
+        run.supervise([t], None, ended.is_set)
         t.join(0.5)
         run.give_back(session)
         self.table.active = 0
