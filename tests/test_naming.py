@@ -145,3 +145,26 @@ def test_a_completed_job_holds_its_name_only_while_its_file_exists(tmp_path: Pat
     assert book.reserve(folder, "done.iso", 5) == "done (2).iso"
     book.record(6, folder, "next.iso")  # unfinished, no file: still reserved
     assert book.reserve(folder, "next.iso", 7) == "next (1).iso"
+
+
+def test_reserving_a_name_looks_on_disk_only_for_the_names_it_tries() -> None:
+    """A batch of N files into one folder: each reservation must not stat every completed job
+    of the folder (N² stats for the batch), only the candidates it tries."""
+    from app.engine.naming import NameBook
+
+    looked: list[str] = []
+
+    def exists(path: str) -> bool:
+        looked.append(path)
+        return path.endswith("/f0.bin")  # the completed job's file is still there
+
+    book = NameBook(is_completed=lambda jid: True, exists=exists)
+    for jid in range(500):
+        book.record(jid, "/d", f"f{jid}.bin")
+    assert book.reserve("/d", "new.bin", 1000) == "new.bin"
+    assert len(looked) <= 2  # new.bin and new.bin.part, nothing about the 500 others
+    looked.clear()
+    # a completed job whose file is there keeps its name; one whose file is gone frees it
+    assert book.reserve("/d", "f0.bin", 1001) == "f0 (1).bin"
+    assert book.reserve("/d", "f1.bin", 1002) == "f1.bin"
+    assert len(looked) <= 8

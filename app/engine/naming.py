@@ -100,13 +100,20 @@ def unique_name(
     name: str,
     taken: Collection[str] = (),
     exists: Callable[[str], bool] = os.path.lexists,
+    held: Callable[[str], bool] = lambda _name: False,
 ) -> str:
-    """First of name, name (1), name (2)… free on disk (also as .part) and not in `taken`."""
+    """First of name, name (1), name (2)… free on disk (also as .part), not in `taken` and not
+    `held` (asked only of the candidates tried: answering may cost a file-system look)."""
     folded = {t.casefold() for t in taken}
     for n in range(0, 10_000):
         candidate = numbered(name, n)
         path = os.path.join(directory, candidate)
-        if candidate.casefold() in folded or exists(path) or exists(path + ".part"):
+        if (
+            candidate.casefold() in folded
+            or held(candidate)
+            or exists(path)
+            or exists(path + ".part")
+        ):
             continue
         return candidate
     raise RuntimeError("no free file name after 10000 tries")
@@ -149,15 +156,23 @@ class NameBook:
         """A name no other job and no file in dest_dir has (the job's own may be kept)."""
         with self._lock:
             # Every job of the store is loaded, so memory knows every reserved name: no SQL.
-            taken = {
-                n
-                for jid, (d, n) in self._names.items()
-                if d == dest_dir and jid != job_id and self._holds(jid, d, n)
-            }
+            # Only the names actually tried are checked on disk (a completed job holds its name
+            # while its file is there): checking every job of the folder made a batch of N
+            # files cost N² stats.
+            others: dict[str, list[tuple[int, str]]] = {}
+            for jid, (d, n) in self._names.items():
+                if d == dest_dir and jid != job_id:
+                    others.setdefault(n.casefold(), []).append((jid, n))
             own = self._names.get(job_id)
-            if own is not None:
-                taken.discard(own[1])
-            name = unique_name(dest_dir, base, taken, self._exists)
+            own_name = own[1] if own is not None else None
+
+            def held(candidate: str) -> bool:
+                return any(
+                    n != own_name and self._holds(jid, dest_dir, n)
+                    for jid, n in others.get(candidate.casefold(), ())
+                )
+
+            name = unique_name(dest_dir, base, (), self._exists, held)
             self._names[job_id] = (dest_dir, name)
             return name
 
