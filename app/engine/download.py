@@ -8,9 +8,8 @@ import contextlib
 import enum
 import logging
 import random
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import requests
 
@@ -36,6 +35,7 @@ from app.engine.runcontrol import Outage, RunControl
 from app.engine.segmenttable import SegmentTable
 from app.engine.settings import EngineSettings
 from app.engine.stream import StreamTransfer
+from app.engine.threadpool import POOL, Task
 from app.engine.verify import Verifier
 from app.store.jobstore import JobStore
 from app.store.models import Job, JobState
@@ -112,11 +112,11 @@ class Download:
         self.verifying = False  # the finish is reading the file back for its checksum
         self.outcome: Outcome | None = None
         self.error: str | None = None
-        self._thread = threading.Thread(target=self._main, name=f"tether-job-{job.id}", daemon=True)
+        self._task: Task | None = None
 
     # ------------------------------------------------------------------ controls
     def start(self) -> None:
-        self._thread.start()
+        self._task = POOL.submit(self._main, f"tether-job-{self.job.id}")
 
     def stop(self, reason: StopReason) -> None:
         """Ask the run to end soon (well within a second); safe from any thread."""
@@ -169,7 +169,7 @@ class Download:
 
     def supervise(
         self,
-        threads: list[threading.Thread],
+        threads: Sequence[Task],
         tick: Callable[[], None] | None,
         ended: Callable[[], bool],
     ) -> None:

@@ -4,8 +4,8 @@ writing its bytes at their offsets, stealing work when its own runs out."""
 from __future__ import annotations
 
 import errno
+import functools
 import logging
-import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -25,6 +25,7 @@ from app.engine.livesegment import LiveSegment
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.reroll import Conn, to_reroll
+from app.engine.threadpool import POOL
 from app.engine.wire import finish_response
 
 if TYPE_CHECKING:
@@ -54,20 +55,17 @@ class RangedTransfer:
         # More connections than segments only help if the segments can be split by stealing.
         workers = max(workers, min(run.connections, remaining // run.settings.min_split or 1))
         first = self._probe_segment()
-        threads = []
-        for i in range(workers):
+        for _ in range(workers):
             self.part.acquire()
-            t = threading.Thread(
-                target=self._worker,
-                args=(i, first if i == 0 else None),
-                name=f"tether-job-{run.job.id}-w{i}",
-                daemon=True,
-            )
-            threads.append(t)
         table.active = workers
         self._connecting = set(range(workers))  # the checksum lookup waits for them
-        for t in threads:
-            t.start()
+        threads = [
+            POOL.submit(
+                functools.partial(self._worker, i, first if i == 0 else None),
+                f"tether-job-{run.job.id}-w{i}",
+            )
+            for i in range(workers)
+        ]
         try:
             run.supervise(
                 threads,

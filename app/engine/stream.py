@@ -14,6 +14,7 @@ from app.engine.headers import parse_retry_after
 from app.engine.outage import ConnectionHealth
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
+from app.engine.threadpool import POOL
 from app.engine.wire import response_socket
 
 if TYPE_CHECKING:
@@ -48,8 +49,7 @@ class StreamTransfer:
                 ended.set()
                 self.control.wake.set()  # the supervisor sees the end now, not at its next tick
 
-        t = threading.Thread(target=main, name=f"tether-job-{run.job.id}-stream", daemon=True)
-        t.start()
+        t = POOL.submit(main, f"tether-job-{run.job.id}-stream")
         run.supervise([t], None, ended.is_set)
         t.join(0.5)
         run.give_back(session)
