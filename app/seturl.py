@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.clitext import translate
-from app.engine.credentials import may_send_credentials
 from app.engine.errors import BadInput
-from app.engine.urls import redact, validate_url
+from app.engine.urls import may_send_credentials, redact, validate_url
 from app.store.models import JobState
 from app.store.secrets import split_userinfo
 

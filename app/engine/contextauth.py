@@ -9,7 +9,7 @@ import requests
 import requests.auth
 
 from app.engine.context import RequestContext
-from app.engine.credentials import may_send_credentials
+from app.engine.urls import may_send_credentials
 
 
 class ContextAuth(requests.auth.AuthBase):

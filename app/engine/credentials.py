@@ -13,35 +13,13 @@ import os
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import requests.auth
 
+from app.engine.urls import may_send_credentials as may_send_credentials  # its old home
+from app.engine.urls import origin_of
 from app.store.secrets import Credentials
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "", "", None
-    scheme = parts.scheme.lower()
-    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
-
-
-def may_send_credentials(origin_url: str, url: str) -> bool:
-    """True if credentials given for `origin_url` may go with a request to `url` (pure)."""
-    origin, target = _origin(origin_url), _origin(url)
-    if not origin[1] or origin[1] != target[1]:
-        return False
-    if origin == target:
-        return True
-    # requests' should_strip_auth: an upgrade to https on the default ports keeps them
-    return origin[0] == "http" and target[0] == "https" and (origin[2], target[2]) == (80, 443)
 
 
 class HostAuth(requests.auth.AuthBase):
@@ -56,7 +34,7 @@ class HostAuth(requests.auth.AuthBase):
         self._use_digest = False
 
     def __repr__(self) -> str:
-        return f"HostAuth({_origin(self.origin_url)[1]!r}, user={self._creds.username!r})"
+        return f"HostAuth({origin_of(self.origin_url)[1]!r}, user={self._creds.username!r})"
 
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         if not may_send_credentials(self.origin_url, r.url or ""):
@@ -143,7 +121,7 @@ class NetrcCache:
     def lookup(self, url: str) -> Credentials | None:
         if not self._enabled:
             return None
-        host = _origin(url)[1]
+        host = origin_of(url)[1]
         if not host:
             return None
         with self._lock:

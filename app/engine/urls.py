@@ -53,3 +53,30 @@ def redact(url: str) -> str:
     if "@" in head:
         out = "***@" + head.rsplit("@", 1)[1] + sep + rest
     return out
+
+
+# Which URLs a job's credentials may go to (app/engine/credentials.py sends them): here, with
+# no requests import, for the commands that only check it (`tether set-url`).
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, lower-cased, the default port filled in (pure)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "", "", None
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), port or _DEFAULT_PORTS.get(scheme)
+
+
+def may_send_credentials(origin_url: str, url: str) -> bool:
+    """True if credentials given for `origin_url` may go with a request to `url` (pure)."""
+    origin, target = origin_of(origin_url), origin_of(url)
+    if not origin[1] or origin[1] != target[1]:
+        return False
+    if origin == target:
+        return True
+    # requests' should_strip_auth: an upgrade to https on the default ports keeps them
+    return origin[0] == "http" and target[0] == "https" and (origin[2], target[2]) == (80, 443)
