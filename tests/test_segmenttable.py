@@ -230,3 +230,21 @@ def test_stopping_wakes_idle_workers_and_never_blocks_a_caller_holding_the_lock(
         table.wake_idle()  # held by us: must return, not deadlock (waiters poll anyway)
     table.wake_idle()
     assert woke.wait(10.0)
+
+
+def test_a_thief_not_measured_yet_counts_as_the_downloads_average_connection() -> None:
+    # a re-opened connection has no speed of its own yet; the download's does
+    import time
+
+    table = table_of((0, 8 * MIB, 7 * MIB))
+    _running(table, 0, owner=2, quiet=0.3, speed=0.0)
+    cut: list[int] = []
+    table.cutter = lambda key: cut.append(key) or True
+    table.claim(0.0, threading.Event(), limited=False)
+    assert cut == []  # nothing known about anyone: wait for the stall rule
+    now = time.monotonic()
+    table._samples.extend([(now - 1.0, 0), (now, 64 * MIB)])  # 64 MiB/s over 4 connections
+    table.active = 4
+    table.segments[0].reroll = False
+    table.claim(0.0, threading.Event(), limited=False)
+    assert cut == [2]  # 1 MiB at ~16 MiB/s: 0.06 s, and it has been quiet 0.3 s

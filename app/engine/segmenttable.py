@@ -139,7 +139,9 @@ class SegmentTable:
         end = victim.end
         pos = max(victim.start + victim.done, victim.reserved)
         cut = pos
-        if not (takes_over(end - pos, quiet, my_speed) and self.drop(victim, pos)):
+        # A thief not measured yet (a new connection) counts as this download's average one.
+        thief = my_speed if my_speed > 0 else self.speed() / max(1, self.active)
+        if not (takes_over(end - pos, quiet, thief) and self.drop(victim, pos)):
             if pos < victim.req_end < end:
                 # Its current answer (e.g. the probe's bounded piece) is already on the way:
                 # cut after it, between two requests, so nothing in flight is thrown away.
