@@ -25,7 +25,7 @@ from typing import TextIO
 
 from app.automation import Automation
 from app.engine.engine import Engine
-from app.options import Options, load_options
+from app.options import load_options
 from app.paths import database_path, log_dir
 from app.service import output
 from app.service import protocol as p
@@ -88,16 +88,14 @@ async def serve_engine(
     engine: Engine,
     data_dir: Path,
     *,
-    role: str,
-    on_stop: Callable[[], None] | None = None,
-    on_settings: Callable[[Options], None] | None = None,
+    on_stop: Callable[[], None],
     on_demand: bool = False,
     automation: Automation | None = None,
-    aria2: Aria2Config | bool | None = True,
+    aria2: Aria2Config | None = None,
 ) -> RpcServer | None:
     """Serve the protocol on an engine this process owns (the caller holds the lock), and
-    aria2's RPC next to it: `aria2` True follows the stored options, False never, else this."""
-    api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    aria2's RPC next to it when `aria2` says where. `on_stop` ends the service."""
+    api = ServiceApi(engine, data_dir=data_dir, on_stop=on_stop)
     api.automation = automation
     api.on_demand = on_demand
     server = RpcServer(api)
@@ -106,9 +104,8 @@ async def serve_engine(
     except OSError as exc:
         log.warning("cannot serve the protocol: %s", exc)
         return None
-    config = config_from(load_options(engine.store)) if aria2 is True else aria2 or None
-    if config is not None:
-        aria2_server = await start_aria2(engine, config, on_stop, on_settings)
+    if aria2 is not None:
+        aria2_server = await start_aria2(engine, aria2, on_stop)
         if aria2_server is not None:
             server.closers.append(aria2_server.close)
             server.aria2_port = aria2_server.port
@@ -134,11 +131,10 @@ async def _run(
     server = await serve_engine(
         engine,
         data_dir,
-        role="service",
         on_stop=stop.set,
         on_demand=idle_exit is not None,
         automation=automation,
-        aria2=aria2 or False,
+        aria2=aria2,
     )
     if server is None or (aria2_required and server.aria2_port is None):
         automation.detach()
