@@ -411,7 +411,7 @@ def test_idle_clock_stops_only_after_a_quiet_stretch() -> None:
 def test_the_service_is_started_with_our_own_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from app.service.daemon import service_command
+    from app.service.ondemand import service_command
 
     cmd = service_command(Path("/d"), 60)
     assert cmd == [
