@@ -24,7 +24,7 @@ from tests.support.faultserver import FaultServer  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _no_service_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[None]:
-    """`tether add` starts a detached service on demand (app/service/daemon.py): whatever a
+    """`tether add` starts a detached service on demand (app/service/ondemand.py): whatever a
     test started that way for a data folder under its tmp_path is killed when it ends."""
     wanted = "tmp_path" in request.fixturenames and os.path.isdir("/proc")
     base = str(request.getfixturevalue("tmp_path")).encode() if wanted else b""

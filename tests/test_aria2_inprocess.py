@@ -1,6 +1,6 @@
-"""aria2's RPC in-process: the window's hook (the stored options turn it on next to the native
-protocol; aria2.shutdown is refused there), a WebSocket client that stops reading, and any
-message at all answered with a reply, never an exception."""
+"""aria2's RPC in-process: served next to the native protocol by serve_engine (the service's
+own set-up; aria2.shutdown stops it, and closing the service frees the port), a WebSocket client
+that stops reading, and any message at all answered with a reply, never an exception."""
 
 from __future__ import annotations
 
@@ -14,21 +14,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.engine.engine import Engine
-from app.options import Options, save_options
+from app.options import Options
 from app.service.aria2 import transport
+from app.service.aria2.launch import config_from
 from app.service.aria2.methods import Aria2Api
 from app.service.daemon import serve_engine
 from tests.aria2_helpers import free_port
 from tests.engine_helpers import run_engine
 
 
-def test_the_window_serves_it_from_the_options(tmp_path: Path) -> None:
+def test_the_service_serves_it_and_stops_on_shutdown(tmp_path: Path) -> None:
     port = free_port()
     data_dir = tmp_path / "data"
 
     async def body(engine: Engine) -> None:
-        save_options(engine.store, Options(aria2_rpc=True, aria2_rpc_port=port))
-        server = await serve_engine(engine, data_dir, role="window")
+        stops: list[int] = []
+        config = config_from(Options(aria2_rpc=True, aria2_rpc_port=port))
+        server = await serve_engine(engine, data_dir, on_stop=lambda: stops.append(1), aria2=config)
         assert server is not None and server.aria2_port == port
         try:
             url = f"http://127.0.0.1:{port}/jsonrpc"
@@ -36,10 +38,11 @@ def test_the_window_serves_it_from_the_options(tmp_path: Path) -> None:
                 call = {"jsonrpc": "2.0", "id": 1, "method": "aria2.getGlobalStat", "params": []}
                 async with session.post(url, json=call) as r:
                     assert (await r.json())["result"]["numActive"] == "0"
+                assert stops == []
                 call["method"] = "aria2.shutdown"
                 async with session.post(url, json=call) as r:
                     reply = await r.json()
-                assert reply["error"]["code"] == 1  # the window quits from its own menu
+                assert reply["result"] == "OK" and stops == [1]  # the service's stop
         finally:
             await server.close()
         # closed with the native server: the port is free again
@@ -90,14 +93,14 @@ JSON = st.recursive(
 # Everything but what could reach beyond loopback or stop the engine.
 UNSAFE = {"aria2.addUri", "aria2.changeUri", "aria2.shutdown", "aria2.forceShutdown"}
 UNSAFE |= {"aria2.changeGlobalOption"}
-TABLE = set(Aria2Api(None, secret="x").table)  # type: ignore[arg-type]
+TABLE = set(Aria2Api(None, secret="x", on_shutdown=lambda: None).table)  # type: ignore[arg-type]
 SAFE = [*sorted(TABLE - UNSAFE), "system.multicall", "system.listMethods", "aria2.addTorrent", "x"]
 
 
 def test_any_message_gets_an_answer_never_an_exception(tmp_path: Path) -> None:
     async def body(engine: Engine) -> None:
         job = engine.add("http://127.0.0.1:1/f.bin", str(tmp_path), start=False)
-        api = Aria2Api(engine, secret="tok")
+        api = Aria2Api(engine, secret="tok", on_shutdown=lambda: None)  # never called: UNSAFE
         gid = f"{job.id:016x}"
         params = st.lists(JSON | st.just(gid) | st.just(["gid", "status"]), max_size=4)
         request = st.fixed_dictionaries(

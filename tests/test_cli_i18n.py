@@ -1,6 +1,6 @@
 """The command line in Chinese (issue 14): the language follows the locale, every message the CLI
-writes has a catalogue entry (app/clitext.py), and real commands answer in Chinese under
-LANG=zh_CN.UTF-8 and in English under LANG=C."""
+writes has a catalogue entry (app/clitext.py), every help text too (app/clihelp.py), and real
+commands answer in Chinese under LANG=zh_CN.UTF-8 and in English under LANG=C."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from app import clitext
-from app.clitext import HELP_ZH_CN, ZH_CN, language, translate
+from app import clihelp, clitext
+from app.clihelp import HELP_ZH_CN
+from app.clitext import ZH_CN, language, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 # The modules whose messages reach the terminal as they are written (their errors through
@@ -195,8 +196,8 @@ def test_the_cli_stays_english_under_lang_c(tmp_path: Path) -> None:
 def test_every_help_text_has_a_chinese_entry() -> None:
     from app.cli.parser import build_parser
 
-    missing = sorted(clitext.help_texts(build_parser()) - HELP_ZH_CN.keys())
-    assert not missing, "add these to HELP_ZH_CN in app/clitext.py:\n" + "\n".join(missing)
+    missing = sorted(clihelp.help_texts(build_parser()) - HELP_ZH_CN.keys())
+    assert not missing, "add these to HELP_ZH_CN in app/clihelp.py:\n" + "\n".join(missing)
     for english, chinese in HELP_ZH_CN.items():
         assert re.search(r"[\u4e00-\u9fff]", chinese), english
 

@@ -19,7 +19,7 @@ import pytest
 
 from app.paths import database_path
 from app.service.client import connect
-from app.service.daemon import lock_holder_pid
+from app.service.ondemand import lock_holder_pid
 from app.store.lock import DataDirLock
 from tests.engine_helpers import KIB, MIB, file_sha, payload, sha
 from tests.support.e2e import ROOT, service_pids, wait_until

@@ -206,7 +206,7 @@ def api_env() -> Iterator[tuple[ServiceApi, Path]]:
         store = JobStore.open(root / "data" / "db.sqlite3")
         engine = Engine(store)
         stops: list[int] = []
-        api = ServiceApi(engine, role="service", data_dir=root, on_stop=lambda: stops.append(1))
+        api = ServiceApi(engine, data_dir=root, on_stop=lambda: stops.append(1))
         yield api, root
         store.close()
 
@@ -264,17 +264,18 @@ def test_a_job_reading_back_its_file_lists_as_verifying(
     call(api, "remove", id=jid)
 
 
-def test_window_role_refuses_service_stop(api_env: tuple[ServiceApi, Path]) -> None:
+def test_service_stop_ends_the_service(api_env: tuple[ServiceApi, Path]) -> None:
     api, root = api_env
-    window = ServiceApi(api.engine, role="window", data_dir=root)
-    assert code(call(window, "service.stop")) == p.NotAllowed.code
-    assert call(api, "service.stop")["result"] == {"stopping": True}
-    api.stopping = False
+    stops: list[int] = []
+    service = ServiceApi(api.engine, data_dir=root, on_stop=lambda: stops.append(1))
+    assert not service.stopping
+    assert call(service, "service.stop")["result"] == {"stopping": True}
+    assert stops == [1] and service.stopping
 
 
 def test_hello_checks_version_and_token(api_env: tuple[ServiceApi, Path]) -> None:
     api, root = api_env
-    guarded = ServiceApi(api.engine, role="service", data_dir=root, token="t0k3n")
+    guarded = ServiceApi(api.engine, data_dir=root, on_stop=lambda: None, token="t0k3n")
     d = p.Dispatcher(guarded.methods())
 
     def hello(**params: Any) -> dict[str, Any] | None:
@@ -287,6 +288,7 @@ def test_hello_checks_version_and_token(api_env: tuple[ServiceApi, Path]) -> Non
     assert not s.greeted
     ok = hello(protocol=1, token="t0k3n", client="test")
     assert ok is not None and ok["result"]["protocol"] == 1 and s.greeted
+    assert ok["result"]["role"] == "service"  # what older clients and `service status` read
 
 
 # ---------------------------------------------------------------------------- fuzz
@@ -409,7 +411,7 @@ def test_idle_clock_stops_only_after_a_quiet_stretch() -> None:
 def test_the_service_is_started_with_our_own_interpreter(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    from app.service.daemon import service_command
+    from app.service.ondemand import service_command
 
     cmd = service_command(Path("/d"), 60)
     assert cmd == [

@@ -69,7 +69,7 @@ class ServiceThread:
         await engine.start()
         self.loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
-        api = ServiceApi(engine, role="service", data_dir=self.data_dir, on_stop=self._stop.set)
+        api = ServiceApi(engine, data_dir=self.data_dir, on_stop=self._stop.set)
         self.server = RpcServer(api, **self.server_kw)
         await self.server.start(self.data_dir, tcp=self.tcp)
         self._ready.set()

@@ -121,7 +121,8 @@ def test_the_browser_is_asked_and_its_link_is_used(run: Any, server: FaultServer
             loop.call_later(0.4, lambda: h.engine.resume(job["id"]))
             return 1
 
-        api = ServiceApi(h.engine, role="window", data_dir=h.tmp / "data")
+        # the service's own `recapture` (ask_recapture), as the window reaches it over the socket
+        api = ServiceApi(h.engine, data_dir=h.tmp / "data", on_stop=lambda: None)
         api.ask_browsers = browser
         window.extras.refresh.ask = api.ask_recapture
         props = window.show_properties(job_id)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.service.daemon import _lock_is_free
+from app.service.ondemand import lock_is_free
 from app.store.models import JobState
 from app.ui.controller import AddRequest
 from tests.engine_helpers import MIB, payload
@@ -118,7 +118,7 @@ def test_tether_service_stop_is_not_undone_by_the_window_but_a_crash_is(
             assert w.link.stopped and status.kind == "stopped"
             assert status.start_button.isVisibleTo(w.window)
             await asyncio.sleep(2.0)  # the window's old reflex would have restarted it by now
-            assert _lock_is_free(w.data) and w.link.reconnects == round_
+            assert lock_is_free(w.data) and w.link.reconnects == round_
             assert _count(w, "restarting") == round_  # only the restarts the user asked for
             status.start_button.click()  # the user starts it again
             await w.wait_for(lambda: w.link is not None and w.link.reconnects == round_ + 1)

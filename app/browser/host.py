@@ -267,10 +267,10 @@ class Watcher:
 
 
 def _connect(data_dir: Path, start: bool) -> Client | None:
-    from app.service import daemon
+    from app.service import ondemand
     from app.service.client import connect
 
-    return daemon.ensure_service(data_dir) if start else connect(data_dir)
+    return ondemand.ensure_service(data_dir) if start else connect(data_dir)
 
 
 def _open_window(data_dir: Path) -> None:

@@ -85,11 +85,11 @@ def owned_store(data_dir: Path) -> Iterator[JobStore]:
 
 def find_service(data_dir: Path, *, start: bool = False, wait: float = 5.0) -> Client | None:
     """The service (or window) owning the data folder, if one answers; started if asked."""
-    from app.service import daemon
+    from app.service import ondemand
 
     if start:
-        return daemon.ensure_service(data_dir)
-    return daemon.wait_for_service(data_dir, wait)
+        return ondemand.ensure_service(data_dir)
+    return ondemand.wait_for_service(data_dir, wait)
 
 
 def remote_call(action: Callable[[], T]) -> T:

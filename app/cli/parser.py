@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from app import cli_schedule, clitext, installed_version
+from app import cli_schedule, clihelp, installed_version
 from app.clitext import translate
 from app.netargs import add_network_args
 from app.options import OPTION, Option, Options
@@ -307,7 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
 def parse(argv: Sequence[str]) -> argparse.Namespace:
     """The command line read; usage errors exit 2 with one line (argparse's own)."""
     parser = build_parser()
-    clitext.localize_parser(parser)  # `tether --help` and usage errors in the locale's language
+    clihelp.localize_parser(parser)  # `tether --help` and usage errors in the locale's language
     args = parser.parse_args(list(argv))
     if args.command in _OUTPUT_COMMANDS and args.output_dir is None:
         args.output_dir = args.window_output_dir

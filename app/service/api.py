@@ -32,26 +32,22 @@ if TYPE_CHECKING:
     from app.automation import Automation
 
 MAX_PAGE = 10_000
-ROLES = ("service", "window")
 
 
 class ServiceApi:
-    """Binds the method table to one engine. `on_stop` is None when stopping isn't ours to do
-    (the window owns the process: it quits from its own menu)."""
+    """Binds the method table to one engine, in the service process (the one that holds the
+    data folder's lock); `on_stop` ends that process."""
 
     def __init__(
         self,
         engine: Engine,
         *,
-        role: str,
         data_dir: Path,
+        on_stop: Callable[[], None],
         token: str | None = None,
-        on_stop: Callable[[], None] | None = None,
         on_settings: Callable[[Options], None] | None = None,
     ) -> None:
-        assert role in ROLES
         self.engine = engine
-        self.role = role
         self.data_dir = data_dir
         self.token = token
         self.on_stop = on_stop
@@ -140,7 +136,8 @@ class ServiceApi:
             "protocol": p.PROTOCOL_VERSION,
             "server": f"tether {__version__}",
             "pid": os.getpid(),
-            "role": self.role,
+            # Always "service" now; an older Tether's window that ran the engine said "window".
+            "role": "service",
             "data_dir": str(self.data_dir),
             "on_demand": self.on_demand,
         }
@@ -380,8 +377,6 @@ class ServiceApi:
         return {"subscribed": False}
 
     def stop(self, _params: p.Params, _session: p.Session) -> JsonObj:
-        if self.on_stop is None:
-            raise p.NotAllowed("the window owns this data folder: quit Tether from its menu")
         self.stopping = True
         self.on_stop()
         return {"stopping": True}

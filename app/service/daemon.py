@@ -1,10 +1,9 @@
-"""`tether service [run|stop|status]`: the service process, and starting one on demand.
+"""`tether service [run|stop|status]`: the service process.
 
 The service holds the data-dir lock, runs the engine with autostart and serves it. SIGTERM /
 SIGINT / `service.stop` end it with final checkpoints (exit 0); a job that was running
-continues on the next start. Started on demand (`tether add`), it exits by itself once
-nothing is queued or running and no client is connected for a while. Two starts at once give
-one service: the lock decides, the loser exits and its starter connects to the winner.
+continues on the next start. Started on demand (`tether add`; see ondemand.py), it exits by
+itself once nothing is queued or running and no client is connected for a while.
 """
 
 from __future__ import annotations
@@ -15,9 +14,7 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,13 +22,14 @@ from typing import TextIO
 
 from app.automation import Automation
 from app.engine.engine import Engine
-from app.options import Options, load_options
-from app.paths import database_path, log_dir
+from app.options import load_options
+from app.paths import database_path
 from app.service import output
 from app.service import protocol as p
 from app.service.api import ServiceApi
 from app.service.aria2.launch import Aria2Config, config_from, refusal, start_aria2
-from app.service.client import Client, connect
+from app.service.client import connect
+from app.service.ondemand import lock_holder_pid, lock_is_free
 from app.service.server import RpcServer
 from app.store.jobstore import JobStore, StoreError
 from app.store.lock import DataDirLock
@@ -39,33 +37,11 @@ from app.store.models import JobState
 
 log = logging.getLogger("tether.service")
 
-ON_DEMAND_IDLE_EXIT_S = 60.0
-START_TIMEOUT_S = 20.0
-LOSER_GRACE_S = 5.0  # our starter lost the lock race: the winner should answer by then
 STOP_TIMEOUT_S = 10.0
 OUTPUT_CHECK_S = 60.0  # how often a running service looks at service.out's size
 SHUTDOWN_TIMEOUT_S = 1.5
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_RUNNING = 0, 1, 2, 3
-
-
-def lock_holder_pid(data_dir: Path) -> int | None:
-    """The pid written in the lock file (whoever last took it; may be gone)."""
-    try:
-        text = (data_dir / "tether.lock").read_text(encoding="ascii").strip()
-        return int(text) if text else None
-    except (OSError, ValueError):
-        return None
-
-
-def _lock_is_free(data_dir: Path) -> bool:
-    lock = DataDirLock(data_dir)
-    try:
-        free = lock.acquire()
-    except OSError:
-        return False
-    lock.release()
-    return free
 
 
 def is_idle(engine: Engine) -> bool:
@@ -88,16 +64,14 @@ async def serve_engine(
     engine: Engine,
     data_dir: Path,
     *,
-    role: str,
-    on_stop: Callable[[], None] | None = None,
-    on_settings: Callable[[Options], None] | None = None,
+    on_stop: Callable[[], None],
     on_demand: bool = False,
     automation: Automation | None = None,
-    aria2: Aria2Config | bool | None = True,
+    aria2: Aria2Config | None = None,
 ) -> RpcServer | None:
     """Serve the protocol on an engine this process owns (the caller holds the lock), and
-    aria2's RPC next to it: `aria2` True follows the stored options, False never, else this."""
-    api = ServiceApi(engine, role=role, data_dir=data_dir, on_stop=on_stop, on_settings=on_settings)
+    aria2's RPC next to it when `aria2` says where. `on_stop` ends the service."""
+    api = ServiceApi(engine, data_dir=data_dir, on_stop=on_stop)
     api.automation = automation
     api.on_demand = on_demand
     server = RpcServer(api)
@@ -106,9 +80,8 @@ async def serve_engine(
     except OSError as exc:
         log.warning("cannot serve the protocol: %s", exc)
         return None
-    config = config_from(load_options(engine.store)) if aria2 is True else aria2 or None
-    if config is not None:
-        aria2_server = await start_aria2(engine, config, on_stop, on_settings)
+    if aria2 is not None:
+        aria2_server = await start_aria2(engine, aria2, on_stop)
         if aria2_server is not None:
             server.closers.append(aria2_server.close)
             server.aria2_port = aria2_server.port
@@ -134,11 +107,10 @@ async def _run(
     server = await serve_engine(
         engine,
         data_dir,
-        role="service",
         on_stop=stop.set,
         on_demand=idle_exit is not None,
         automation=automation,
-        aria2=aria2 or False,
+        aria2=aria2,
     )
     if server is None or (aria2_required and server.aria2_port is None):
         automation.detach()
@@ -241,83 +213,6 @@ def run_service(
         lock.release()
 
 
-# ---------------------------------------------------------------------------- on demand
-def service_command(data_dir: Path, idle_exit: float | None) -> list[str]:
-    """The argv that starts a service: the same interpreter (or frozen bundle) as ours."""
-    base = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "app"]
-    cmd = [*base, "--data-dir", str(data_dir), "service"]
-    if idle_exit is not None:
-        cmd += ["--exit-when-idle", f"{idle_exit:g}"]
-    return cmd
-
-
-def spawn_service(
-    data_dir: Path, idle_exit: float | None = ON_DEMAND_IDLE_EXIT_S
-) -> subprocess.Popen[bytes]:
-    """Start `tether service` detached (own session, output to the log folder)."""
-    directory = log_dir(data_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    data_dir.mkdir(parents=True, exist_ok=True)  # its working directory (a fresh machine)
-    # own session / process group: not killed with the terminal that started it
-    detached = subprocess.DETACHED_PROCESS if sys.platform == "win32" else 0  # type: ignore[attr-defined,unused-ignore]
-    out_path = directory / "service.out"
-    output.rotate(out_path)
-    env = dict(os.environ, **{output.ENV: str(out_path)})
-    with out_path.open("ab") as out:
-        return subprocess.Popen(
-            service_command(data_dir, idle_exit),
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-            cwd=str(data_dir),
-            close_fds=True,
-            start_new_session=sys.platform != "win32",
-            creationflags=detached | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0),
-        )
-
-
-def ensure_service(data_dir: Path, timeout: float = START_TIMEOUT_S) -> Client | None:
-    """A client of the running service, starting one if none runs; None if none could be
-    reached (e.g. a `tether get` without a service holds the data folder)."""
-    client = connect(data_dir)
-    if client is not None:
-        return client
-    try:
-        proc = spawn_service(data_dir)
-    except OSError as exc:
-        log.warning("cannot start the service: %s", exc)
-        return None
-    # A long-lived starter (the window) reaps it when it ends: no zombie, no warning.
-    threading.Thread(target=proc.wait, name="tether-service-reaper", daemon=True).start()
-    deadline = time.monotonic() + timeout
-    grace: float | None = None
-    while time.monotonic() < deadline:
-        client = connect(data_dir)
-        if client is not None:
-            return client
-        if grace is None and proc.poll() is not None:
-            grace = time.monotonic() + LOSER_GRACE_S  # ours lost the race (or failed)
-        if grace is not None and (time.monotonic() > grace or _lock_is_free(data_dir)):
-            return None
-        time.sleep(0.05)
-    return None
-
-
-def wait_for_service(data_dir: Path, timeout: float) -> Client | None:
-    """The service when the data folder is held by one that is still starting, else None."""
-    client = connect(data_dir)
-    if client is not None or _lock_is_free(data_dir):
-        return client
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.1)
-        client = connect(data_dir)
-        if client is not None or _lock_is_free(data_dir):
-            return client
-    return None
-
-
 # ---------------------------------------------------------------------------- stop, status
 def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
     client = connect(data_dir)
@@ -334,7 +229,7 @@ def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
     deadline = time.monotonic() + STOP_TIMEOUT_S
     while time.monotonic() < deadline:
         # the lock goes with the process (its parent may not have reaped it yet)
-        if _lock_is_free(data_dir):
+        if lock_is_free(data_dir):
             return EXIT_OK
         time.sleep(0.05)
     err.write(f"tether: the service (pid {pid}) did not stop within {STOP_TIMEOUT_S:.0f} s\n")
@@ -344,7 +239,7 @@ def stop_service(data_dir: Path, out: TextIO, err: TextIO) -> int:
 def service_status(data_dir: Path, out: TextIO, err: TextIO) -> int:
     client = connect(data_dir)
     if client is None:
-        if _lock_is_free(data_dir):
+        if lock_is_free(data_dir):
             out.write(f"not running ({data_dir})\n")
         else:
             out.write(

@@ -178,12 +178,11 @@ class WindowApi:
 
     def release(self, params: p.Params, session: p.Session) -> JsonObj:
         """The window quits. With `stop` (it started this service and the user doesn't want
-        downloads to go on), the service stops too, unless another client is connected or
-        the service is not one that may be stopped (a window-owned engine)."""
+        downloads to go on), the service stops too, unless another client is connected."""
         self.forget(session)
         if not params.boolean("stop", False):
             return {"stopping": False}
-        if self.clients() > 1 or self.api.on_stop is None or self.api.stopping:
+        if self.clients() > 1 or self.api.stopping:
             return {"stopping": False}
         self.api.stopping = True
         self.api.on_stop()

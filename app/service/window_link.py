@@ -20,7 +20,7 @@ from app.engine.events import EngineEvent
 from app.paths import log_dir
 from app.service import protocol as p
 from app.service.client import Client, ServiceGone, connect
-from app.service.daemon import _lock_is_free, ensure_service, lock_holder_pid
+from app.service.ondemand import ensure_service, lock_holder_pid, lock_is_free
 from app.service.remote_engine import Post, RemoteEngine
 
 log = logging.getLogger("tether.service")
@@ -61,7 +61,7 @@ def open_service(data_dir: Path) -> tuple[Client | None, bool, str | None]:
         error = _service_error(out, since)
         if error is not None:
             return None, False, error
-        if not _lock_is_free(data_dir):
+        if not lock_is_free(data_dir):
             return (
                 None,
                 False,
@@ -208,6 +208,6 @@ class ServiceLink:
         engine.close()
         if stopping:
             deadline = time.monotonic() + STOP_WAIT_S
-            while time.monotonic() < deadline and not _lock_is_free(self.data_dir):
+            while time.monotonic() < deadline and not lock_is_free(self.data_dir):
                 time.sleep(0.05)
         return stopping

@@ -1,5 +1,6 @@
 """What each cell of the queue shows: the columns and roles, a job's texts, tooltips and sort
-keys, as functions of a Job and its latest progress. The model (model.py) only looks them up.
+keys, as functions of a Job and its latest progress, and cell_value(), which answers a role
+with them. The model (model.py) only looks them up.
 
 Texts are translated in the "JobTableModel" context, the model's own, written out as
 QCoreApplication.translate("JobTableModel", …) so that pyside6-lupdate finds every one.
@@ -20,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from app.engine.checksums import LABELS
 from app.engine.events import Progress
 from app.store.models import Job, JobState
-from app.ui import formatting
+from app.ui import formatting, icons
 from app.ui.i18n import QT_TRANSLATE_NOOP, reason_text, tr_args
 
 
@@ -40,6 +41,26 @@ PROGRESS_ROLE = Qt.ItemDataRole.UserRole + 3  # a ProgressView, for the delegate
 STATE_ROLE = Qt.ItemDataRole.UserRole + 4  # the JobState; the proxy filters on it
 
 RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_ALIGN = Qt.ItemDataRole.TextAlignmentRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+# The roles cell_value() answers; the model answers None to any other without a lookup.
+HANDLED_ROLES = frozenset(
+    {
+        _DISPLAY,
+        _DECORATION,
+        _TOOLTIP,
+        _ALIGN,
+        _FOREGROUND,
+        SORT_ROLE,
+        JOB_ID_ROLE,
+        PROGRESS_ROLE,
+        STATE_ROLE,
+    }
+)
 STATE_ORDER = {
     JobState.DOWNLOADING: 0,
     JobState.RETRYING: 1,
@@ -258,3 +279,37 @@ def error_color() -> QColor:
     """A red readable on both light and dark window backgrounds."""
     base = QApplication.palette().color(QPalette.ColorRole.Base)
     return QColor("#ff6b6b") if base.lightness() < 128 else QColor("#c62828")
+
+
+def cell_value(
+    job: Job,
+    col: int,
+    role: int,
+    progress: Mapping[int, Progress],
+    waiting: Callable[[Job], str | None] | None = None,
+) -> Any:
+    """What the cell of `job` in column `col` answers for `role` (one of HANDLED_ROLES), given
+    the latest progress of every running job; None where the cell has nothing for it."""
+    if role == _DISPLAY:
+        return display_text(job, col, progress.get(job.id), waiting)
+    if role == SORT_ROLE:
+        return sort_key(col, progress)(job)
+    if role == _DECORATION:
+        return icons.file_icon(display_name(job)) if col == Column.NAME else None
+    if role == _ALIGN:
+        if col in (Column.SIZE, Column.PROGRESS, Column.SPEED, Column.ETA, Column.ADDED):
+            return RIGHT
+        return None
+    if role == _TOOLTIP:
+        return tooltip_text(job, col, progress.get(job.id))
+    if role == _FOREGROUND:
+        if col == Column.STATE and job.state is JobState.FAILED:
+            return error_color()
+        return None
+    if role == JOB_ID_ROLE:
+        return job.id
+    if role == STATE_ROLE:
+        return job.state
+    if role == PROGRESS_ROLE:
+        return progress_view(job, progress.get(job.id)) if col == Column.PROGRESS else None
+    return None

@@ -1,7 +1,7 @@
 """The main window: toolbar, menus, filter bar, the queue table, status bar, and their wiring.
 
 The actions and where they appear are declared in actions.py; what they do is in
-windowcommands.py (dialogs, questions, opening files)."""
+windowcommands.py (dialogs, questions, opening files); links dropped on it, in droptarget.py."""
 
 from __future__ import annotations
 
@@ -9,20 +9,12 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import (
     QCloseEvent,
-    QDragEnterEvent,
-    QDragLeaveEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QKeySequence,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -34,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.options import Options, keeps_downloading
 from app.store.models import Job, JobState
-from app.ui import drop, icons
+from app.ui import icons
 from app.ui.actions import CONTEXT_MENU, MENUS, TOOLBAR, TOOLBAR_ICON_ONLY, Actions
 from app.ui.addflow import AddFlow
 from app.ui.clipwatch import ClipboardWatcher
@@ -43,25 +35,26 @@ from app.ui.dialogs.add import AddDialog
 from app.ui.dialogs.properties import PropertiesDialog
 from app.ui.dialogs.settings import SettingsDialog
 from app.ui.dropparse import DropContent
+from app.ui.droptarget import DropTarget
 from app.ui.extras import WindowExtras
+from app.ui.filterbar import FilterBar
 from app.ui.geometry import ColumnFitter, ScreenKeeper, fit_window_to_screen
 from app.ui.i18n import install_translators
 from app.ui.keepselection import SelectionKeeper
 from app.ui.lifetime import DialogRef
 from app.ui.lists import ListTransfer
-from app.ui.proxy import ACTIVE_FILTER_STATES, Category, JobFilterProxy
+from app.ui.proxy import Category, JobFilterProxy
 from app.ui.retryfeedback import RetryFeedback
 from app.ui.statusbar import QueueStatusBar
 from app.ui.tray import Tray
 from app.ui.uistate import UiState
 from app.ui.view import JobTableView
-from app.ui.widgets import SegmentedFilter
 from app.ui.windowcommands import WindowCommands
 
 log = logging.getLogger("tether.ui")
 
 
-class MainWindow(WindowCommands, QMainWindow):
+class MainWindow(WindowCommands, DropTarget, QMainWindow):
     """One per process. `quit_requested` is the only way out; app.run_gui shuts down."""
 
     quit_requested = Signal()
@@ -108,7 +101,9 @@ class MainWindow(WindowCommands, QMainWindow):
         self._build_menus()
         self.extras = WindowExtras(self)  # sidebar, details panel, queue order, column chooser
         self.add_flow = AddFlow(self)  # duplicate and file-exists questions, type folders
-        self.setCentralWidget(self.extras.build_central(self._build_filter_bar(), self.view))
+        self.filter_bar = FilterBar()
+        self.filters, self.search = self.filter_bar.filters, self.filter_bar.search
+        self.setCentralWidget(self.extras.build_central(self.filter_bar, self.view))
         self.status = QueueStatusBar(self.model)
         self.setStatusBar(self.status)
         self.status.set_download_dir(options.resolved_download_dir())
@@ -158,42 +153,9 @@ class MainWindow(WindowCommands, QMainWindow):
         for title, layout in MENUS:
             self.commands.fill(self.menuBar().addMenu(self.tr(title)), layout)
 
-    def _build_filter_bar(self) -> QWidget:
-        bar = QWidget()
-        bar.setObjectName("filter_bar")
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(8, 6, 8, 6)
-        self.filters = SegmentedFilter(
-            [
-                (Category.ALL.value, self.tr("All")),
-                (Category.ACTIVE.value, self.tr("Active")),
-                (Category.COMPLETED.value, self.tr("Completed")),
-                (Category.FAILED.value, self.tr("Failed")),
-                (Category.CANCELLED.value, self.tr("Cancelled")),
-            ]
-        )
-        self.filters.button(Category.ACTIVE.value).setToolTip(
-            self.tr("Downloading, retrying, queued or paused")
-        )
-        self.search = QLineEdit()
-        self.search.setObjectName("search_edit")
-        self.search.setPlaceholderText(self.tr("Search name or address"))
-        self.search.setClearButtonEnabled(True)
-        self.search.addAction(icons.action_icon("search"), QLineEdit.ActionPosition.LeadingPosition)
-        self.search.setMaximumWidth(320)
-        self.search.setMinimumWidth(200)
-        self.filters.setVisible(False)  # the sidebar shows these groups (and kept in step)
-        row.addWidget(self.filters)
-        row.addStretch(1)
-        row.addWidget(self.search)
-        return bar
-
     def _connect(self) -> None:
         self.commands.connect_to(self)
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self.search)
-        escape.setContext(Qt.ShortcutContext.WidgetShortcut)
-        escape.activated.connect(self._clear_search)
-
+        self.filter_bar.search_left.connect(self.view.setFocus)
         self.filters.selected.connect(self._on_category)
         self.search.textChanged.connect(self.proxy.set_search)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_actions())
@@ -266,12 +228,7 @@ class MainWindow(WindowCommands, QMainWindow):
         )
 
     def _on_rows_applied(self) -> None:
-        counts = self.model.state_counts()
-        self.filters.set_count(Category.ALL.value, len(self.model.jobs()))
-        self.filters.set_count(Category.ACTIVE.value, sum(counts[s] for s in ACTIVE_FILTER_STATES))
-        self.filters.set_count(Category.COMPLETED.value, counts[JobState.COMPLETED])
-        self.filters.set_count(Category.FAILED.value, counts[JobState.FAILED])
-        self.filters.set_count(Category.CANCELLED.value, counts[JobState.CANCELLED])
+        self.filter_bar.set_counts(len(self.model.jobs()), self.model.state_counts())
         self._update_actions()
         self.status.update_counts()
         self.tray.update_tooltip()
@@ -289,12 +246,7 @@ class MainWindow(WindowCommands, QMainWindow):
         self._update_actions()
 
     def focus_search(self) -> None:
-        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.search.selectAll()
-
-    def _clear_search(self) -> None:
-        self.search.clear()
-        self.view.setFocus()
+        self.filter_bar.focus_search()
 
     def _on_double_click(self, index: QModelIndex) -> None:
         source = self.proxy.mapToSource(index)
@@ -318,36 +270,6 @@ class MainWindow(WindowCommands, QMainWindow):
         menu.addSeparator()
         menu.addAction(self.commands.properties)
         return menu
-
-    # ---- drag and drop ---------------------------------------------------------------------
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if drop.may_contain_urls(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-            self.view.set_drop_hint(True)
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if drop.may_contain_urls(event.mimeData()):
-            event.setDropAction(Qt.DropAction.CopyAction)
-            event.accept()
-        else:
-            event.ignore()
-
-    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
-        self.view.set_drop_hint(False)
-        event.accept()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        self.view.set_drop_hint(False)
-        content = drop.read_mime(event.mimeData())
-        # Always a copy: a Move would let the source (a file manager) delete what was dragged.
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        # Open the dialog after the drag has finished, so the source isn't left waiting.
-        QTimer.singleShot(0, lambda: self.offer_urls(content))
 
     # ---- window lifecycle ------------------------------------------------------------------
 

@@ -24,8 +24,8 @@ from PySide6.QtCore import (
 
 from app.engine.events import EngineEvent, EventKind, Progress
 from app.store.models import Job, JobState
-from app.ui import icons
 from app.ui.jobcells import (
+    HANDLED_ROLES,
     JOB_ID_ROLE,
     PROGRESS_ROLE,
     RIGHT,
@@ -33,18 +33,23 @@ from app.ui.jobcells import (
     STATE_ROLE,
     Column,
     ProgressView,
+    cell_value,
     display_name,
-    display_text,
-    error_color,
     header_text,
     one_line,
     progress_view,
     queue_key,
     sort_key,
     state_text,
-    tooltip_text,
 )
-from app.ui.rowchanges import in_order, progress_spans, removal_runs, runs, span_blocks
+from app.ui.rowchanges import (
+    fold_events,
+    in_order,
+    progress_spans,
+    removal_runs,
+    runs,
+    span_blocks,
+)
 
 # Re-exported: the window's modules and the tests know these as the model's.
 __all__ = [
@@ -66,25 +71,9 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 RESORT_MS = 1000
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
-_DECORATION = Qt.ItemDataRole.DecorationRole
-_TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
-_FOREGROUND = Qt.ItemDataRole.ForegroundRole
-_HANDLED_ROLES = frozenset(
-    {
-        _DISPLAY,
-        _DECORATION,
-        _TOOLTIP,
-        _ALIGN,
-        _FOREGROUND,
-        SORT_ROLE,
-        JOB_ID_ROLE,
-        PROGRESS_ROLE,
-        STATE_ROLE,
-    }
-)
 # Roles that a live progress tick changes; the proxy neither re-sorts nor re-filters on these.
-_PROGRESS_ROLES = [_DISPLAY, _TOOLTIP, PROGRESS_ROLE]
+_PROGRESS_ROLES = [_DISPLAY, Qt.ItemDataRole.ToolTipRole, PROGRESS_ROLE]
 
 
 class JobTableModel(QAbstractTableModel):
@@ -195,39 +184,14 @@ class JobTableModel(QAbstractTableModel):
         events, self._pending = self._pending, []
         if not events:
             return
-        inserts: dict[int, Job] = {}
-        removals: set[int] = set()
-        changed: dict[int, Job] = {}
-        transitions: list[tuple[Job, JobState]] = []
-        for ev in events:
-            if ev.kind is EventKind.REMOVED:
-                inserts.pop(ev.job_id, None)
-                changed.pop(ev.job_id, None)
-                if ev.job_id in self._row_of:
-                    removals.add(ev.job_id)
-                continue
-            if ev.job is None:
-                continue
-            job = replace(ev.job, segments=list(ev.job.segments))
-            if job.id in inserts or (job.id not in self._row_of):
-                inserts[job.id] = job
-                removals.discard(job.id)
-            else:
-                prev = changed.get(job.id) or self._rows[self._row_of[job.id]]
-                if prev.state is not job.state:
-                    transitions.append((job, prev.state))
-                changed[job.id] = job
-        moved = self._sort_column < 0 and any(
-            job.position != self._rows[self._row_of[job_id]].position
-            for job_id, job in changed.items()
-        )
-        self._apply_removals(removals)
-        self._apply_changes(changed)
-        self._apply_inserts(list(inserts.values()))
-        if moved:  # unsorted means "in the queue's order", which just changed
+        batch = fold_events(events, self.job)
+        self._apply_removals(batch.removals)
+        self._apply_changes(batch.changed)
+        self._apply_inserts(list(batch.inserts.values()))
+        if batch.moved and self._sort_column < 0:  # unsorted is the queue's order: it changed
             self.sort(-1, self._sort_order)
         self._recount_active()
-        for job, before in transitions:
+        for job, before in batch.transitions:
             self.state_changed.emit(job, before)
         self.rows_applied.emit()
 
@@ -322,12 +286,12 @@ class JobTableModel(QAbstractTableModel):
         )
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        if role not in _HANDLED_ROLES or not index.isValid():
+        if role not in HANDLED_ROLES or not index.isValid():
             return None
         row = index.row()
         if row >= len(self._rows):
             return None
-        return self._value(self._rows[row], index.column(), role)
+        return cell_value(self._rows[row], index.column(), role, self._progress, self.waiting_text)
 
     def multiData(self, index: AnyIndex, span: Any) -> None:
         """Every role the view asks for a cell, in one call.
@@ -345,32 +309,12 @@ class JobTableModel(QAbstractTableModel):
         col = index.column()
         for role_data in span:
             role = role_data.role()
-            role_data.setData(self._value(job, col, role) if role in _HANDLED_ROLES else None)
-
-    def _value(self, job: Job, col: int, role: int) -> Any:
-        if role == _DISPLAY:
-            return display_text(job, col, self._progress.get(job.id), self.waiting_text)
-        if role == SORT_ROLE:
-            return self._sort_key(col)(job)
-        if role == _DECORATION:
-            return icons.file_icon(display_name(job)) if col == Column.NAME else None
-        if role == _ALIGN:
-            if col in (Column.SIZE, Column.PROGRESS, Column.SPEED, Column.ETA, Column.ADDED):
-                return RIGHT
-            return None
-        if role == _TOOLTIP:
-            return tooltip_text(job, col, self._progress.get(job.id))
-        if role == _FOREGROUND:
-            if col == Column.STATE and job.state is JobState.FAILED:
-                return error_color()
-            return None
-        if role == JOB_ID_ROLE:
-            return job.id
-        if role == STATE_ROLE:
-            return job.state
-        if role == PROGRESS_ROLE:
-            return self.progress_view(job) if col == Column.PROGRESS else None
-        return None
+            value = (
+                cell_value(job, col, role, self._progress, self.waiting_text)
+                if role in HANDLED_ROLES
+                else None
+            )
+            role_data.setData(value)
 
     # ---- sorting ---------------------------------------------------------------------------
 

@@ -1,13 +1,16 @@
 """Which rows and columns an update touches: pure decisions the model turns into as few Qt
-signals as it can (one per contiguous block, never one per job)."""
+signals as it can (one per contiguous block, never one per job), and one loop turn's engine
+events folded into the removals, changes and inserts they add up to."""
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from app.engine.events import Progress
+from app.engine.events import EngineEvent, EventKind, Progress
+from app.store.models import Job, JobState
 from app.ui.jobcells import Column
 
 Span = tuple[int, int]  # first and last column
@@ -94,3 +97,46 @@ def in_order(keys: list[Any], descending: bool) -> bool:
     if descending:
         return all(a >= b for a, b in pairs)
     return all(a <= b for a, b in pairs)
+
+
+@dataclass(slots=True)
+class EventBatch:
+    """What a turn's events add up to: each job once, as its last event left it."""
+
+    removals: set[int] = field(default_factory=set)  # ids of rows to remove
+    changed: dict[int, Job] = field(default_factory=dict)  # id -> the row's new value
+    inserts: dict[int, Job] = field(default_factory=dict)  # id -> a new row, in arrival order
+    transitions: list[tuple[Job, JobState]] = field(default_factory=list)  # (after, before)
+    moved: bool = False  # a changed job's queue position moved
+
+
+def fold_events(events: Iterable[EngineEvent], current: Callable[[int], Job | None]) -> EventBatch:
+    """Fold events in arrival order; `current` gives a job's row as the model has it (None:
+    no row). A job added and removed in the same turn comes to nothing. Each job is a copy:
+    the model's rows are never the sender's."""
+    batch = EventBatch()
+    for ev in events:
+        if ev.kind is EventKind.REMOVED:
+            batch.inserts.pop(ev.job_id, None)
+            batch.changed.pop(ev.job_id, None)
+            if current(ev.job_id) is not None:
+                batch.removals.add(ev.job_id)
+            continue
+        if ev.job is None:
+            continue
+        job = replace(ev.job, segments=list(ev.job.segments))
+        row = current(job.id)
+        if job.id in batch.inserts or row is None:
+            batch.inserts[job.id] = job
+            batch.removals.discard(job.id)
+        else:
+            prev = batch.changed.get(job.id) or row
+            if prev.state is not job.state:
+                batch.transitions.append((job, prev.state))
+            batch.changed[job.id] = job
+    batch.moved = any(
+        job.position != row.position
+        for job_id, job in batch.changed.items()
+        if (row := current(job_id)) is not None
+    )
+    return batch

@@ -72,7 +72,7 @@ def refusal(config: Aria2Config) -> str | None:
 async def start_aria2(
     engine: Engine,
     config: Aria2Config,
-    on_shutdown: Callable[[], None] | None,
+    on_shutdown: Callable[[], None],
     on_settings: Callable[[Options], None] | None = None,
 ) -> Aria2Server | None:
     """The running server, or None (logged) if it may not or cannot listen."""

@@ -46,15 +46,14 @@ Handler = Callable[[list[Any]], Any]
 
 
 class Aria2Api:
-    """aria2's method table bound to one engine. `on_shutdown` is None when stopping is not
-    ours to do (the window owns the process)."""
+    """aria2's method table bound to one engine; `on_shutdown` stops the service."""
 
     def __init__(
         self,
         engine: Engine,
         *,
         secret: str | None,
-        on_shutdown: Callable[[], None] | None = None,
+        on_shutdown: Callable[[], None],
         on_settings: Callable[[Options], None] | None = None,
     ) -> None:
         self.engine = engine
@@ -373,8 +372,6 @@ class Aria2Api:
         }
 
     def shutdown(self, _args: list[Any]) -> str:
-        if self.on_shutdown is None:
-            raise Aria2Error("the Tether window owns this engine: quit it from its menu")
         self.on_shutdown()
         return "OK"
 

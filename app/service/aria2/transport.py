@@ -89,7 +89,7 @@ class Aria2Server:
         engine: Engine,
         *,
         secret: str | None,
-        on_shutdown: Callable[[], None] | None = None,
+        on_shutdown: Callable[[], None],
         on_settings: Callable[[Options], None] | None = None,
     ) -> None:
         self.api = Aria2Api(engine, secret=secret, on_shutdown=on_shutdown, on_settings=on_settings)
