@@ -493,3 +493,40 @@ def test_trust_flags_meet_the_owners_settings(
     assert (out / "t2.bin").read_bytes() == b"two"
     assert tether("service", "stop", data=data).returncode == 0
     assert svc.wait(10) == 0
+
+
+HANDED_PROBE = """
+import json, runpy, sys
+out = sys.argv.pop(1)
+sys.argv[0] = "tether"
+code = 0
+try:
+    runpy.run_module("app", run_name="__main__", alter_sys=True)
+except SystemExit as exc:
+    code = exc.code
+with open(out, "w") as f:
+    json.dump({"code": code, "modules": sorted(sys.modules)}, f)
+"""
+
+
+def test_a_get_handed_to_the_service_does_not_load_the_engine_again(
+    server: FaultServer, procs: Processes, data: Path, tmp_path: Path
+) -> None:
+    """The service downloads; the `get` that hands it the URL only waits and prints: importing
+    requests and the engine there too would make every handed-over `get` start ~50 ms later."""
+    procs.service(data, tmp_path / "svc.log")
+    for round_ in range(2):  # twice: the second `get` meets a service that already ran one
+        body = payload(256 * 1024, seed=40 + round_)
+        server.add_file(f"/h{round_}.bin", body)
+        report, out = tmp_path / f"modules{round_}.json", tmp_path / f"out{round_}"
+        run = subprocess.run(
+            [sys.executable, "-c", HANDED_PROBE, str(report), "--data-dir", str(data),
+             "get", server.url(f"/h{round_}.bin"), "-o", str(out)],
+            capture_output=True, text=True, timeout=90, env=env(), cwd=ROOT, check=False,
+        )  # fmt: skip
+        got = json.loads(report.read_text())
+        assert got["code"] in (0, None), run.stderr
+        assert (out / f"h{round_}.bin").read_bytes() == body
+        modules = set(got["modules"])
+        assert "app.service.client" in modules  # the probe did reach the service ...
+        assert not {"requests", "urllib3", "app.engine.engine", "app.service.daemon"} & modules

@@ -50,7 +50,7 @@ _terminal_width = terminal_width  # the service client's progress lines use it t
 
 
 def _service(args: argparse.Namespace, data_dir: Path, out: TextIO, err: TextIO) -> int:
-    from app.service.daemon import cmd_service
+    from app.service.command import cmd_service
 
     return cmd_service(args, data_dir, out, err)
 

@@ -258,7 +258,7 @@ def add_subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersActi
     rm.add_argument("--delete-file", action="store_true", help="also delete completed files")
     cli_schedule.add_arguments(sub)  # --start-at, --on-complete[-run], --on-finish
 
-    from app.service.daemon import add_service_parser
+    from app.service.command import add_service_parser
 
     add_service_parser(sub)
 
