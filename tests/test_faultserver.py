@@ -642,3 +642,19 @@ def test_client_disconnects_are_silent(
     assert all(log.client_error and not log.complete for log in server.requests)
     assert server.errors == []
     assert capfd.readouterr().err == ""
+
+
+def test_a_paced_answer_ends_when_the_client_closes_not_at_its_next_write(
+    server: FaultServer,
+) -> None:
+    """As nginx notices a client's close while it paces an answer: a dropped request must not
+    count as active (`peak_active`, the host-limit tests) until the server next writes."""
+    server.add_file(PATH, DATA, rate=1)  # one byte a second: the next write is ≥ 1 s away
+    addr = ("127.0.0.1", server.port)
+    for _ in range(2):  # twice: the second on a server that already dropped one
+        with socket.create_connection(addr, timeout=5) as sock:
+            sock.sendall(f"GET {PATH} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            assert sock.recv(1000)  # the headers (and maybe the first byte)
+        assert server.wait_idle(0.8)  # before the next paced write would have found out
+    assert all(log.client_error and not log.complete for log in server.requests)
+    assert server.errors == []
