@@ -93,3 +93,16 @@ def test_many_tasks_from_many_threads_all_run_once() -> None:
     for t in tasks:
         t.join(10.0)
     assert count == 800 and not any(t.is_alive() for t in tasks)
+
+
+def test_a_thread_reuses_its_read_buffer_across_tasks_and_threads_never_share_one() -> None:
+    from app.engine.threadpool import reused_buffer
+
+    pool = ThreadPool(idle_seconds=30.0)
+    ids: list[int] = []
+    pool.submit(lambda: ids.append(id(reused_buffer(4096))), "a").join(10.0)
+    pool.submit(lambda: ids.append(id(reused_buffer(4096))), "b").join(10.0)
+    assert ids[0] == ids[1]  # the same thread, the same buffer: no 1 MiB zeroed per job
+    here = reused_buffer(4096)
+    assert id(here) != ids[0]  # another thread has its own
+    assert len(reused_buffer(8192)) == 8192  # a new size gets a new buffer

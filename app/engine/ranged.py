@@ -25,7 +25,7 @@ from app.engine.livesegment import LiveSegment
 from app.engine.pacing import WINDOW, coalesce_pause, data_ready
 from app.engine.partfile import PartFile
 from app.engine.reroll import Conn, to_reroll
-from app.engine.threadpool import POOL
+from app.engine.threadpool import POOL, reused_buffer
 from app.engine.wire import finish_response
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ class RangedTransfer:
         session = run.take_probe_session() if first is not None else None
         if session is None:
             session = run.session()
-        buf = bytearray(run.settings.buffer_size)
+        buf = reused_buffer(run.settings.buffer_size)
         my_speed = 0.0
         limited = run.bucket.rate is not None
         try:

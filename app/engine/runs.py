@@ -212,11 +212,16 @@ class Runs(abc.ABC):
         slots = self._settings.max_concurrent - len(self._running)
         if slots <= 0:
             return
-        for job in sorted(self._jobs.values(), key=lambda j: (j.position, j.id)):
+        # Only queued jobs are sorted: run at every job's end, sorting the whole queue (most
+        # of it finished) cost a batch of small files O(N² log N).
+        queued = [
+            j
+            for j in self._jobs.values()
+            if j.state == JobState.QUEUED and j.id not in self._running
+        ]
+        for job in sorted(queued, key=lambda j: (j.position, j.id)):
             if slots <= 0:
                 break
-            if job.state != JobState.QUEUED or job.id in self._running:
-                continue
             if self._eligible is not None and job.id not in self._eligible:
                 continue
             if self._policy is not None and not self._policy.may_start(job):
