@@ -399,3 +399,61 @@ def test_a_stuck_handshake_does_not_hold_up_other_servers(
     finally:
         release.set()
         silent.close()
+
+
+def test_a_tls_connection_cut_mid_body_yields_only_the_servers_bytes(
+    https_server: FaultServer, ca: object, tmp_path: Path
+) -> None:
+    """Cutting a connection (a re-roll, a takeover, a pause) must never make the next read
+    return the raw TLS records still in the kernel: ssl.SSLSocket.shutdown() forgets the TLS
+    layer, and recv() on Linux still hands out what was queued — ciphertext, that a re-rolled
+    segment would have written into the file as if it were the body."""
+    import time
+
+    from app.engine.bodyreader import BodyReader
+    from app.engine.errors import TransientError
+    from app.engine.runcontrol import RunControl
+
+    body = payload(8 * 1024 * KIB, seed=21)
+    https_server.add_file("/cut.bin", body)
+    session = http.new_session(_pem(ca, tmp_path / "ca.pem"))  # the engine's own session
+    for _ in range(2):
+        with session.get(https_server.url("/cut.bin"), stream=True, timeout=10) as resp:
+            control = RunControl()
+            control.register(1, resp)
+            reader = BodyReader(resp, control.stop, 10.0)
+            view = memoryview(bytearray(64 * KIB))
+            got = bytearray(view[: reader.read_into(view, len(view), True)])
+            time.sleep(0.3)  # more of the body arrives and waits in the kernel, still encrypted
+            assert control.cut(1)
+            try:
+                while (n := reader.read_into(view, len(view), True)) > 0:
+                    got += view[:n]
+            except TransientError:
+                pass  # the cut connection ends: fine, as long as what came before is right
+            assert len(got) > 0 and bytes(got) == body[: len(got)]
+
+
+def test_slow_https_connections_are_rerolled_and_the_file_is_exact(
+    https_server: FaultServer, ca: object, tmp_path: Path
+) -> None:
+    """Re-rolling over TLS, end to end: the two slow connections are cut mid-body while the
+    kernel still holds their records; the file must still be exactly the server's."""
+    from app.engine.engine import Engine
+    from tests.engine_helpers import MIB, run_engine, settings
+    from tests.test_reroll import FAST_RATE, _history, _slow_connections
+
+    data = payload(16 * MIB, seed=22)
+    spec = https_server.add_file("/f.bin", data, rate=FAST_RATE)
+    spec.connection_rate = _slow_connections(1, 3)  # type: ignore[assignment]
+    pem = _pem(ca, tmp_path / "ca.pem")
+
+    async def body(engine: Engine) -> int:
+        job = engine.add(https_server.url("/f.bin"), str(tmp_path / "out"), connections=4)
+        await engine.wait_idle()
+        return job.id
+
+    job_id = run_engine(tmp_path, body, settings(min_split=1 * MIB, verify_tls=pem))
+    assert isinstance(job_id, int)
+    assert any("reconnecting" in m for m in _history(tmp_path, job_id))
+    assert file_sha(tmp_path / "out" / "f.bin") == sha(data)

@@ -38,7 +38,7 @@ class RunControl:
             socks = list(self._sockets.values())
         for sock in socks:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                _shut(sock)
         for callback in self._on_halt:
             callback()
 
@@ -50,7 +50,7 @@ class RunControl:
                 self._sockets[key] = sock
             if self.stop.is_set():  # halt() ran before we registered: honour it now
                 with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                    _shut(sock)
 
     def unregister(self, key: int) -> None:
         with self._lock:
@@ -62,7 +62,7 @@ class RunControl:
             sock = self._sockets.get(key)
             if sock is not None:
                 with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+                    _shut(sock)
         return sock is not None
 
     def fail(self, err: DownloadError) -> None:
@@ -105,3 +105,13 @@ class Outage(Exception):
     def __init__(self, error: TransientError) -> None:
         super().__init__(error.reason)
         self.error = error
+
+
+def _shut(sock: socket.socket) -> None:
+    """Shut the connection down under a blocked or later read: that read fails (or ends) at once.
+
+    socket.socket.shutdown, never ssl.SSLSocket.shutdown: the latter also drops the TLS layer,
+    and Linux's recv() still hands out what was queued before the shutdown — so the next read
+    would return raw TLS records, ciphertext a re-rolled segment would write into the file.
+    """
+    socket.socket.shutdown(sock, socket.SHUT_RDWR)
