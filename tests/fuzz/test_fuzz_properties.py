@@ -131,6 +131,7 @@ DISPOSITIONS = st.one_of(
 @FUZZ
 @given(URLS)
 @example("http://user:pa ss@host/x")
+@example("http://[@:\x85@127.0.0.1/")  # a whitespace char in the userinfo of a bad authority
 @example("http://a/" + "(" * 2000 + ")" * 2000)
 def test_validate_url_and_redact(text: str) -> None:
     RUN["url"] += 1
