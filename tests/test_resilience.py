@@ -352,3 +352,34 @@ def test_cancelled_is_its_own_state_and_restarts_from_zero(
         assert server.bytes_served("/f.bin") >= len(data)
 
     run_engine(tmp_path, body)
+
+
+# ---------------------------------------------------------------------------- takeover on TLS
+def test_a_stalled_https_connection_is_taken_over_and_the_job_completes(
+    https_server: FaultServer, tmp_path: Path, ca_bundle: str
+) -> None:
+    # Cutting a TLS connection from another thread (segments.takes_over) must read as a
+    # closed connection, not as a failed handshake: the job goes on, the stalled bytes are
+    # fetched on the other connection, and the stall watchdog never has to fire.
+    data = quick_payload(4 * MIB, seed=21)
+    spec = https_server.add_file("/f.bin", data)
+    spec.stall_after, spec.stall_times, spec.stall_seconds = 512 * 1024, 1, 30.0
+    cfg = settings(verify_tls=ca_bundle, stall_timeout=20.0, min_split=1 * MIB)
+    job = download(tmp_path, https_server.url("/f.bin"), connections=2, cfg=cfg)
+    assert job.state == JobState.COMPLETED, job.error
+    assert file_sha(job.path or "") == sha(data)
+    ranged = [r for r in https_server.requests if r.path == "/f.bin"]
+    stalled = [r for r in ranged if r.range_start == 0]
+    assert len(stalled) == 1 and not stalled[0].complete
+    # the other connection asked for the stalled one's rest, from where it stopped
+    assert any(
+        r.connection_id != stalled[0].connection_id and r.range_start == 512 * 1024 for r in ranged
+    ), [(r.connection_id, r.range) for r in ranged]
+    store = JobStore.open(tmp_path / "data" / "db.sqlite3")
+    try:
+        history = [m for _, m in store.job_log(job.id)]
+    finally:
+        store.close()
+    # no retry line: neither the stall watchdog nor a "TLS handshake failed" read error
+    assert not any("no data from the server" in m or "handshake" in m for m in history), history
+    assert len(history) == 2, history  # added, completed

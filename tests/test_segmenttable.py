@@ -5,6 +5,7 @@ the checkpointer (durable before recorded; writers held back on a Condition) and
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import cast
 
@@ -149,6 +150,17 @@ def test_halting_the_run_wakes_a_writer_held_back(tmp_path: Path) -> None:
     t.join(5)
 
 
+def _cutting(cut: list[int]) -> Callable[[int, Callable[[], None]], bool]:
+    """A cutter that finds every owner's connection open: notes whose it closes."""
+
+    def cutter(key: int, before: Callable[[], None]) -> bool:
+        before()
+        cut.append(key)
+        return True
+
+    return cutter
+
+
 def _running(table: SegmentTable, seg_index: int, owner: int, quiet: float, speed: float) -> None:
     """Make a segment look owned by worker `owner`, measured at `speed`, quiet for `quiet` s."""
     import time
@@ -163,7 +175,7 @@ def test_a_quiet_victim_is_taken_over_whole_and_its_connection_cut() -> None:
     table = table_of((0, 8 * MIB, 6 * MIB))
     _running(table, 0, owner=3, quiet=0.4, speed=8 * MIB)
     cut: list[int] = []
-    table.cutter = lambda key: cut.append(key) or True
+    table.cutter = _cutting(cut)
     stop = threading.Event()
     stolen = table.claim(16 * MIB, stop, limited=False)
     assert not isinstance(stolen, bool) and stolen is not None
@@ -178,7 +190,7 @@ def test_a_takeover_that_cannot_cut_changes_nothing_and_shares_instead() -> None
     # between two requests the owner has no connection to cut: an ordinary steal (or none)
     table = table_of((0, 32 * MIB, 0))
     _running(table, 0, owner=1, quiet=0.4, speed=2 * MIB)
-    table.cutter = lambda key: False
+    table.cutter = lambda key, before: False
     stolen = table.claim(16 * MIB, threading.Event(), limited=False)
     assert not isinstance(stolen, bool) and stolen is not None
     victim = table.segments[0]
@@ -190,7 +202,7 @@ def test_a_speed_limited_run_never_takes_over() -> None:
     table = table_of((0, 8 * MIB, 6 * MIB))
     _running(table, 0, owner=3, quiet=5.0, speed=MIB)
     cut: list[int] = []
-    table.cutter = lambda key: cut.append(key) or True
+    table.cutter = _cutting(cut)
     table.claim(16 * MIB, threading.Event(), limited=True)
     assert cut == []
 
@@ -239,7 +251,7 @@ def test_a_thief_not_measured_yet_counts_as_the_downloads_average_connection() -
     table = table_of((0, 8 * MIB, 7 * MIB))
     _running(table, 0, owner=2, quiet=0.3, speed=0.0)
     cut: list[int] = []
-    table.cutter = lambda key: cut.append(key) or True
+    table.cutter = _cutting(cut)
     table.claim(0.0, threading.Event(), limited=False)
     assert cut == []  # nothing known about anyone: wait for the stall rule
     now = time.monotonic()
@@ -248,3 +260,64 @@ def test_a_thief_not_measured_yet_counts_as_the_downloads_average_connection() -
     table.segments[0].reroll = False
     table.claim(0.0, threading.Event(), limited=False)
     assert cut == [2]  # 1 MiB at ~16 MiB/s: 0.06 s, and it has been quiet 0.3 s
+
+
+class _SpyLock:
+    """RunControl's lock, noting what the victim's owner could see each time it is taken."""
+
+    def __init__(self, seen: list[tuple[int, bool]], table: SegmentTable) -> None:
+        self._lock = threading.Lock()
+        self._seen = seen
+        self._table = table
+
+    def __enter__(self) -> None:
+        seg = self._table.segments[0]
+        self._seen.append((seg.end, seg.reroll))
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+def test_a_takeover_failing_to_cut_never_shows_the_owner_a_moved_end() -> None:
+    # between two requests the owner holds no connection and reads its segment's end without
+    # the table lock (to stop, or to ask for the range up to it): while the thief looks for
+    # a connection to cut, the owner must still see its own end and no re-roll flag
+    table = table_of((0, 32 * MIB, 0))
+    _running(table, 0, owner=1, quiet=5.0, speed=2 * MIB)  # stalled: taken over whole
+    control = RunControl()
+    seen: list[tuple[int, bool]] = []
+    control._lock = cast(threading.Lock, _SpyLock(seen, table))
+    table.cutter = control.cut
+    stolen = table.claim(16 * MIB, threading.Event(), limited=False)
+    assert seen == [(32 * MIB, False)]
+    assert not isinstance(stolen, bool) and stolen is not None
+    assert not table.segments[0].reroll and table.segments[0].end == stolen.start
+
+
+def test_a_takeover_cuts_the_owners_socket_with_its_segment_already_ended() -> None:
+    import socket
+
+    table = table_of((0, 8 * MIB, 6 * MIB))
+    _running(table, 0, owner=3, quiet=0.4, speed=8 * MIB)
+    control = RunControl()
+    table.cutter = control.cut
+    ours, theirs = socket.socketpair()
+    try:
+        control._sockets[3] = ours  # what register() does with the owner's response
+        woke: list[tuple[bytes, int, bool]] = []
+
+        def owner() -> None:
+            data = ours.recv(1)  # blocked in its read until the cut
+            woke.append((data, table.segments[0].end, table.segments[0].reroll))
+
+        t = threading.Thread(target=owner, daemon=True)
+        t.start()
+        stolen = table.claim(16 * MIB, threading.Event(), limited=False)
+        t.join(10.0)
+        assert woke == [(b"", 6 * MIB, True)]  # its read failed, its segment ends where it is
+        assert not isinstance(stolen, bool) and stolen is not None
+        assert (stolen.start, stolen.end) == (6 * MIB, 8 * MIB)
+    finally:
+        ours.close()
+        theirs.close()

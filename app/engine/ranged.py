@@ -96,10 +96,12 @@ class RangedTransfer:
             session = run.session()
         buf = reused_buffer(run.settings.buffer_size)
         my_speed = 0.0
-        limited = run.bucket.rate is not None
+        bucket = run.bucket
         try:
             while not stop.is_set():
                 seen = self.table.generation
+                # the limit in force now: one set or lifted while the download runs counts too
+                limited = bucket.rate is not None
                 claimed = first if first is not None else self.table.claim(my_speed, stop, limited)
                 first = None
                 if claimed is False:

@@ -56,14 +56,22 @@ class RunControl:
         with self._lock:
             self._sockets.pop(key, None)
 
-    def cut(self, key: int) -> bool:
-        """Close connection `key` now (its owner's read fails); False if it has none open."""
+    def cut(self, key: int, before: Callable[[], None] | None = None) -> bool:
+        """Close connection `key` now (its owner's read fails); False if it has none open.
+
+        `before` runs just ahead of the close, and only if there is one to close, under the
+        lock register() and unregister() take: an owner between two requests never sees what
+        it changes, and an owner whose read fails always does.
+        """
         with self._lock:
             sock = self._sockets.get(key)
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    _shut(sock)
-        return sock is not None
+            if sock is None:
+                return False
+            if before is not None:
+                before()
+            with contextlib.suppress(OSError):
+                _shut(sock)
+        return True
 
     def fail(self, err: DownloadError) -> None:
         """The first fatal error wins; the run ends."""

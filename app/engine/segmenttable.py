@@ -30,9 +30,10 @@ class SegmentTable:
         self.active = 0  # connections running now (shown to the user)
         self._min_split = min_split
         self._samples: deque[tuple[float, int]] = deque(maxlen=10)  # ~5 s at 2 Hz
-        # Closes worker `key`'s connection now (RunControl.cut); False if it has none open.
-        # Called under `lock`, so the worker still owns the segment it was judged on.
-        self.cutter: Callable[[int], bool] = lambda key: False
+        # Closes worker `key`'s connection now, calling its second argument just before, and
+        # only if there is one to close (RunControl.cut); False if it has none open. Called
+        # under `lock`, so the worker still owns the segment it was judged on.
+        self.cutter: Callable[[int, Callable[[], None]], bool] = lambda key, before: False
         # Bumped (and waiters woken) when a segment is released — finished, or free again:
         # idle workers wait for that rather than polling, so the last one's end is seen at once.
         self.generation = 0
@@ -161,15 +162,17 @@ class SegmentTable:
         it was judged on): the owner's read fails with `reroll` set and it goes on at once — on
         a new connection, or, with `end` (a takeover: its bytes from there are someone else's),
         to other work. False, changing nothing, if that connection is not open."""
-        old_end = seg.end
-        if end is not None:
-            seg.end = end  # before the cut: its owner must find the segment ended when it wakes
-        seg.reroll = True
-        if self.cutter(seg.owner):
-            return True
-        seg.reroll = False
-        seg.end = old_end
-        return False
+
+        def mark() -> None:
+            # Only once the cut is sure, and before it: the owner reads these without the
+            # table lock, so it must find them set when its read fails, and never see them
+            # come and go while it is between two requests (it would stop early, or ask for
+            # an empty range).
+            if end is not None:
+                seg.end = end
+            seg.reroll = True
+
+        return self.cutter(seg.owner, mark)
 
     def release(self, seg: LiveSegment) -> None:
         with self.lock:
