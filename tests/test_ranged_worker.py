@@ -86,3 +86,33 @@ def test_a_speed_limit_set_while_a_worker_runs_stops_its_takeovers(
         run.control.halt()
         worker.join(10.0)
     assert not worker.is_alive()
+
+
+def test_a_worker_waiting_on_the_disk_is_never_quiet_meanwhile() -> None:
+    # A slow disk holds writers back (Checkpointer.wait_durable); a connection waiting there is
+    # not a quiet link, and must not be taken over (its bytes in flight would be thrown away).
+    from app.engine.segments import TAKEOVER_QUIET
+
+    table = SegmentTable(64 * 1024)
+    table.use_segments([SegmentRecord(0, 8 * MIB, 0)])
+    seg = table.segments[0]
+    seen: list[float] = []
+
+    class SlowDisk:
+        sync_early, max_unsynced = 1, 2
+
+        def behind(self) -> int:
+            return 3  # past the bound: the writer waits
+
+        def wait_durable(self, stop: threading.Event) -> None:
+            seen.append(seg.last)
+            time.sleep(TAKEOVER_QUIET * 2)  # longer than any takeover waits for
+
+    run = _fake_run(table, TokenBucket(None))
+    run.checkpoints = SlowDisk()
+    transfer = RangedTransfer(run)
+    for _ in range(2):
+        before = time.monotonic()
+        transfer._hold_back(seg)
+        assert seen[-1] == float("inf")  # never quiet while the disk holds it
+        assert seg.last >= before  # and measured afresh from when it could read again

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import functools
 import logging
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -267,7 +268,7 @@ class RangedTransfer:
                     hasher.feed(pos, view if take == size else view[:take])
                 pos += take
                 seg.done += take
-                self._hold_back()
+                self._hold_back(seg)
             if take < n or pos >= seg.end:
                 return left == 0
             if pause and not data_ready(body.sock) and stop.wait(pause):  # cut short by stop()
@@ -284,14 +285,21 @@ class RangedTransfer:
             raise from_os_error(exc, self.part.path) from exc
         return True
 
-    def _hold_back(self) -> None:
+    def _hold_back(self, seg: LiveSegment) -> None:
         """Past half the unsynced bound, ask for a checkpoint; past all of it, wait for one."""
         checkpoints = self.run.checkpoints
         unsynced = checkpoints.behind()
         if unsynced > checkpoints.sync_early:
             self.control.wake.set()  # the supervisor starts a checkpoint now
             if unsynced > checkpoints.max_unsynced:
-                checkpoints.wait_durable(self.control.stop)
+                # Waiting on the disk, not the network: never "quiet" meanwhile, or a slow
+                # disk would have this connection taken over and its bytes in flight dropped
+                # (segments.takes_over), again and again.
+                seg.last = math.inf
+                try:
+                    checkpoints.wait_durable(self.control.stop)
+                finally:
+                    seg.last = time.monotonic()
 
     # ------------------------------------------------------------------ slow connections
     def reroll_slow(self) -> None:
