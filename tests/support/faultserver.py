@@ -311,6 +311,9 @@ class _Abort(Exception):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # FaultServer joins its own threads with a deadline
+    # socketserver's default listen backlog is 5: twenty downloads starting at once overflowed
+    # it, and a dropped SYN is sent again only after 1 s (nginx listens with 511)
+    request_queue_size = 511
 
     def __init__(self, owner: FaultServer, host: str, port: int = 0) -> None:
         self.owner = owner
