@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 # Must happen before anything imports PySide6: there is no display on CI.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -15,6 +16,7 @@ for _name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
 os.environ["LANG"] = "C.UTF-8"
 
 from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -45,6 +47,60 @@ def _no_service_outlives_its_test(request: pytest.FixtureRequest) -> Iterator[No
         if b"service" in argv and any(a == base or a.startswith(base + b"/") for a in argv):
             with contextlib.suppress(OSError):
                 os.kill(int(entry), signal.SIGKILL)
+
+
+def _qt_windows() -> dict[int, Any]:
+    """The application's parentless windows by C++ address, or {} while Qt isn't loaded (this
+    never imports Qt: a CLI-only run stays Qt-free). Owned windows (a menu, a dialog with a
+    parent) go with their owner, so the owner is the one named."""
+    if "PySide6.QtWidgets" not in sys.modules:
+        return {}
+    import shiboken6
+
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        return {}
+    return {
+        shiboken6.getCppPointer(w)[0]: w
+        for w in QApplication.topLevelWidgets()
+        if w.parentWidget() is None and type(w).__name__ not in _PROCESS_WIDE_WINDOWS
+    }
+
+
+# Windows Qt itself keeps for the whole process by design, reused rather than leaked.
+_PROCESS_WIDE_WINDOWS = frozenset(
+    {
+        "QTipLabel",  # QToolTip's one label: hidden and kept, shown again by the next tooltip
+    }
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_window_outlives_its_test() -> Iterator[None]:
+    """A test closes and deletes every window and dialog it opens (qtbot.addWidget, or close()
+    and deleteLater()): one left alive keeps its timers firing into later tests, against an
+    engine or a folder that is gone. pytest-qt's own teardown (closing what qtbot.addWidget
+    took) has run by the time this checks."""
+    before = set(_qt_windows())
+    yield
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    # deleteLater() outside a running event loop waits for an explicit flush
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    left = [w for key, w in _qt_windows().items() if key not in before]
+    if left:
+        names = ", ".join(
+            f"{type(w).__name__}({w.objectName()!r}{', visible' if w.isVisible() else ''})"
+            for w in left
+        )
+        for w in left:  # one leak is reported once, not again by every later test
+            w.close()
+            w.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        pytest.fail(f"windows left alive by this test: {names}", pytrace=False)
 
 
 @pytest.fixture
@@ -107,8 +163,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    import sys
-
     if "PySide6.QtCore" in sys.modules and not hasattr(config, "workerinput"):
         sys.stdout.flush()
         sys.stderr.flush()
