@@ -87,7 +87,17 @@ class ScreenKeeper(QObject):
         self._settling = QTimer(self)
         self._settling.setSingleShot(True)
         self._settling.setInterval(self.SETTLE_MS)
-        self._pending = False
+        # Timers of its own rather than QTimer.singleShot(ms, callable): those die with the
+        # keeper, where a pending singleShot called _fit on a deleted window (or, given the
+        # keeper as context, kept the window's Python half alive for good: PySide 6.11).
+        self._fit_soon = QTimer(self)
+        self._fit_soon.setSingleShot(True)
+        self._fit_soon.setInterval(0)
+        self._fit_soon.timeout.connect(self._fit)
+        self._fit_late = QTimer(self)  # in case the frame comes without a move
+        self._fit_late.setSingleShot(True)
+        self._fit_late.setInterval(300)
+        self._fit_late.timeout.connect(self._fit)
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -96,19 +106,13 @@ class ScreenKeeper(QObject):
         kind = event.type()
         if kind in (QEvent.Type.Show, QEvent.Type.ScreenChangeInternal):
             self._settling.start()
-            self._schedule()
-            QTimer.singleShot(300, self._fit)  # in case the frame comes without a move
+            self._fit_soon.start()
+            self._fit_late.start()
         elif kind in (QEvent.Type.Move, QEvent.Type.Resize) and self._settling.isActive():
-            self._schedule()
+            self._fit_soon.start()
         return False
 
-    def _schedule(self) -> None:
-        if not self._pending:
-            self._pending = True
-            QTimer.singleShot(0, self._fit)
-
     def _fit(self) -> None:
-        self._pending = False
         if self._window.isVisible() and not (
             self._window.isMaximized() or self._window.isFullScreen()
         ):

@@ -87,6 +87,7 @@ class MainWindow(WindowCommands, DropTarget, QMainWindow):
         self.properties_dialogs: dict[int, PropertiesDialog] = {}
         self.lists = ListTransfer(self)  # File ▸ Import…/Export…
         self._quitting = False
+        self._closed = False
         self._tray_hint_shown = False
 
         self.proxy = JobFilterProxy(self)
@@ -164,7 +165,9 @@ class MainWindow(WindowCommands, DropTarget, QMainWindow):
         self.model.rows_applied.connect(self._on_rows_applied)
         self.model.state_changed.connect(self.tray.on_state_changed)
         self.controller.tick.connect(self._on_tick)
-        self.controller.message.connect(lambda text: self.status.showMessage(text, 8000))
+        # A method, not a lambda: the controller outlives the window, and a lambda it holds
+        # would keep the window's Python half (and so the controller) alive for ever.
+        self.controller.message.connect(self._show_message)
         self.controller.job_log.connect(self._on_job_log)
 
     # ---- state persistence -----------------------------------------------------------------
@@ -235,6 +238,9 @@ class MainWindow(WindowCommands, DropTarget, QMainWindow):
         self.view.viewport().update()  # the empty-list hint depends on the row count
         self.extras.on_rows_applied()
 
+    def _show_message(self, text: str) -> None:
+        self.status.showMessage(text, 8000)
+
     def _on_tick(self) -> None:
         self.status.update_speed()
         self.tray.update_tooltip()
@@ -300,6 +306,12 @@ class MainWindow(WindowCommands, DropTarget, QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._quitting:
             event.accept()
+            # Closed for good: nothing of it may keep waking up (a progress poll every
+            # 250 ms, the free-space check) while the process winds down or, in tests, runs on.
+            if not self._closed:
+                self._closed = True
+                self.controller.detach()
+                self.status.stop()
             return
         event.ignore()
         if self.options.minimize_to_tray and self.tray.is_visible():

@@ -6,7 +6,13 @@ import enum
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from app.store.models import Job, JobState
 from app.ui.filetypes import FileKind, classify
@@ -66,15 +72,23 @@ class JobFilterProxy(QSortFilterProxyModel):
         self._kind: FileKind | None = None
         self.kinds = KindCache()
         self._needle = ""
+        # Kept here rather than asked with sourceModel(): in PySide 6.11 sourceModel() adds a
+        # reference to the model that is never dropped, so a model once filtered (and its
+        # timers) outlived its window for the rest of the process.
+        self._source: JobTableModel | None = None
         # Progress ticks announce only display/progress roles; naming our own filter role
         # means they never make the proxy re-filter.
         self.setFilterRole(STATE_ROLE)
         self.setDynamicSortFilter(True)
 
-    def source(self) -> JobTableModel:
-        model = self.sourceModel()
+    def setSourceModel(self, model: QAbstractItemModel) -> None:
+        super().setSourceModel(model)
         assert isinstance(model, JobTableModel)
-        return model
+        self._source = model
+
+    def source(self) -> JobTableModel:
+        assert self._source is not None, "setSourceModel first"
+        return self._source
 
     def category(self) -> Category:
         return self._category

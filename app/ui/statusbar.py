@@ -63,6 +63,11 @@ class QueueStatusBar(QStatusBar):
             self._free_timer.stop()
             self.update_free_space()  # what the last download left
 
+    def stop(self) -> None:
+        """The window closed for good: no more wake-ups, whatever the model still hears."""
+        self.model.active_count_changed.disconnect(self._on_active_count)
+        self._free_timer.stop()
+
     def free_timer_active(self) -> bool:
         return self._free_timer.isActive()
 

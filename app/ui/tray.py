@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from app.store.models import Job, JobState
 from app.ui import formatting, icons
@@ -25,7 +25,7 @@ class Tray(QObject):
     message_clicked = Signal(object)  # the Job the last balloon was about
 
     def __init__(
-        self, actions: Actions, model: JobTableModel, parent: QObject | None = None
+        self, actions: Actions, model: JobTableModel, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.model = model
@@ -34,7 +34,9 @@ class Tray(QObject):
         self.desktop_notify: Callable[[Job, str, str], bool] | None = None
         self.last_job: Job | None = None
         self.icon = QSystemTrayIcon(icons.app_icon(), self)
-        self.menu = QMenu()
+        # The tray icon does not own its menu (Qt's docs): the window does, so a closed and
+        # deleted window takes it along instead of leaving a parentless menu alive.
+        self.menu = QMenu(parent)
         self.menu.addAction(actions.show_window)
         self.menu.addSeparator()
         self.menu.addAction(actions.pause_all)

@@ -149,5 +149,6 @@ class JobTableView(QTableView):
 
 def _filtered(model: object) -> bool:
     """True when the view's model is a proxy that hides rows its source has."""
-    source = getattr(model, "sourceModel", None)
-    return bool(source is not None and source() is not None and source().rowCount() > 0)
+    # JobFilterProxy.source(), not sourceModel(): that one leaks a reference (see proxy.py)
+    source = getattr(model, "source", None)
+    return bool(source is not None and source().rowCount() > 0)
