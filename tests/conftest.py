@@ -161,11 +161,11 @@ def _only_for_qt_tests() -> None:
 _only_for_qt_tests()
 
 
-# PySide6's own atexit cleanup (PySide::destroyQCoreApplication) segfaults in this test process
-# on wrappers of QLocalSockets left over from the single-instance tests (reproduced with 6.11.3
-# whenever a client connected; root cause not found). The app itself exits cleanly: see
-# test_ui_app and test_second_launch_hands_urls_to_the_first, which check real exit codes. So once
-# pytest has reported everything, the process ends with pytest's own status, skipping that step.
+# PySide6's own atexit cleanup (PySide::destroyQCoreApplication) segfaulted in this test process
+# (6.11.3) on wrappers of QLocalSockets the old single-instance tests left behind; those tests
+# and that code are gone, but the root cause was never found, so this stays. The app itself exits
+# cleanly: test_ui_app checks real exit codes. So once pytest has reported everything, the
+# process ends with pytest's own status, skipping that step.
 _EXIT_STATUS = 0
 
 
