@@ -46,7 +46,7 @@ def open_store(data_dir: Path) -> JobStore:
 def lock_data_dir(data_dir: Path) -> DataDirLock:
     lock = DataDirLock(data_dir)
     try:
-        ok = lock.acquire()
+        ok = lock.acquire(wait=DataDirLock.PATIENCE)
     except OSError as exc:
         raise CliError(f"cannot use data directory {data_dir}: {exc.strerror}") from exc
     if not ok:
@@ -59,13 +59,10 @@ def lock_data_dir(data_dir: Path) -> DataDirLock:
 
 def nothing_running(data_dir: Path) -> bool:
     """True when no Tether owns the data folder: its lock, taken for a moment, was free."""
-    lock = DataDirLock(data_dir)
     try:
-        free = lock.acquire()
+        return DataDirLock.is_free(data_dir)
     except OSError:  # cannot tell (a read-only folder): assume something may be running
         return False
-    lock.release()
-    return free
 
 
 @contextmanager

@@ -168,7 +168,7 @@ def run_service(
     options say (a bad address, or beyond loopback without a secret: one line, exit 2)."""
     lock = DataDirLock(data_dir)
     try:
-        acquired = lock.acquire()
+        acquired = lock.acquire(wait=DataDirLock.PATIENCE)
     except OSError as exc:
         err.write(f"tether: cannot use data directory {data_dir}: {exc.strerror}\n")
         return EXIT_USAGE

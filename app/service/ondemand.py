@@ -39,13 +39,10 @@ def lock_holder_pid(data_dir: Path) -> int | None:
 
 def lock_is_free(data_dir: Path) -> bool:
     """Nobody holds the data folder (a service that stopped has let go of it)."""
-    lock = DataDirLock(data_dir)
     try:
-        free = lock.acquire()
+        return DataDirLock.is_free(data_dir)
     except OSError:
         return False
-    lock.release()
-    return free
 
 
 def service_command(data_dir: Path, idle_exit: float | None) -> list[str]:
